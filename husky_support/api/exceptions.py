@@ -1,0 +1,96 @@
+"""One JSON shape for every API error: {"code": ..., "message": ..., "fields"?: {...}}.
+
+Domain exceptions carry a stable `code`; this handler maps them to HTTP statuses so views never
+build error bodies by hand. A 5xx never leaks a traceback or an internal message.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """Base for refusals of the domain: a stable `code`, a human message, an HTTP status."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "invalid"
+
+    def __init__(self, message: str, *, code: str | None = None, extra: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.extra = extra or {}
+
+
+class Conflict(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+
+
+def _first_code(detail) -> str:
+    if isinstance(detail, list) and detail:
+        return _first_code(detail[0])
+    if isinstance(detail, dict) and detail:
+        return _first_code(next(iter(detail.values())))
+    return getattr(detail, "code", None) or "invalid"
+
+
+def _field_errors(detail) -> dict:
+    out: dict = {}
+    for field, errors in detail.items():
+        if isinstance(errors, dict):
+            out[field] = _field_errors(errors)
+        elif isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            out[field] = [_field_errors(e) for e in errors]
+        else:
+            items = errors if isinstance(errors, list) else [errors]
+            out[field] = [{"code": getattr(e, "code", "invalid"), "message": str(e)} for e in items]
+    return out
+
+
+def _validation_body(detail) -> dict:
+    if isinstance(detail, dict):
+        non_field = detail.get("non_field_errors")
+        message = str(non_field[0]) if non_field else "Some fields are not valid: " + ", ".join(detail)
+        code = _first_code(non_field) if non_field else _first_code(detail)
+        return {"code": code, "message": message, "fields": _field_errors(detail)}
+    items = detail if isinstance(detail, list) else [detail]
+    return {"code": _first_code(items), "message": " ".join(str(i) for i in items)}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response({"code": exc.code, "message": exc.message, **exc.extra}, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    if isinstance(exc, Http404):
+        return Response({"code": "not_found", "message": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled API error", exc_info=exc)
+        return Response(
+            {"code": "server_error", "message": "Something went wrong on our side; it has been logged."},
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = _validation_body(exc.detail)
+    elif isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        code = _first_code(detail) if not isinstance(detail, str) else getattr(detail, "code", exc.default_code)
+        response.data = {"code": code, "message": str(detail) if isinstance(detail, str) else str(exc)}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            response.data["retry_after_seconds"] = int(exc.wait)
+    return response

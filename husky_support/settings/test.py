@@ -1,0 +1,27 @@
+"""Test settings: the embedded defaults unless DATABASE_URL / REDIS_URL are given (CI's second run)."""
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("HUSKY_VAR_DIR", tempfile.mkdtemp(prefix="husky-test-"))
+
+from .base import *  # noqa: E402, F403
+from .base import CACHES, DATABASES, REST_FRAMEWORK, VAR_DIR  # noqa: E402
+
+SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnop"  # noqa: S105
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# Argon2 is deliberately slow; tests only need hashes that verify.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = Path(VAR_DIR) / "uploads"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The pool keeps connections across tests' database switches; plain connections are simpler here.
+    DATABASES["default"]["OPTIONS"].pop("pool", None)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Each run gets its own key space so throttle counters from earlier runs never leak in.
+    CACHES["default"]["KEY_PREFIX"] = f"husky-test-{os.getpid()}"
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]}}
+CELERY_TASK_ALWAYS_EAGER = False

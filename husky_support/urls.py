@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+
+from partners import views as partner_views
+from partners.forms import LoginForm
+
+api_v1 = [
+    path("", include("partners.api.urls")),
+    path("", include("servicetags.api.urls")),
+    path("", include("cases.api.urls")),
+    path("", include("dispatch.api.urls")),
+]
+
+urlpatterns = [
+    path("", partner_views.home, name="home"),
+    path("healthz", partner_views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("team/", include("partners.urls")),
+    path("units/", include("servicetags.urls")),
+    path("cases/", include("cases.urls")),
+    path("dispatch/", include("dispatch.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    # The schema and docs are public so integrators can read them before they hold a token;
+    # every operation they describe still requires authentication.
+    path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
+    path("api/docs/", login_not_required(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="swagger-ui"),
+    path("api/redoc/", login_not_required(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
+]
+
+handler404 = "husky_support.errors.page_not_found"
+handler500 = "husky_support.errors.server_error"

@@ -1,0 +1,109 @@
+from datetime import timedelta
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from partners import services
+from partners.api.serializers import (
+    ApiTokenCreateSerializer,
+    ApiTokenSerializer,
+    MeSerializer,
+    OrganisationSerializer,
+    TokenObtainSerializer,
+    TokenResponseSerializer,
+    UserCreateSerializer,
+    UserSerializer,
+    UserUpdateSerializer,
+)
+from partners.models import ApiToken, User
+from partners.visibility import organisations_visible_to, users_manageable_by, users_visible_to
+
+
+class TokenObtainView(APIView):
+    """Exchange a username and password for an API token (shown once; only its hash is stored)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_scope = "token_obtain"
+
+    @extend_schema(request=TokenObtainSerializer, responses={201: TokenResponseSerializer})
+    def post(self, request):
+        serializer = TokenObtainSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, key = services.token_create(actor=user, user=user, name=serializer.validated_data["name"])
+        return Response({"token": key, "expiry": token.expiry}, status=status.HTTP_201_CREATED)
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = OrganisationSerializer
+
+    def get_queryset(self):
+        return organisations_visible_to(self.request.user).order_by("name")
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Users you may see; org admins add members and change roles or deactivate them."""
+
+    serializer_class = UserSerializer
+
+    def get_queryset(self):
+        return users_visible_to(self.request.user).order_by("username")
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
+    def create(self, request):
+        data = UserCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_create(actor=request.user, **data.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
+    def partial_update(self, request, pk=None):
+        user = get_object_or_404(users_manageable_by(request.user), pk=pk)
+        data = UserUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_update(actor=request.user, user=user, **data.validated_data)
+        return Response(UserSerializer(user).data)
+
+
+class ApiTokenViewSet(
+    mixins.ListModelMixin, mixins.DestroyModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Your tokens; an org admin sees, creates and revokes the tokens of the organisation's users."""
+
+    serializer_class = ApiTokenSerializer
+    lookup_field = "token_key"
+
+    def _owners(self):
+        user = self.request.user
+        return users_manageable_by(user) if user.is_org_admin else User.objects.filter(pk=user.pk)
+
+    def get_queryset(self):
+        return ApiToken.objects.filter(user__in=self._owners()).select_related("user").order_by("-created")
+
+    @extend_schema(request=ApiTokenCreateSerializer, responses={201: TokenResponseSerializer})
+    def create(self, request):
+        data = ApiTokenCreateSerializer(data=request.data)
+        data.fields["user"].queryset = self._owners()
+        data.is_valid(raise_exception=True)
+        owner = data.validated_data.get("user") or request.user
+        token, key = services.token_create(
+            actor=request.user,
+            user=owner,
+            name=data.validated_data["name"],
+            expires_in=timedelta(days=data.validated_data["expires_in_days"]),
+        )
+        return Response({"token": key, "expiry": token.expiry}, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        services.token_revoke(actor=self.request.user, token=instance)

@@ -1,0 +1,91 @@
+"""Writes for organisations, users and tokens. Callers pass only objects they may see."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from husky_support.api.exceptions import DomainError
+from partners.kinds import Role
+from partners.models import ApiToken, Organisation, User
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+    code = "not_allowed"
+
+
+def _require_org_admin(actor: User, organisation: Organisation) -> None:
+    if not (actor.is_org_admin and actor.organisation_id == organisation.pk):
+        raise NotAllowed("Only an admin of this organisation may manage its users and tokens.")
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User,
+    username: str,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    role: str = Role.AGENT,
+    password: str | None = None,
+) -> User:
+    """Create a user in the actor's own organisation; without a password the account must reset one."""
+    organisation = actor.organisation
+    _require_org_admin(actor, organisation)
+    user = User(
+        username=username.strip(),
+        email=email.strip(),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        role=role,
+        organisation=organisation,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, role: str | None = None, is_active: bool | None = None) -> User:
+    """Change a member's role or deactivate them; an admin cannot lock themselves out."""
+    _require_org_admin(actor, user.organisation)
+    if user.pk == actor.pk and (role == Role.AGENT or is_active is False):
+        raise DomainError("You cannot demote or deactivate yourself; ask another admin.", code="self_lockout")
+    changed = []
+    if role is not None and role != user.role:
+        user.role = role
+        changed.append("role")
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = is_active
+        changed.append("is_active")
+    if changed:
+        user.full_clean()
+        user.save(update_fields=changed)
+        if "is_active" in changed and not user.is_active:
+            ApiToken.objects.filter(user=user).delete()
+    return user
+
+
+@transaction.atomic
+def token_create(*, actor: User, user: User, name: str, expires_in: timedelta | None = None) -> tuple[ApiToken, str]:
+    """Issue a token for `user`. Returns the row and the key, which is never retrievable again."""
+    if user.pk != actor.pk:
+        _require_org_admin(actor, user.organisation)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Say what the token is for, e.g. 'ERP integration'."})
+    kwargs = {"expiry": expires_in} if expires_in is not None else {}
+    return ApiToken.objects.create(user=user, name=name[:100], created_by=actor, **kwargs)
+
+
+@transaction.atomic
+def token_revoke(*, actor: User, token: ApiToken) -> None:
+    if token.user_id != actor.pk:
+        _require_org_admin(actor, token.user.organisation)
+    token.delete()

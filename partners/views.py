@@ -1,0 +1,135 @@
+"""Pages: the home dashboard per organisation kind, team members and API tokens, health check."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from husky_support.api.exceptions import DomainError
+from husky_support.celery import app as celery_app
+from partners import services
+from partners.dashboard import panels_for
+from partners.forms import MemberCreateForm, TokenCreateForm
+from partners.kinds import OrgKind, Role
+from partners.models import ApiToken
+from partners.visibility import users_manageable_by, viewer_kind
+
+ROLE_SUMMARY = {
+    OrgKind.RESELLER: "First-level support: open and work cases, report them to Milestone Technical Support, "
+    "register each unit's final location with Dell and give the technician access to the unit.",
+    OrgKind.DISTRIBUTOR: "Create your resellers' Husky IVO orders, help them register where each unit stands, "
+    "and follow their cases.",
+    OrgKind.MTS: "Second level: triage the queue, investigate, ask partners for information and start Dell "
+    "onsite support for warranty-covered hardware faults.",
+    OrgKind.DELL: "Third level for hardware: the dispatches sent to you, their visit schedules and parts.",
+}
+
+
+def home(request: HttpRequest):
+    kind = viewer_kind(request.user)
+    context = {
+        "kind": kind,
+        "role_summary": ROLE_SUMMARY.get(kind, "Your account is not attached to an organisation yet."),
+        "panels": panels_for(request.user, kind),
+    }
+    return render(request, "partners/home.html", context)
+
+
+def members(request: HttpRequest):
+    if not request.user.is_org_admin:
+        return render(request, "partners/not_allowed.html", status=403)
+    form = MemberCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            reset = PasswordResetForm({"email": user.email})
+            if reset.is_valid():
+                reset.save(request=request, use_https=request.is_secure())
+            messages.success(request, f"{user.username} was added; we emailed them a link to choose a password.")
+            return redirect("partners:members")
+    team = users_manageable_by(request.user).order_by("username")
+    return render(request, "partners/members.html", {"form": form, "team": team, "roles": Role})
+
+
+@require_POST
+def member_update(request: HttpRequest, user_id: int):
+    if not request.user.is_org_admin:
+        return render(request, "partners/not_allowed.html", status=403)
+    member = get_object_or_404(users_manageable_by(request.user), pk=user_id)
+    role = request.POST.get("role")
+    active = request.POST.get("is_active")
+    try:
+        services.user_update(
+            actor=request.user,
+            user=member,
+            role=role if role in {r.value for r in Role} else None,
+            is_active=None if active is None else active == "1",
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{member.username} was updated.")
+    return redirect("partners:members")
+
+
+def tokens(request: HttpRequest):
+    user = request.user
+    owners = users_manageable_by(user) if user.is_org_admin else type(user).objects.filter(pk=user.pk)
+    form = TokenCreateForm(request.POST or None, users=owners, initial={"user": user.pk})
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        _token, new_key = services.token_create(
+            actor=user,
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data["name"],
+            expires_in=timedelta(days=form.cleaned_data["expires_in_days"]),
+        )
+        form = TokenCreateForm(users=owners, initial={"user": user.pk})
+    rows = ApiToken.objects.filter(user__in=owners).select_related("user", "created_by").order_by("-created")
+    return render(request, "partners/tokens.html", {"form": form, "tokens": rows, "new_key": new_key})
+
+
+@require_POST
+def token_revoke(request: HttpRequest, token_key: str):
+    user = request.user
+    owners = users_manageable_by(user) if user.is_org_admin else type(user).objects.filter(pk=user.pk)
+    token = get_object_or_404(ApiToken.objects.filter(user__in=owners), token_key=token_key)
+    services.token_revoke(actor=user, token=token)
+    messages.success(request, f"Token “{token.name}” was revoked; calls with it now answer 401.")
+    return redirect("partners:tokens")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and readiness for load balancers: the database and the Celery broker answer."""
+    checks: dict[str, dict] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = {"ok": True, "vendor": connection.vendor}
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; the type is reported
+        checks["database"] = {"ok": False, "error": type(exc).__name__}
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+            checks["broker"] = {"ok": True, "transport": conn.transport_cls}
+    except Exception as exc:  # noqa: BLE001 - same as above
+        checks["broker"] = {"ok": False, "error": type(exc).__name__}
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
+    )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ServicetagsConfig(AppConfig):
+    name = "servicetags"
+    verbose_name = "Units and service tags"
