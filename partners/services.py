@@ -1,5 +1,6 @@
 """Writes for organisations, users and tokens. Callers pass only objects they may see."""
 
+import secrets
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -31,7 +32,7 @@ def user_create(
     role: str = Role.AGENT,
     password: str | None = None,
 ) -> User:
-    """Create a user in the actor's own organisation; without a password the account must reset one."""
+    """Create a user in the actor's own organisation; without a password they set one by email."""
     organisation = actor.organisation
     _require_org_admin(actor, organisation)
     user = User(
@@ -42,10 +43,9 @@ def user_create(
         role=role,
         organisation=organisation,
     )
-    if password:
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
+    # Without a password the member chooses one through the emailed reset link; until then the
+    # account holds a random one nobody knows (an unusable password would block the reset email).
+    user.set_password(password or secrets.token_urlsafe(32))
     user.full_clean()
     user.save()
     return user

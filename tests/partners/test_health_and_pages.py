@@ -1,0 +1,178 @@
+"""Health check, home pages per organisation kind, team management and the demo seed."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from partners.models import Organisation, User
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_healthz_reports_database_and_broker(client):
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["status"] == "ok"
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["broker"]["ok"] is True
+
+
+def test_healthz_is_503_when_the_broker_is_unreachable(client, monkeypatch):
+    from husky_support.celery import app
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(app, "connection_for_write", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"] == {"ok": False, "error": "ConnectionRefusedError"}
+
+
+def test_healthz_is_503_when_the_database_fails(client, monkeypatch):
+    from django.db import connection
+
+    def broken_cursor(*args, **kwargs):
+        raise RuntimeError("database unreachable")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"]["ok"] is False
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected_text"),
+    [
+        pytest.param("reseller_user", "First-level support", id="reseller"),
+        pytest.param("distributor_user", "Create your resellers", id="distributor"),
+        pytest.param("mts_user", "triage the queue", id="mts"),
+        pytest.param("dell_user", "dispatches sent to you", id="dell"),
+    ],
+)
+def test_each_kind_gets_its_own_home_page(client, request, fixture, expected_text):
+    user = request.getfixturevalue(fixture)
+    client.force_login(user)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert expected_text in response.content.decode()
+
+
+def test_pages_require_sign_in(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_unknown_api_path_is_json_404(client, db):
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+
+
+def test_org_admin_adds_member_and_an_email_goes_out(client, reseller_user):
+    client.force_login(reseller_user)
+    response = client.post(
+        reverse("partners:members"),
+        {"username": "newbie", "email": "newbie@example.test", "role": "agent"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    newbie = User.objects.get(username="newbie")
+    assert newbie.organisation == reseller_user.organisation
+    assert not newbie.check_password("")
+    assert len(mail.outbox) == 1
+    assert "newbie@example.test" in mail.outbox[0].to
+
+
+def test_agent_cannot_manage_members(client, reseller_agent):
+    client.force_login(reseller_agent)
+    assert client.get(reverse("partners:members")).status_code == 403
+
+
+def test_admin_cannot_touch_another_orgs_member(client, reseller_user, other_reseller_user):
+    client.force_login(reseller_user)
+    response = client.post(reverse("partners:member_update", args=[other_reseller_user.pk]), {"is_active": "0"})
+    assert response.status_code == 404
+    other_reseller_user.refresh_from_db()
+    assert other_reseller_user.is_active
+
+
+def test_api_admin_deactivates_member_and_their_tokens_die(reseller_user, reseller_agent, api_as):
+    agent_client = api_as(reseller_agent)
+    admin = api_as(reseller_user)
+    response = admin.patch(f"/api/v1/users/{reseller_agent.pk}/", {"is_active": False}, format="json")
+    assert response.status_code == 200
+    assert agent_client.get("/api/v1/me/").status_code == 401
+
+
+def test_api_admin_cannot_deactivate_self(reseller_user, api_as):
+    response = api_as(reseller_user).patch(f"/api/v1/users/{reseller_user.pk}/", {"is_active": False}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "self_lockout"
+
+
+def test_api_agent_cannot_create_users(reseller_agent, api_as):
+    response = api_as(reseller_agent).post(
+        "/api/v1/users/", {"username": "x", "email": "x@example.test"}, format="json"
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_allowed"
+    assert not User.objects.filter(username="x").exists()
+
+
+def test_api_throttle_answers_429_with_code(reseller_user, monkeypatch, api_as):
+    from django.core.cache import cache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    cache.clear()
+    # DRF reads the rates once at import; patch the class attribute as its docs suggest for tests.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "3/min", "anon": "100/min"})
+    client = api_as(reseller_user)
+    statuses = [client.get("/api/v1/me/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert client.get("/api/v1/me/").json()["code"] == "throttled"
+    cache.clear()
+
+
+def test_seed_demo_is_idempotent_and_every_demo_user_signs_in(capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "reseller1" in out
+    assert "husky-demo" in out
+    assert Organisation.objects.filter(name="Nordic Secure Distribution").count() == 1
+    resellers = Organisation.objects.filter(kind="reseller")
+    assert {r.timezone for r in resellers} == {"Europe/Copenhagen", "America/Los_Angeles"}
+    for username in ["distributor1", "reseller1", "reseller2", "mts1", "mtsadmin", "dell1"]:
+        client = APIClient()
+        response = client.post("/api/v1/auth/token/", {"username": username, "password": "husky-demo"}, format="json")
+        assert response.status_code == 201, username
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        pytest.param({}, "SECRET_KEY must be set", id="no-secret-key"),
+        pytest.param({"SECRET_KEY": "x" * 60}, "DATABASE_URL must point at PostgreSQL", id="no-database"),
+    ],
+)
+def test_production_settings_refuse_to_start_without_secrets(env, message):
+    result = subprocess.run(  # noqa: S603 - fixed argv, our own manage.py
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "husky_support.settings.production", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
