@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
 from partners.validators import validate_country, validate_timezone
+from servicetags.validation import InvalidInput, RegisteredLocation, check_place, normalise_service_tag
 
 SERVICE_TAG_PATTERN = r"^[A-Z0-9]{5,7}$"
 
@@ -63,6 +67,19 @@ class AddressFields(models.Model):
         "subdivision",
         "timezone",
     )
+
+    def clean(self) -> None:
+        """Normalise the place (derive the zone of a one-zone country) and refuse a bad one, per field."""
+        super().clean()
+        for name in ("address_line1", "address_line2", "city", "postal_code"):
+            setattr(self, name, (getattr(self, name) or "").strip())
+        try:
+            place = check_place(self.country, self.subdivision, self.timezone)
+        except InvalidInput as exc:
+            raise ValidationError(
+                {f: [ValidationError(m, code=c) for c, m in problems] for f, problems in exc.as_dict().items()}
+            ) from exc
+        self.country, self.subdivision, self.timezone = place.country, place.subdivision, place.timezone
 
     def address_values(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in self.ADDRESS_FIELDS}
@@ -155,6 +172,41 @@ class Unit(AddressFields):
 
     def __str__(self) -> str:
         return self.service_tag
+
+    def clean(self) -> None:
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            self.service_tag = normalise_service_tag(self.service_tag)
+        except InvalidInput as exc:
+            errors["service_tag"] = [ValidationError(p.message, code=p.code) for p in exc.problems]
+        if self.warranty_start_on and self.warranty_end_on and self.warranty_end_on < self.warranty_start_on:
+            errors["warranty_end_on"] = [
+                ValidationError("The warranty must end on or after its start.", code="warranty_end_before_start")
+            ]
+        try:
+            super().clean()
+        except ValidationError as exc:
+            for name, items in exc.error_dict.items():
+                errors.setdefault(name, []).extend(items)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def registered_location(self) -> RegisteredLocation:
+        """The registered location as a frozen value (for eligibility and the case form)."""
+        return RegisteredLocation(
+            address_line1=self.address_line1,
+            address_line2=self.address_line2,
+            city=self.city,
+            postal_code=self.postal_code,
+            country=self.country,
+            subdivision=self.subdivision,
+            timezone=self.timezone,
+            confirmed=self.location_confirmed,
+        )
+
+    def warranty_active(self, on: date) -> bool:
+        return self.warranty_start_on <= on <= self.warranty_end_on
 
     @property
     def purchased_services(self) -> list[str]:
