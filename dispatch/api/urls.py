@@ -1,5 +1,13 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from dispatch.api import views
 
-urlpatterns = [*router.urls]
+router = SimpleRouter()
+router.register("coverage", views.CoverageViewSet, basename="coverage")
+
+urlpatterns = [
+    # Beside servicetags' units/ router: its detail route (units/{tag}/) does not match this longer path.
+    path("units/<str:service_tag>/eligibility/", views.UnitEligibilityView.as_view(), name="unit-eligibility"),
+    *router.urls,
+]

@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from dispatch.geo import country_name
+from dispatch.models import Coverage, HolidayOverride
+
+
+@admin.register(Coverage)
+class CoverageAdmin(admin.ModelAdmin):
+    list_display = ["country", "name", "onsite_available", "nbd_available", "kyhd_available", "cutoff", "updated_at"]
+    list_filter = ["onsite_available", "nbd_available", "kyhd_available"]
+    list_editable = ["onsite_available", "nbd_available", "kyhd_available", "cutoff"]
+    search_fields = ["country", "notes"]
+    readonly_fields = ["updated_at", "updated_by"]
+    fields = ["country", "onsite_available", "nbd_available", "kyhd_available", "cutoff", "notes", *readonly_fields]
+
+    @admin.display(description="name")
+    def name(self, obj: Coverage) -> str:
+        return country_name(obj.country) or ""
+
+    def get_readonly_fields(self, request, obj=None):
+        # The country is the primary key: changing it would create a second row, not rename this one.
+        return [*self.readonly_fields, "country"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(HolidayOverride)
+class HolidayOverrideAdmin(admin.ModelAdmin):
+    list_display = ["applies_on", "country", "subdivision", "kind", "note", "updated_by"]
+    list_filter = ["kind", "country"]
+    search_fields = ["country", "subdivision", "note"]
+    date_hierarchy = "applies_on"
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

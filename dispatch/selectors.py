@@ -1,0 +1,245 @@
+"""Reads of the dispatch app: coverage, calendars with admin overrides, and a unit's eligibility.
+
+Coverage is reference data every signed-in user may read. A unit's eligibility starts from the
+servicetags visibility gate (`unit_get`), so another organisation's unit answers 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+
+from dispatch.calendar import (
+    BusinessCalendar,
+    Calendar,
+    OverriddenCalendar,
+    business_calendar,
+    next_business_day,
+    received_on,
+    site_zone,
+)
+from dispatch.eligibility import (
+    BLOCKS_KYHD,
+    BLOCKS_NBD,
+    BLOCKS_ONSITE,
+    REASON_TEXT,
+    SERVICE_KYHD,
+    SERVICE_NBD_ONSITE,
+    WARNINGS,
+    Eligibility,
+    Reason,
+    SiteFacts,
+    UnitFacts,
+    assess_eligibility,
+)
+from dispatch.models import Coverage, HolidayOverride, OverrideKind
+from partners.models import User
+from servicetags.models import Unit
+from servicetags.selectors import unit_get
+
+__all__ = [
+    "ReasonDetail",
+    "UnitEligibility",
+    "calendar_for",
+    "coverage_get",
+    "coverage_list",
+    "eligibility_for_unit",
+    "reason_details",
+    "unit_facts",
+    "unit_for_eligibility",
+]
+
+# Overrides are read for this many days after the site-local date of qualification: far more than
+# any real run of closed days between qualification and the NBD target.
+OVERRIDE_WINDOW_DAYS = 60
+
+
+def coverage_list(
+    *,
+    onsite_available: bool | None = None,
+    nbd_available: bool | None = None,
+    kyhd_available: bool | None = None,
+) -> QuerySet[Coverage]:
+    """The coverage table, optionally filtered by what is available, ordered by country."""
+    qs = Coverage.objects.select_related("updated_by").order_by("country")
+    if onsite_available is not None:
+        qs = qs.filter(onsite_available=onsite_available)
+    if nbd_available is not None:
+        qs = qs.filter(nbd_available=nbd_available)
+    if kyhd_available is not None:
+        qs = qs.filter(kyhd_available=kyhd_available)
+    return qs
+
+
+def coverage_get(country: str) -> Coverage:
+    """One country's coverage ("dk" or "DK"). Raises Coverage.DoesNotExist."""
+    return Coverage.objects.select_related("updated_by").get(country=(country or "").strip().upper())
+
+
+def _overrides(country: str, subdivision: str, first: date, last: date) -> list[HolidayOverride]:
+    # Country-wide overrides, plus those of the unit's subdivision (stored as ISO 3166-2, like units).
+    where = Q(subdivision="") | Q(subdivision=subdivision) if subdivision else Q(subdivision="")
+    return list(
+        HolidayOverride.objects.filter(where, country=country, applies_on__gte=first, applies_on__lte=last).only(
+            "applies_on", "kind", "note"
+        )
+    )
+
+
+def _overridden(base: BusinessCalendar, overrides: list[HolidayOverride]) -> Calendar:
+    if not overrides:
+        return base
+    return OverriddenCalendar(
+        base=base,
+        closed_on=frozenset(o.applies_on for o in overrides if o.kind == OverrideKind.CLOSED),
+        open_on=frozenset(o.applies_on for o in overrides if o.kind == OverrideKind.OPEN),
+    )
+
+
+def calendar_for(country: str, subdivision: str = "", *, first: date, last: date) -> Calendar:
+    """The business calendar of a place with the admin overrides between `first` and `last` applied.
+
+    Raises UnknownCountry / UnknownSubdivision (CalendarError) for bad place data. One query.
+    """
+    base = business_calendar(country, subdivision or None)
+    return _overridden(base, _overrides(country.strip().upper(), (subdivision or "").upper(), first, last))
+
+
+def unit_for_eligibility(user: User, service_tag: str) -> Unit:
+    """A unit `user` may see, by service tag (trimmed, any case). Raises Unit.DoesNotExist otherwise."""
+    return unit_get(user, service_tag)
+
+
+def unit_facts(unit: Unit) -> UnitFacts:
+    """The pure facts of a unit: warranty, purchased services and registered location."""
+    services = set()
+    if unit.nbd_onsite:
+        services.add(SERVICE_NBD_ONSITE)
+    if unit.kyhd:
+        services.add(SERVICE_KYHD)
+    return UnitFacts(
+        warranty_start_on=unit.warranty_start_on,
+        warranty_end_on=unit.warranty_end_on,
+        services=frozenset(services),
+        registered_country=unit.country,
+        registered_subdivision=unit.subdivision or None,
+        registered_timezone=unit.timezone or None,
+        location_confirmed=unit.location_confirmed,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonDetail:
+    code: str
+    blocks: str  # "onsite" | "nbd" | "kyhd" | "none": the most important thing the reason rules out
+    message: str
+
+
+def _blocks(reason: Reason) -> str:
+    if reason in BLOCKS_ONSITE:
+        return "onsite"
+    if reason in BLOCKS_NBD:
+        return "nbd"
+    if reason in BLOCKS_KYHD:
+        return "kyhd"
+    return "none"
+
+
+def reason_details(eligibility: Eligibility) -> list[ReasonDetail]:
+    """One entry per reason, in reporting order, with what it blocks and a sentence for people."""
+    return [ReasonDetail(code=r.value, blocks=_blocks(r), message=REASON_TEXT[r]) for r in eligibility.reasons]
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedDay:
+    """A site-local day between qualification and the NBD target that was not a business day, and why."""
+
+    on: date
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitEligibility:
+    """The eligibility of one unit at one moment, with what the API and the page show beside it."""
+
+    unit: Unit
+    coverage: Coverage | None
+    eligibility: Eligibility
+    site_country: str
+    partner_timezone: str | None
+    partner_local_qualified_at: datetime | None
+    overrides: tuple[HolidayOverride, ...]
+    calendar: Calendar
+
+    @property
+    def details(self) -> list[ReasonDetail]:
+        return reason_details(self.eligibility)
+
+    @property
+    def is_warning_only(self) -> bool:
+        return all(r in WARNINGS for r in self.eligibility.reasons)
+
+    def closed_days(self) -> list[ClosedDay]:
+        """Site-local days from the qualification date to the NBD target that were not business days."""
+        target = self.eligibility.nbd_target_date
+        if target is None:
+            return []
+        notes = {o.applies_on: o.note or "Closed by an administrator" for o in self.overrides}
+        base = business_calendar(self.unit.country, self.unit.subdivision or None)
+        day = self.eligibility.site_local_qualified_at.date()
+        out = []
+        while day < target:
+            if not self.calendar.is_business_day(day):
+                names = base.holiday_names(day)
+                why = notes.get(day) or ", ".join(names) or "Weekend"
+                out.append(ClosedDay(on=day, why=why))
+            day += timedelta(days=1)
+        return out
+
+
+def eligibility_for_unit(
+    unit: Unit,
+    *,
+    qualified_at: datetime,
+    site_country: str | None = None,
+    partner_timezone: str | None = None,
+    site: SiteFacts | None = None,
+) -> UnitEligibility:
+    """DESIGN rules 1-3 for `unit` at `qualified_at` (aware), with the country's coverage and admin overrides.
+
+    Two queries (coverage, overrides), whatever the reasons. Raises ValueError for a naive moment and
+    CalendarError subclasses (with `.code`) for an unknown zone, country or subdivision.
+    """
+    facts = unit_facts(unit)
+    coverage = Coverage.objects.filter(country=unit.country).first()
+    site_facts = replace(site or SiteFacts(), site_country=(site_country or None))
+    answer = assess_eligibility(
+        coverage=coverage.terms if coverage else None,
+        unit=facts,
+        qualified_at=qualified_at,
+        site=site_facts,
+        partner_timezone=partner_timezone,
+    )
+    local_day = answer.site_local_qualified_at.date()
+    overrides = _overrides(unit.country, unit.subdivision, local_day, local_day + timedelta(days=OVERRIDE_WINDOW_DAYS))
+    base = business_calendar(unit.country, unit.subdivision or None)
+    calendar = _overridden(base, overrides)
+    if overrides and answer.nbd_target_date is not None and coverage is not None:
+        # Admin overrides (DESIGN "holiday overrides") move the target the pure rule computed on the
+        # package calendar: same rule 1, on the corrected calendar.
+        got = received_on(qualified_at, site_zone(answer.site_timezone), calendar, coverage.cutoff)
+        answer = replace(answer, nbd_received_on=got, nbd_target_date=next_business_day(got, calendar))
+    partner_local = qualified_at.astimezone(ZoneInfo(partner_timezone)) if partner_timezone else None
+    return UnitEligibility(
+        unit=unit,
+        coverage=coverage,
+        eligibility=answer,
+        site_country=(site_country or unit.country).upper(),
+        partner_timezone=partner_timezone,
+        partner_local_qualified_at=partner_local,
+        overrides=tuple(overrides),
+        calendar=calendar,
+    )
