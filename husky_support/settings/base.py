@@ -350,3 +350,38 @@ LOGGING = {
 HUSKY_DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "husky-demo")
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --- cases ---------------------------------------------------------------------------------------
+from celery.schedules import crontab  # noqa: E402 - kept beside the beat jobs that use it
+
+_MB = 1024 * 1024
+# Attachments: the file itself, and what a zip may expand to (entries and bytes), so a zip bomb is refused.
+CASES_ATTACHMENT_MAX_BYTES = env_int("CASES_ATTACHMENT_MAX_MB", 100) * _MB
+CASES_ARCHIVE_MAX_MEMBERS = env_int("CASES_ARCHIVE_MAX_MEMBERS", 20_000)
+CASES_ARCHIVE_MAX_UNCOMPRESSED_BYTES = env_int("CASES_ARCHIVE_MAX_UNCOMPRESSED_MB", 2048) * _MB
+# First-response target per priority in wall-clock hours, from escalation to MTS (cases.sla). The SLA
+# issue (DESIGN rule 7) replaces this with business hours of the owning team.
+CASES_SLA_TARGET_HOURS = {
+    "p1_critical": env_int("CASES_SLA_P1_HOURS", 4),
+    "p2_high": env_int("CASES_SLA_P2_HOURS", 8),
+    "p3_normal": env_int("CASES_SLA_P3_HOURS", 24),
+    "p4_low": env_int("CASES_SLA_P4_HOURS", 72),
+}
+# Lists count their rows exactly up to this many, then say "more than N" instead of counting every row.
+CASES_LIST_COUNT_CAP = env_int("CASES_LIST_COUNT_CAP", 10_000)
+# Where "a case was escalated to MTS" is emailed; empty = every active MTS user.
+CASES_MTS_NOTIFY_EMAIL = os.environ.get("CASES_MTS_NOTIFY_EMAIL", "")
+CELERY_BEAT_SCHEDULE["cases-auto-close-resolved"] = {
+    "task": "cases.tasks.auto_close_resolved_cases_task",
+    "schedule": crontab(minute="*/15"),
+}
+
+# --- servicetags ---------------------------------------------------------------------------------
+# DESIGN rule 6: remind the reseller of a unit shipped more than N days ago without a confirmed
+# service-tag transfer; past the second threshold hand it to its distributor's assistance queue.
+TRANSFER_REMINDER_DAYS = env_int("TRANSFER_REMINDER_DAYS", 3)
+TRANSFER_ASSIST_DAYS = env_int("TRANSFER_ASSIST_DAYS", 10)
+CELERY_BEAT_SCHEDULE["servicetags-transfer-reminders"] = {
+    "task": "servicetags.tasks.send_transfer_reminders_task",
+    "schedule": crontab(hour=6, minute=0),  # daily, 06:00 UTC
+}

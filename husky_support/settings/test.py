@@ -25,3 +25,5 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     CACHES["default"]["KEY_PREFIX"] = f"husky-test-{os.getpid()}"
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]}}
 CELERY_TASK_ALWAYS_EAGER = False
+# Django's live server needs a string here; nothing links to it, downloads go through the portal's views.
+MEDIA_URL = "/__uploads_are_never_served_directly__/"
