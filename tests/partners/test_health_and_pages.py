@@ -176,3 +176,28 @@ def test_production_settings_refuse_to_start_without_secrets(env, message):
     )
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_password_reset_by_email_lets_the_user_sign_in_with_the_new_password(client, reseller_user):
+    import re
+
+    response = client.post(reverse("password_reset"), {"email": reseller_user.email}, follow=True)
+    assert b"Check your email" in response.content
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    assert b"Choose a new password" in form_page.content
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a-brand-new-passphrase", "new_password2": "a-brand-new-passphrase"},
+        follow=True,
+    )
+    assert b"Password set" in done.content
+    reseller_user.refresh_from_db()
+    assert reseller_user.check_password("a-brand-new-passphrase")
+
+
+def test_password_reset_for_unknown_email_reveals_nothing(client, db):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.test"}, follow=True)
+    assert b"Check your email" in response.content
+    assert mail.outbox == []
