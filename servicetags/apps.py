@@ -4,3 +4,22 @@ from django.apps import AppConfig
 class ServicetagsConfig(AppConfig):
     name = "servicetags"
     verbose_name = "Units and service tags"
+
+    def ready(self) -> None:
+        from partners.dashboard import Panel, register_panel
+        from partners.kinds import OrgKind
+
+        def context(user):
+            from servicetags.views import panel_context
+
+            return panel_context(user)
+
+        register_panel(
+            Panel(
+                key="servicetags-transfers",
+                template="servicetags/panel.html",
+                kinds=frozenset(OrgKind),
+                context=context,
+                order=30,
+            )
+        )
