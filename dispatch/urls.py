@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dispatch import views
 
 app_name = "dispatch"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("units/<str:service_tag>/eligibility/", views.unit_eligibility, name="unit_eligibility"),
+]

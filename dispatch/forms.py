@@ -1,0 +1,63 @@
+"""Forms of the dispatch pages: the "what if" questions of the eligibility card."""
+
+from __future__ import annotations
+
+from functools import cache
+from zoneinfo import available_timezones
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+from django.urls import reverse
+
+from dispatch.geo import all_country_codes, country_name
+
+
+@cache
+def _zone_choices() -> list[tuple[str, str]]:
+    zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/")))
+    return [(z, z.replace("_", " ")) for z in zones]
+
+
+@cache
+def _country_choices() -> list[tuple[str, str]]:
+    return [(c, f"{country_name(c)} ({c})") for c in all_country_codes()]
+
+
+class EligibilityForm(forms.Form):
+    """Qualified-at is a datetime-local read in the viewer's zone (the active zone of the request)."""
+
+    qualified_at = forms.DateTimeField(
+        label="Qualified at (your time)",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="The moment MTS qualifies the incident, in your own time zone.",
+    )
+    site_country = forms.ChoiceField(
+        label="Site country (from the case)",
+        choices=(),
+        help_text="Where the case says the unit is; eligibility needs it to match the registered country.",
+    )
+    partner_timezone = forms.ChoiceField(label="Partner time zone", choices=())
+
+    def __init__(self, *args, service_tag: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site_country"].choices = _country_choices()
+        self.fields["partner_timezone"].choices = _zone_choices()
+        url = reverse("dispatch:unit_eligibility", args=[service_tag])
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_action = url
+        self.helper.form_class = "mt-2"
+        self.helper.attrs = {"hx-get": url, "hx-target": "#eligibility-card", "hx-swap": "outerHTML"}
+        self.helper.layout = Layout(
+            Row(
+                Column("qualified_at", css_class="col-md-4"),
+                Column("site_country", css_class="col-md-3"),
+                Column("partner_timezone", css_class="col-md-3"),
+                Column(
+                    Submit("check", "Check", css_class="btn-outline-primary w-100 mt-md-4"),
+                    css_class="col-md-2 d-flex align-items-start",
+                ),
+            )
+        )
