@@ -68,6 +68,10 @@ class AddressFields(models.Model):
         "timezone",
     )
 
+    def clean_fields(self, exclude=None) -> None:
+        # The place is checked as a whole in clean() (zone derived, zone fits country), once per field.
+        super().clean_fields(exclude={*(exclude or ()), "country", "subdivision", "timezone"})
+
     def clean(self) -> None:
         """Normalise the place (derive the zone of a one-zone country) and refuse a bad one, per field."""
         super().clean()

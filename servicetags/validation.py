@@ -141,6 +141,8 @@ def check_place(country: str, subdivision: str, timezone: str) -> Place:
     code = (country or "").strip().upper()
     zone = (timezone or "").strip()
     sub = (subdivision or "").strip().upper()
+    if not code:
+        raise InvalidInput([FieldProblem("country", "required", "Choose the country.")])
     if len(code) != 2 or country_name(code) is None:
         problems.append(
             FieldProblem(
