@@ -56,7 +56,7 @@ class EligibilityForm(forms.Form):
                 Column("site_country", css_class="col-md-3"),
                 Column("partner_timezone", css_class="col-md-3"),
                 Column(
-                    Submit("check", "Check", css_class="btn-outline-primary w-100 mt-md-4"),
+                    Submit("check", "Check eligibility", css_class="w-100 mt-md-4"),
                     css_class="col-md-2 d-flex align-items-start",
                 ),
             )
