@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = "Support cases"
+
+    def ready(self) -> None:
+        from cases import dashboard
+
+        dashboard.register()

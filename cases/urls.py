@@ -1,5 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from cases import views
 
 app_name = "cases"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("queue/", views.triage_queue, name="queue"),
+    path("new/", views.case_create, name="create"),
+    path("checklist/", views.checklist_preview, name="checklist"),
+    path("unit-location/", views.unit_lookup, name="unit_lookup"),
+    path("<str:number>/", views.case_detail, name="detail"),
+    path("<str:number>/edit/", views.case_edit, name="edit"),
+    path("<str:number>/transition/", views.case_transition, name="transition"),
+    path("<str:number>/comments/", views.case_comment, name="comment"),
+    path("<str:number>/attachments/", views.attachment_upload, name="attachment_upload"),
+    path("<str:number>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment_download"),
+]

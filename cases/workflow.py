@@ -86,9 +86,7 @@ RESOLVE_BY_LEVEL: dict[State, frozenset[OrgKind]] = {
 }
 
 # The note is the reason or the content of the step; it goes on the timeline.
-NOTE_REQUIRED: frozenset[Action] = frozenset(
-    {A.RETURN_TO_PARTNER, A.REQUEST_INFO, A.PROVIDE_INFO, A.RESOLVE, A.REOPEN}
-)
+NOTE_REQUIRED: frozenset[Action] = frozenset({A.RETURN_TO_PARTNER, A.REQUEST_INFO, A.PROVIDE_INFO, A.RESOLVE, A.REOPEN})
 
 # Actions that only the assigned MTS technician may take (others take the case over first).
 ASSIGNEE_ONLY: frozenset[Action] = frozenset({A.REQUEST_INFO, A.ESCALATE_TO_DELL, A.RETURN_TO_MTS, A.RESOLVE})
@@ -202,9 +200,7 @@ def _check_guards(state: State, action: Action, actor_kind: OrgKind | None, fact
                 "role_not_allowed", f"The system cannot use “{action.label}”; it only closes cases."
             )
         if facts.resolved_at is None or not auto_close_due(facts.resolved_at, facts.now):
-            raise TransitionRefused(
-                "close_not_due", "The case closes itself only 14 days after it was resolved."
-            )
+            raise TransitionRefused("close_not_due", "The case closes itself only 14 days after it was resolved.")
         return
     allowed = RESOLVE_BY_LEVEL[state] if action is A.RESOLVE else WHO_MAY[action]
     if actor_kind not in allowed:
@@ -213,9 +209,7 @@ def _check_guards(state: State, action: Action, actor_kind: OrgKind | None, fact
             f"Only {_kinds(allowed)} may use “{action.label}” on a case in “{state.label}”.",
         )
     if action in ASSIGNEE_ONLY and actor_kind is OrgKind.MTS and not facts.is_assignee:
-        raise TransitionRefused(
-            "not_assignee", "Only the assigned technician may do this; take the case first."
-        )
+        raise TransitionRefused("not_assignee", "Only the assigned technician may do this; take the case first.")
     if action is A.TAKE and state is not S.L2_MTS_QUEUE and facts.is_assignee:
         raise TransitionRefused("already_assignee", "You are already the assigned technician.")
     if action is A.ESCALATE_TO_MTS and facts.checklist_missing:
@@ -232,19 +226,13 @@ def _check_guards(state: State, action: Action, actor_kind: OrgKind | None, fact
         if facts.dispatch_refusal_reasons and not facts.parts_only:
             raise TransitionRefused(
                 "not_onsite_eligible",
-                "The unit is not eligible for Dell onsite support: "
-                + ", ".join(facts.dispatch_refusal_reasons)
-                + ".",
+                "The unit is not eligible for Dell onsite support: " + ", ".join(facts.dispatch_refusal_reasons) + ".",
                 reasons=facts.dispatch_refusal_reasons,
             )
     if action is A.RETURN_TO_MTS and not facts.dispatch_finished:
-        raise TransitionRefused(
-            "dispatch_not_finished", "The Dell dispatch must be finished or cancelled first."
-        )
+        raise TransitionRefused("dispatch_not_finished", "The Dell dispatch must be finished or cancelled first.")
     if action is A.REOPEN and (facts.resolved_at is None or auto_close_due(facts.resolved_at, facts.now)):
-        raise TransitionRefused(
-            "reopen_window_closed", "A case can be reopened only within 14 days of its resolution."
-        )
+        raise TransitionRefused("reopen_window_closed", "A case can be reopened only within 14 days of its resolution.")
     # Last, so that available_actions() can ignore it: the note comes with the request.
     if action in NOTE_REQUIRED and not facts.note.strip():
         raise TransitionRefused("note_required", f"“{action.label}” needs a note.")

@@ -1,0 +1,207 @@
+"""Case API shapes: read serializers, and one small input serializer per write."""
+
+from rest_framework import serializers
+
+from cases.archives import AttachmentKind
+from cases.checklist import ITEM_LABELS, Category, HardwareComponent
+from cases.models import Case, CaseAttachment, CaseEvent
+from cases.workflow import NOTE_REQUIRED, Action, State
+
+
+class OrgRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+    organisation = serializers.CharField(source="organisation.name", default=None)
+
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.username
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    """A list row: no long text, every relation joined by the selector (no per-row query)."""
+
+    reseller = OrgRefSerializer()
+    service_tag = serializers.CharField(source="unit.service_tag", default=None)
+    assignee = serializers.SerializerMethodField()
+    state_label = serializers.SerializerMethodField()
+    priority_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "title",
+            "category",
+            "component",
+            "state",
+            "state_label",
+            "priority",
+            "priority_label",
+            "version",
+            "reseller",
+            "service_tag",
+            "site_country",
+            "assignee",
+            "sla_due_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_assignee(self, case) -> dict | None:
+        user = case.assignee
+        if user is None:
+            return None
+        return {"id": user.pk, "name": user.get_full_name() or user.username}
+
+    def get_state_label(self, case) -> str:
+        return case.state_enum.label
+
+    def get_priority_label(self, case) -> str:
+        return case.priority_enum.label
+
+
+class CaseSerializer(CaseListSerializer):
+    checklist_missing = serializers.SerializerMethodField()
+    site_country_differs = serializers.BooleanField(read_only=True)
+    unit_country = serializers.CharField(source="unit.country", default=None)
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            "site_address_line1",
+            "site_address_line2",
+            "site_city",
+            "site_postal_code",
+            "site_timezone",
+            "unit_country",
+            "site_country_differs",
+            "ppids",
+            "users_impacted",
+            "in_production",
+            "failure_description",
+            "troubleshooting_done",
+            "customer_available_for_diagnostics",
+            "diagnostics_unavailable_reason",
+            "checklist_missing",
+            "escalated_at",
+            "resolved_at",
+            "auto_close_due_at",
+            "closed_at",
+        ]
+
+    def get_checklist_missing(self, case) -> list[dict]:
+        return [{"item": key, "label": ITEM_LABELS[key]} for key in case.checklist_missing()]
+
+
+class CaseWriteSerializer(serializers.Serializer):
+    """Create (POST) and edit (PATCH) input. Values are normalised and checked by the service, which
+    answers with stable codes (`invalid_ppid`, `invalid_users_impacted`, ...)."""
+
+    title = serializers.CharField(max_length=200)
+    category = serializers.ChoiceField(choices=[c.value for c in Category])
+    component = serializers.ChoiceField(choices=[c.value for c in HardwareComponent], required=False, allow_blank=True)
+    service_tag = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    reseller = serializers.IntegerField(required=False, help_text="Distributors: the reseller it is for.")
+    site_address_line1 = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    site_address_line2 = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    site_city = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    site_postal_code = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    site_country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    site_timezone = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    ppids = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=16)
+    users_impacted = serializers.IntegerField(required=False, allow_null=True)
+    in_production = serializers.BooleanField(required=False, allow_null=True)
+    failure_description = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    troubleshooting_done = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    customer_available_for_diagnostics = serializers.BooleanField(required=False, allow_null=True)
+    diagnostics_unavailable_reason = serializers.CharField(required=False, allow_blank=True, max_length=5_000)
+    escalate = serializers.BooleanField(
+        required=False, default=False, help_text="Create and report to MTS at once (checklist must be complete)."
+    )
+    version = serializers.IntegerField(required=False, help_text="PATCH: the version you last saw (required).")
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    action = serializers.CharField(max_length=40)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=20_000, default="")
+    version = serializers.IntegerField(help_text="The case version you last saw; a stale one answers 409 conflict.")
+
+
+class AvailableActionSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    label = serializers.CharField()
+    note_required = serializers.BooleanField()
+    to_state = serializers.CharField(allow_null=True)
+
+    @staticmethod
+    def build(action: Action, state: State) -> dict:
+        from cases.workflow import TRANSITIONS
+
+        to = TRANSITIONS.get((state, action))
+        return {
+            "action": action.value,
+            "label": action.label,
+            "note_required": action in NOTE_REQUIRED,
+            "to_state": to.value if to else None,
+        }
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = UserRefSerializer(allow_null=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "kind", "at", "actor", "action", "from_state", "to_state", "note", "internal", "data"]
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = UserRefSerializer(source="actor", allow_null=True)
+    body = serializers.CharField(source="note")
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "at", "author", "body", "internal"]
+
+
+class CommentInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=20_000, allow_blank=True)
+    internal = serializers.BooleanField(required=False, default=False, help_text="MTS only: hidden from partners.")
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by = UserRefSerializer(allow_null=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseAttachment
+        fields = [
+            "id",
+            "filename",
+            "kind",
+            "size",
+            "sha256",
+            "member_count",
+            "uncompressed_bytes",
+            "internal",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, attachment) -> str:
+        from django.urls import reverse
+
+        return reverse("case-attachment-download", args=[attachment.case_id, attachment.pk])
+
+
+class AttachmentInputSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True, help_text=f"One of: {', '.join(k.value for k in AttachmentKind)}"
+    )
+    internal = serializers.BooleanField(required=False, default=False)

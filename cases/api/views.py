@@ -1,0 +1,238 @@
+"""Case API: thin views over cases.selectors and cases.services; state changes are POST transitions/."""
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from cases import selectors, services
+from cases.api.serializers import (
+    AttachmentInputSerializer,
+    AttachmentSerializer,
+    AvailableActionSerializer,
+    CaseListSerializer,
+    CaseSerializer,
+    CaseWriteSerializer,
+    CommentInputSerializer,
+    CommentSerializer,
+    EventSerializer,
+    TransitionInputSerializer,
+)
+from cases.downloads import attachment_response
+from cases.models import Case, EventKind
+from cases.pagination import CappedCountPagination
+from cases.views_common import available_actions_for
+from cases.workflow import State
+from husky_support.api.exceptions import DomainError
+from partners.visibility import organisations_visible_to
+
+
+class CaseFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=[(s.value, s.value) for s in State])
+    open = django_filters.BooleanFilter(method="filter_open", label="Only open (true) or only finished (false)")
+    priority = django_filters.MultipleChoiceFilter(choices=Case._meta.get_field("priority").choices)
+    category = django_filters.ChoiceFilter(choices=Case._meta.get_field("category").choices)
+    reseller = django_filters.NumberFilter(field_name="reseller_id")
+    assignee = django_filters.NumberFilter(field_name="assignee_id")
+    unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
+    site_country = django_filters.CharFilter(method="filter_country")
+    service_tag = django_filters.CharFilter(method="filter_service_tag")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    search = django_filters.CharFilter(method="filter_search", label="Case number, title or service tag")
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+    def filter_open(self, qs, name, value):
+        from cases.models import OPEN_STATE_VALUES
+
+        return qs.filter(state__in=OPEN_STATE_VALUES) if value else qs.exclude(state__in=OPEN_STATE_VALUES)
+
+    def filter_country(self, qs, name, value):
+        return qs.filter(site_country=value.strip().upper()[:2])
+
+    def filter_service_tag(self, qs, name, value):
+        return qs.filter(unit__service_tag=value.strip().upper())
+
+    def filter_search(self, qs, name, value):
+        return selectors.search(qs, value)
+
+
+def _input_values(data: dict) -> dict:
+    """The EDITABLE_FIELDS present in validated data (absent stays absent: PATCH changes only what is sent)."""
+    return {name: data[name] for name in services.EDITABLE_FIELDS if name in data and name != "unit"}
+
+
+class CaseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Cases you may see. Create with an optional `Idempotency-Key` header; change state with transitions/."""
+
+    pagination_class = CappedCountPagination
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
+    filterset_class = CaseFilter
+    ordering_fields = ["created_at", "updated_at", "sla_due_at", "priority", "number"]
+    ordering = ["-created_at", "-id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.case_list(self.request.user)
+        return selectors.case_detail_queryset(self.request.user)
+
+    def get_serializer_class(self):
+        return CaseListSerializer if self.action == "list" else CaseSerializer
+
+    def _unit_and_reseller(self, data: dict) -> dict:
+        extra: dict = {}
+        user = self.request.user
+        if "service_tag" in data:
+            tag = data["service_tag"]
+            unit = selectors.unit_for_case(user, tag) if tag.strip() else None
+            if tag.strip() and unit is None:
+                raise DomainError(
+                    "No unit with that service tag is registered to you.",
+                    code="unknown_service_tag",
+                    extra={"fields": {"service_tag": ["Unknown service tag."]}},
+                )
+            extra["unit"] = unit
+        return extra
+
+    @extend_schema(
+        request=CaseWriteSerializer,
+        responses={201: CaseSerializer, 200: CaseSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+    )
+    def create(self, request):
+        serializer = CaseWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        values = {**_input_values(data), **self._unit_and_reseller(data)}
+        reseller = None
+        if "reseller" in data:
+            reseller = organisations_visible_to(request.user).filter(pk=data["reseller"], kind="reseller").first()
+            if reseller is None:
+                raise DomainError("Unknown reseller.", code="unknown_reseller")
+        case, created = services.case_create(
+            actor=request.user,
+            now=timezone.now(),
+            values=values,
+            reseller=reseller,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            escalate=data.get("escalate", False),
+        )
+        case = selectors.case_detail_queryset(request.user).get(pk=case.pk)
+        return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=CaseWriteSerializer, responses=CaseSerializer)
+    def partial_update(self, request, pk=None):
+        case = self.get_object()
+        serializer = CaseWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "version" not in data:
+            raise DomainError("Send the version you last saw.", code="version_required")
+        values = {**_input_values(data), **self._unit_and_reseller(data)}
+        services.case_update(actor=request.user, case=case, version=data["version"], values=values, now=timezone.now())
+        return Response(CaseSerializer(self.get_queryset().get(pk=case.pk)).data)
+
+    @extend_schema(methods=["GET"], responses=AvailableActionSerializer(many=True))
+    @extend_schema(methods=["POST"], request=TransitionInputSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["get", "post"])
+    def transitions(self, request, pk=None):
+        """GET: the actions you may take now (the workflow's own answer). POST: take one."""
+        case = self.get_object()
+        if request.method == "GET":
+            now = timezone.now()
+            actions = available_actions_for(case, request.user, now=now)
+            return Response([AvailableActionSerializer.build(a, case.state_enum) for a in actions])
+        serializer = TransitionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.case_transition(
+            actor=request.user,
+            case=case,
+            action=data["action"],
+            note=data["note"],
+            version=data["version"],
+            now=timezone.now(),
+        )
+        return Response(CaseSerializer(self.get_queryset().get(pk=case.pk)).data)
+
+    @extend_schema(methods=["GET"], responses=CommentSerializer(many=True))
+    @extend_schema(methods=["POST"], request=CommentInputSerializer, responses={201: CommentSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request, pk=None):
+        """Comments you may see (MTS-internal ones only for MTS); POST adds one."""
+        case = self.get_object()
+        if request.method == "GET":
+            qs = selectors.events_visible(case, request.user).filter(kind=EventKind.COMMENT)
+            page = self.paginate_queryset(qs)
+            return self.get_paginated_response(CommentSerializer(page, many=True).data)
+        serializer = CommentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.comment_create(
+            actor=request.user,
+            case=case,
+            body=serializer.validated_data["body"],
+            internal=serializer.validated_data["internal"],
+            now=timezone.now(),
+        )
+        return Response(CommentSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=EventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def events(self, request, pk=None):
+        """The timeline, oldest first (MTS-internal entries only for MTS)."""
+        case = self.get_object()
+        page = self.paginate_queryset(selectors.events_visible(case, request.user))
+        return self.get_paginated_response(EventSerializer(page, many=True).data)
+
+    @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": AttachmentInputSerializer},
+        responses={201: AttachmentSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    def attachments(self, request, pk=None):
+        """Files on the case; POST (multipart, field `file`) uploads a SupportAssist zip, screenshot or log."""
+        case = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(selectors.attachments_visible(case, request.user))
+            return self.get_paginated_response(AttachmentSerializer(page, many=True).data)
+        serializer = AttachmentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        attachment = services.attachment_create(
+            actor=request.user,
+            case=case,
+            name=upload.name,
+            size=upload.size,
+            fileobj=upload,
+            internal=serializer.validated_data["internal"],
+            now=timezone.now(),
+        )
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>\d+)/download",
+        url_name="attachment-download",
+    )
+    def download(self, request, pk=None, attachment_id=None):
+        case = self.get_object()
+        attachment = get_object_or_404(selectors.attachments_visible(case, request.user), pk=attachment_id)
+        return attachment_response(attachment)

@@ -1,0 +1,187 @@
+"""Demo cases in every state for both demo resellers, driven through the real services (so timelines,
+SLA clocks and numbers are what the portal would produce). Idempotent: a scenario already present (same
+reseller and title) is left alone."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases import hooks, services
+from cases.models import Case, CaseEvent, EventKind
+from cases.workflow import Action, State
+from partners.models import Organisation, User
+
+PPIDS = ["CN-0ABC12-34567-8AB-0123", "TW0XJ4K2123456780042"]
+
+# (title, category, component, checklist overrides, actions [(who, action, note, hours after opening)], days ago)
+SCENARIOS = [
+    (
+        "Power supply 2 amber light after storm",
+        "hardware",
+        "power_supply",
+        {"troubleshooting_done": ""},
+        [],
+        0.2,
+    ),
+    (
+        "Recording server drops drive 3 from the array",
+        "hardware",
+        "hard_drive",
+        {"ppids": PPIDS[:1], "users_impacted": 25, "in_production": True},
+        [("partner", Action.ESCALATE_TO_MTS, "", 1)],
+        0.3,
+    ),
+    (
+        "Memory errors in the iDRAC log after reboot",
+        "hardware",
+        "memory",
+        {"users_impacted": 4, "in_production": True},
+        [("partner", Action.ESCALATE_TO_MTS, "", 1), ("mts", Action.TAKE, "", 2)],
+        1,
+    ),
+    (
+        "Smart Client cannot connect to the recording server",
+        "software",
+        "",
+        {"users_impacted": 12, "in_production": True},
+        [
+            ("partner", Action.ESCALATE_TO_MTS, "", 1),
+            ("mts", Action.TAKE, "", 3),
+            ("mts", Action.REQUEST_INFO, "Please send the Management Server log and the exact error text.", 5),
+        ],
+        2,
+    ),
+    (
+        "Motherboard fault: unit does not power on",
+        "hardware",
+        "motherboard",
+        {"users_impacted": 40, "in_production": True},
+        [
+            ("partner", Action.ESCALATE_TO_MTS, "", 1),
+            ("mts", Action.TAKE, "", 2),
+            ("mts", Action.ESCALATE_TO_DELL, "Board replacement needed; customer on site 08–16.", 6),
+        ],
+        3,
+    ),
+    (
+        "Network port 2 link flapping",
+        "hardware",
+        "network",
+        {"users_impacted": 2, "in_production": False},
+        [
+            ("partner", Action.ESCALATE_TO_MTS, "", 1),
+            ("mts", Action.TAKE, "", 4),
+            ("mts", Action.RESOLVE, "Replaced the patch cable and pinned the NIC speed; link stable for 24 h.", 30),
+        ],
+        4,
+    ),
+    (
+        "Licence activation fails after upgrade",
+        "software",
+        "",
+        {"users_impacted": 0, "in_production": False},
+        [
+            ("partner", Action.ESCALATE_TO_MTS, "", 1),
+            ("mts", Action.TAKE, "", 2),
+            ("mts", Action.RESOLVE, "Re-activated online with the new SLC; confirmed by the partner.", 20),
+            ("system", Action.CLOSE, "", 24 * 15),
+        ],
+        20,
+    ),
+]
+
+
+def _values(title, category, component, overrides, unit) -> dict:
+    values = {
+        "title": title,
+        "category": category,
+        "component": component,
+        "users_impacted": 3,
+        "in_production": True,
+        "failure_description": f"{title}. Noticed by the customer's operator this morning.",
+        "troubleshooting_done": "Checked the iDRAC event log, reseated cables, rebooted once.",
+        "customer_available_for_diagnostics": True,
+        "unit": unit,
+    }
+    values.update(overrides)
+    return values
+
+
+def _demo_escalate_to_dell(case: Case, actor: User, note: str, now) -> None:
+    """Until the dispatch app provides dispatches, put the demo case with Dell the way the service would,
+    with its one timeline row, so every state can be seen in the demo."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        from_state = locked.state
+        locked.state = State.L3_DELL.value
+        locked.sla_due_at = None
+        locked.version += 1
+        locked.updated_at = now
+        locked.save(update_fields=["state", "sla_due_at", "version", "updated_at"])
+        CaseEvent.objects.create(
+            case=locked,
+            kind=EventKind.TRANSITION,
+            actor=actor,
+            at=now,
+            action=Action.ESCALATE_TO_DELL.value,
+            from_state=from_state,
+            to_state=State.L3_DELL.value,
+            note=note,
+        )
+
+
+def seed() -> str:
+    now = timezone.now()
+    mts = User.objects.filter(username="mts1").first()
+    created = 0
+    for org_name, partner_username in (
+        ("Copenhagen Vision Integrators", "reseller1"),
+        ("Pacific Watch Systems", "reseller2"),
+    ):
+        reseller = Organisation.objects.filter(name=org_name).first()
+        partner = User.objects.filter(username=partner_username).first()
+        if reseller is None or partner is None or mts is None:
+            continue
+        from servicetags.models import Unit
+
+        units = list(Unit.objects.filter(reseller=reseller).order_by("service_tag")[: len(SCENARIOS)])
+        for index, (title, category, component, overrides, steps, days_ago) in enumerate(SCENARIOS):
+            if Case.objects.filter(reseller=reseller, title=title).exists():
+                continue
+            unit = units[index % len(units)] if units else None
+            if unit is None and category == "hardware":
+                category, component = "software", ""
+            opened_at = now - timedelta(days=days_ago)
+            case, _ = services.case_create(
+                actor=partner, now=opened_at, values=_values(title, category, component, overrides, unit)
+            )
+            for who, action, note, hours in steps:
+                at = min(opened_at + timedelta(hours=hours), now)
+                actor = {"partner": partner, "mts": mts, "system": None}[who]
+                if action is Action.ESCALATE_TO_DELL and hooks.registry.create_dispatch is None:
+                    _demo_escalate_to_dell(case, mts, note, at)
+                    continue
+                case = services.case_transition(
+                    actor=actor,
+                    case=case.pk,
+                    action=action,
+                    note=note,
+                    now=at,
+                    expected_state=case.state if actor is None else None,
+                )
+            if index == 1:
+                services.comment_create(
+                    actor=partner, case=case, body="Customer says the drive LED blinks amber.", now=opened_at
+                )
+            if index == 2:
+                services.comment_create(
+                    actor=mts,
+                    case=case,
+                    body="Internal: same DIMM slot failed on two units of this batch; check the lot number.",
+                    internal=True,
+                    now=opened_at + timedelta(hours=3),
+                )
+            created += 1
+    total = Case.objects.count()
+    return f"{created} demo cases created ({total} in total, every state for both resellers)."

@@ -1,0 +1,243 @@
+"""Support cases, their append-only timeline, attachments, numbering and idempotent creation keys."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from cases.archives import AttachmentKind
+from cases.checklist import Category, ChecklistInput, HardwareComponent, Priority, missing_items
+from cases.workflow import OPEN_STATES, State
+from partners.validators import validate_country, validate_timezone
+
+STATE_CHOICES = [(s.value, s.label) for s in State]
+CATEGORY_CHOICES = [(c.value, c.label) for c in Category]
+COMPONENT_CHOICES = [(c.value, c.label) for c in HardwareComponent]
+PRIORITY_CHOICES = [(p.value, p.label) for p in Priority]
+
+# The states the MTS triage queue shows by default; its partial index covers exactly these rows, so the
+# queue's first page is an index range scan however many closed cases pile up.
+QUEUE_STATES: tuple[str, ...] = tuple(
+    s.value for s in (State.L2_MTS_QUEUE, State.L2_MTS_INVESTIGATING, State.AWAITING_PARTNER, State.L3_DELL)
+)
+OPEN_STATE_VALUES: tuple[str, ...] = tuple(sorted(s.value for s in OPEN_STATES))
+
+
+class Case(models.Model):
+    """One support incident on a Husky IVO, owned by a reseller and moved along the escalation chain."""
+
+    number = models.CharField(max_length=20, unique=True, editable=False)
+    reseller = models.ForeignKey("partners.Organisation", on_delete=models.PROTECT, related_name="cases")
+    unit = models.ForeignKey("servicetags.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="cases")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(max_length=200)
+    category = models.CharField(max_length=10, choices=CATEGORY_CHOICES)
+    component = models.CharField(max_length=20, choices=COMPONENT_CHOICES, blank=True)
+
+    # The MTS checklist (seed). The site address is pre-filled from the unit's registered location.
+    site_address_line1 = models.CharField("site address line 1", max_length=200, blank=True)
+    site_address_line2 = models.CharField("site address line 2", max_length=200, blank=True)
+    site_city = models.CharField(max_length=100, blank=True)
+    site_postal_code = models.CharField(max_length=20, blank=True)
+    site_country = models.CharField(max_length=2, blank=True, validators=[validate_country])
+    site_timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
+    ppids = models.JSONField(default=list, blank=True, help_text="Normalised drive PPIDs (hard-drive faults).")
+    users_impacted = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(1_000_000)])
+    in_production = models.BooleanField(null=True, blank=True)
+    failure_description = models.TextField(blank=True)
+    troubleshooting_done = models.TextField(blank=True)
+    customer_available_for_diagnostics = models.BooleanField(null=True, blank=True)
+    diagnostics_unavailable_reason = models.TextField(blank=True)
+
+    priority = models.CharField(max_length=12, choices=PRIORITY_CHOICES, default=Priority.P3_NORMAL.value)
+    state = models.CharField(max_length=24, choices=STATE_CHOICES, default=State.L1_RESELLER.value)
+    # Optimistic concurrency: bumped on every change; a write that carries an older one answers 409.
+    version = models.PositiveIntegerField(default=1)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_cases"
+    )
+
+    # cases.sla: when MTS owes the next answer (None when no MTS clock runs) and the time left while paused.
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_remaining = models.DurationField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True, help_text="First reported to MTS.")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_at_l1 = models.BooleanField(default=False, help_text="The last resolve happened at the reseller.")
+    # Set on resolve, cleared on reopen/close: the auto-close sweep is a range query on it.
+    auto_close_due_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The triage queue's default order, over the open MTS-side states only.
+            models.Index(fields=["sla_due_at", "id"], name="case_queue_sla_idx", condition=Q(state__in=QUEUE_STATES)),
+            # The partner lists and the API's default order, per owning reseller and overall.
+            models.Index(fields=["reseller", "-created_at", "-id"], name="case_reseller_created_idx"),
+            models.Index(fields=["-created_at", "-id"], name="case_created_idx"),
+            models.Index(fields=["state", "-created_at"], name="case_state_created_idx"),
+            models.Index(fields=["assignee", "state"], name="case_assignee_state_idx"),
+            models.Index(
+                fields=["auto_close_due_at"],
+                name="case_auto_close_due_idx",
+                condition=Q(auto_close_due_at__isnull=False),
+            ),
+            models.Index(fields=["updated_at"], name="case_updated_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="case_state_valid", condition=Q(state__in=[s.value for s in State])),
+            models.CheckConstraint(name="case_category_valid", condition=Q(category__in=[c.value for c in Category])),
+            models.CheckConstraint(name="case_priority_valid", condition=Q(priority__in=[p.value for p in Priority])),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def state_enum(self) -> State:
+        return State(self.state)
+
+    @property
+    def priority_enum(self) -> Priority:
+        return Priority(self.priority)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATE_VALUES
+
+    @property
+    def site_country_differs(self) -> bool:
+        """The site country given on the case is not the unit's registered country (flagged to MTS)."""
+        return bool(self.unit_id and self.site_country and self.unit.country != self.site_country)
+
+    def checklist_input(self) -> ChecklistInput:
+        return ChecklistInput(
+            category=Category(self.category),
+            component=HardwareComponent(self.component) if self.component else None,
+            service_tag=self.unit.service_tag if self.unit_id else "",
+            site_address_lines=(self.site_address_line1, self.site_address_line2),
+            site_city=self.site_city,
+            site_postal_code=self.site_postal_code,
+            site_country=self.site_country,
+            ppids=tuple(self.ppids or ()),
+            users_impacted=self.users_impacted,
+            in_production=self.in_production,
+            failure_description=self.failure_description,
+            troubleshooting_done=self.troubleshooting_done,
+            customer_available_for_diagnostics=self.customer_available_for_diagnostics,
+            diagnostics_unavailable_reason=self.diagnostics_unavailable_reason,
+        )
+
+    def checklist_missing(self) -> tuple[str, ...]:
+        return missing_items(self.checklist_input())
+
+
+class CaseNumberCounter(models.Model):
+    """The last case number issued per year; incremented under a row lock so numbers never repeat."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Case opened"
+    TRANSITION = "transition", "State change"
+    COMMENT = "comment", "Comment"
+    ATTACHMENT = "attachment", "Attachment"
+    FIELD_CHANGE = "field_change", "Details changed"
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's append-only timeline: written once by a service, never updated or deleted."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for the system (e.g. the automatic close).",
+    )
+    at = models.DateTimeField()
+    action = models.CharField(max_length=24, blank=True)
+    from_state = models.CharField(max_length=24, choices=STATE_CHOICES, blank=True)
+    to_state = models.CharField(max_length=24, choices=STATE_CHOICES, blank=True)
+    # The comment text or the transition's note. Plain text; escaped wherever it is shown.
+    note = models.TextField(blank=True)
+    # MTS-internal: never shown to partners or Dell, never in notifications, the partner API or exports.
+    internal = models.BooleanField(default=False)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at", "id"], name="caseevent_case_at_idx")]
+        constraints = [
+            models.CheckConstraint(name="caseevent_kind_valid", condition=Q(kind__in=EventKind.values)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} @ {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def from_state_label(self) -> str:
+        return State(self.from_state).label if self.from_state else ""
+
+    @property
+    def to_state_label(self) -> str:
+        return State(self.to_state).label if self.to_state else ""
+
+
+def _attachment_path(instance: CaseAttachment, filename: str) -> str:
+    # Never the uploaded name: a random key, no extension, under the case's folder outside the web root.
+    return f"cases/{instance.case_id}/{uuid.uuid4().hex}"
+
+
+class CaseAttachment(models.Model):
+    """A file on a case (SupportAssist collection, screenshot, log); downloaded only through a checked view."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    filename = models.CharField(max_length=150, help_text="Sanitised original name, offered on download.")
+    kind = models.CharField(max_length=10, choices=[(k.value, k.label) for k in AttachmentKind])
+    size = models.PositiveBigIntegerField(validators=[MinValueValidator(1)])
+    sha256 = models.CharField(max_length=64)
+    member_count = models.PositiveIntegerField(default=0)
+    uncompressed_bytes = models.PositiveBigIntegerField(default=0)
+    internal = models.BooleanField(default=False, help_text="MTS-internal: hidden from partners.")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["case", "uploaded_at"], name="caseattachment_case_idx")]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class CaseIdempotencyKey(models.Model):
+    """`Idempotency-Key` of a case creation: a retry with the same key (same user) returns the first case."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="case_idempotency_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

@@ -1,0 +1,45 @@
+"""Pagination whose total is counted exactly only up to a cap (settings.CASES_LIST_COUNT_CAP).
+
+An exact COUNT(*) on every page costs a scan of every matching row, which grows with the open set and the
+archive of closed cases; past the cap nobody pages by number anyway (they filter or search). Counting a
+LIMITed id subquery keeps each page's cost bounded: pages beyond the cap window answer "not found".
+"""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+from husky_support.api.pagination import StandardPagination
+
+
+class CappedPaginator(Paginator):
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        cap = settings.CASES_LIST_COUNT_CAP
+        qs = self.object_list
+        if not hasattr(qs, "values"):
+            return len(qs)
+        counted = qs.order_by().values("pk")[: cap + 1].count()
+        self.capped = counted > cap
+        return min(counted, cap)
+
+
+class CappedCountPagination(StandardPagination):
+    """The API's page-number pagination with `count` capped and `count_capped` saying so."""
+
+    django_paginator_class = CappedPaginator
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = self.page.paginator.capped
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        result = super().get_paginated_response_schema(schema)
+        result["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": "True when there are more rows than `count` (the count stops at a cap).",
+        }
+        return result

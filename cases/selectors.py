@@ -1,0 +1,144 @@
+"""Reads of cases, always from the visibility gate; list querysets decide their joins here (no per-row query)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import F, Q, QuerySet
+
+from cases import hooks
+from cases.models import QUEUE_STATES, Case, CaseAttachment, CaseEvent
+from partners.kinds import OrgKind
+from partners.visibility import scope_to_viewer, viewer_kind
+
+# Long text columns a list never shows; leaving them out keeps list rows small.
+LIST_DEFERRED = (
+    "failure_description",
+    "troubleshooting_done",
+    "diagnostics_unavailable_reason",
+    "site_address_line1",
+    "site_address_line2",
+)
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """The gate: reseller = own cases, distributor = its resellers' cases, MTS = all, Dell = dispatched ones
+    (none until the dispatch app registers `hooks.registry.dell_visibility`)."""
+    return scope_to_viewer(Case.objects.all(), user, reseller_field="reseller", dell_q=hooks.dell_visibility())
+
+
+def sees_internal(user) -> bool:
+    """Only MTS sees MTS-internal comments, events and attachments."""
+    return viewer_kind(user) == OrgKind.MTS
+
+
+def case_detail_queryset(user) -> QuerySet[Case]:
+    return cases_visible_to(user).select_related("reseller", "reseller__distributor", "unit", "assignee", "opened_by")
+
+
+def case_list(user) -> QuerySet[Case]:
+    """Visible cases with what a list row shows, newest first."""
+    return (
+        cases_visible_to(user)
+        .select_related("reseller", "unit", "assignee")
+        .defer(*LIST_DEFERRED)
+        .order_by("-created_at", "-id")
+    )
+
+
+def queue_order(sort: str) -> list:
+    """The triage queue's orders (allow-list). `sla` is served by the partial index case_queue_sla_idx."""
+    return {
+        "sla": [F("sla_due_at").asc(nulls_last=True), "id"],
+        "priority": ["priority", F("sla_due_at").asc(nulls_last=True), "id"],
+        "oldest": ["created_at", "id"],
+        "newest": ["-created_at", "-id"],
+    }.get(sort, [F("sla_due_at").asc(nulls_last=True), "id"])
+
+
+QUEUE_SORTS = {"sla": "SLA due", "priority": "Priority", "oldest": "Oldest first", "newest": "Newest first"}
+AGE_FILTERS = {"1": timedelta(days=1), "3": timedelta(days=3), "7": timedelta(days=7), "30": timedelta(days=30)}
+
+
+def triage_queue(
+    user,
+    *,
+    now: datetime,
+    states: list[str] | None = None,
+    priority: str = "",
+    country: str = "",
+    assignee: str = "",
+    older_than_days: str = "",
+    q: str = "",
+    sort: str = "sla",
+) -> QuerySet[Case]:
+    """The MTS queue: open MTS-side cases filtered and sorted by SLA due (default). `assignee` is "me",
+    "none" or a user id; unknown filter values are ignored rather than failing."""
+    qs = case_list(user)
+    chosen = [s for s in (states or []) if s in QUEUE_STATES]
+    qs = qs.filter(state__in=chosen or QUEUE_STATES)
+    if priority:
+        qs = qs.filter(priority=priority)
+    if country:
+        qs = qs.filter(site_country=country.upper()[:2])
+    if assignee == "me":
+        qs = qs.filter(assignee=user)
+    elif assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif assignee.isdigit():
+        qs = qs.filter(assignee_id=int(assignee))
+    if older_than_days in AGE_FILTERS:
+        qs = qs.filter(created_at__lte=now - AGE_FILTERS[older_than_days])
+    if q:
+        qs = search(qs, q)
+    return qs.order_by(*queue_order(sort))
+
+
+def search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
+    """Case number, title or service tag; a full number or tag is an exact (indexed) match."""
+    term = q.strip()[:100]
+    if not term:
+        return qs
+    return qs.filter(
+        Q(number__iexact=term)
+        | Q(unit__service_tag__iexact=term)
+        | Q(title__icontains=term)
+        | Q(number__icontains=term)
+    )
+
+
+def events_visible(case: Case, user) -> QuerySet[CaseEvent]:
+    """The case's timeline for this viewer: MTS-internal entries only for MTS."""
+    qs = CaseEvent.objects.filter(case=case).select_related("actor", "actor__organisation").order_by("at", "id")
+    if not sees_internal(user):
+        qs = qs.filter(internal=False)
+    return qs
+
+
+def attachments_visible(case: Case, user) -> QuerySet[CaseAttachment]:
+    qs = CaseAttachment.objects.filter(case=case).select_related("uploaded_by").order_by("uploaded_at", "id")
+    if not sees_internal(user):
+        qs = qs.filter(internal=False)
+    return qs
+
+
+def waiting_on_partner(user) -> QuerySet[Case]:
+    """Open cases the partner must act on: at the reseller, or MTS asked for information."""
+    return case_list(user).filter(state__in=["l1_reseller", "awaiting_partner"])
+
+
+def units_for_cases(user):
+    """Units a partner may open a case on: through the same gate as every unit list (Dell opens no case)."""
+    from servicetags.models import Unit
+
+    if viewer_kind(user) == OrgKind.DELL:
+        return Unit.objects.none()
+    return scope_to_viewer(Unit.objects.all(), user, reseller_field="reseller")
+
+
+def unit_for_case(user, service_tag: str):
+    """The visible unit with this tag, or None (unknown, malformed, or another reseller's: indistinguishable)."""
+    tag = (service_tag or "").strip().upper()
+    if not tag or len(tag) > 7:
+        return None
+    return units_for_cases(user).select_related("reseller").filter(service_tag=tag).first()

@@ -1,0 +1,488 @@
+"""Every write to a case: creation, edits, transitions, comments, attachments. Callers pass only cases the
+actor may see (fetched through cases.selectors.cases_visible_to); `now` is read once at the edge."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from cases import hooks, sla
+from cases.archives import UploadLimits, UploadRefused, check_upload
+from cases.checklist import (
+    Category,
+    ChecklistError,
+    Priority,
+    derive_priority,
+    normalize_ppid,
+    validate_users_impacted,
+)
+from cases.models import Case, CaseAttachment, CaseEvent, CaseIdempotencyKey, CaseNumberCounter, EventKind
+from cases.workflow import OPEN_STATES, Action, CaseFacts, State, Step, TransitionRefused, plan
+from dispatch.geo import single_timezone_for_country, timezone_fits_country
+from husky_support.api.exceptions import Conflict, DomainError
+from partners.kinds import OrgKind
+from partners.models import Organisation, User
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+    code = "not_allowed"
+
+
+class CaseTransitionRefused(DomainError):
+    """A refused transition: 409 with the workflow's code, `missing` checklist keys and `reasons`."""
+
+    status_code = 409
+
+    # Bad input rather than a refusal of the case's current state.
+    BAD_INPUT_CODES = frozenset({"unknown_action", "unknown_state", "note_required"})
+
+    def __init__(self, refused: TransitionRefused) -> None:
+        super().__init__(
+            refused.message,
+            code=refused.code,
+            extra={"missing": list(refused.missing), "reasons": list(refused.reasons)},
+        )
+        if refused.code in self.BAD_INPUT_CODES:
+            self.status_code = 400
+
+
+# Fields a partner fills in (the checklist and the title); the service validates and normalises them.
+EDITABLE_FIELDS = (
+    "title",
+    "category",
+    "component",
+    "unit",
+    "site_address_line1",
+    "site_address_line2",
+    "site_city",
+    "site_postal_code",
+    "site_country",
+    "site_timezone",
+    "ppids",
+    "users_impacted",
+    "in_production",
+    "failure_description",
+    "troubleshooting_done",
+    "customer_available_for_diagnostics",
+    "diagnostics_unavailable_reason",
+)
+SITE_FIELDS = ("site_address_line1", "site_address_line2", "site_city", "site_postal_code", "site_country")
+PARTNER_EDITABLE_STATES = frozenset({State.L1_RESELLER.value, State.AWAITING_PARTNER.value})
+MTS_EDITABLE_STATES = frozenset(s.value for s in OPEN_STATES)
+# Transitions that email the other side (partner-visible text only).
+NOTIFY_ACTIONS = frozenset(
+    {
+        Action.ESCALATE_TO_MTS,
+        Action.RETURN_TO_PARTNER,
+        Action.REQUEST_INFO,
+        Action.PROVIDE_INFO,
+        Action.RESOLVE,
+        Action.REOPEN,
+    }
+)
+
+
+def sla_targets() -> dict[Priority, timedelta]:
+    return {Priority(key): timedelta(hours=hours) for key, hours in settings.CASES_SLA_TARGET_HOURS.items()}
+
+
+def upload_limits() -> UploadLimits:
+    return UploadLimits(
+        max_bytes=settings.CASES_ATTACHMENT_MAX_BYTES,
+        max_archive_members=settings.CASES_ARCHIVE_MAX_MEMBERS,
+        max_uncompressed_bytes=settings.CASES_ARCHIVE_MAX_UNCOMPRESSED_BYTES,
+    )
+
+
+def _actor_kind(actor: User | None) -> OrgKind | None:
+    return actor.org_kind if actor is not None else None
+
+
+def _next_number(year: int) -> str:
+    """HSK-<year>-<6 digits>, per-year sequence; the counter row lock serialises concurrent creators."""
+    updated = CaseNumberCounter.objects.filter(year=year).update(last=F("last") + 1)
+    if not updated:
+        try:
+            with transaction.atomic():
+                CaseNumberCounter.objects.create(year=year, last=1)
+        except IntegrityError:  # another creator inserted the year's row first
+            CaseNumberCounter.objects.filter(year=year).update(last=F("last") + 1)
+    last = CaseNumberCounter.objects.get(year=year).last
+    return f"HSK-{year}-{last:06d}"
+
+
+def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Normalise checklist input; raise DomainError (400) with a stable code and the field."""
+    out = dict(values)
+    try:
+        if "ppids" in out:
+            raw = out["ppids"] or []
+            if isinstance(raw, str):
+                raw = [part for part in raw.replace(",", "\n").splitlines() if part.strip()]
+            out["ppids"] = list(dict.fromkeys(normalize_ppid(str(p)) for p in raw))
+        if "users_impacted" in out:
+            out["users_impacted"] = validate_users_impacted(out["users_impacted"])
+    except ChecklistError as exc:
+        field = "ppids" if exc.code == "invalid_ppid" else "users_impacted"
+        raise DomainError(exc.message, code=exc.code, extra={"fields": {field: [exc.message]}}) from None
+    for name in ("title", *SITE_FIELDS, "failure_description", "troubleshooting_done"):
+        if name in out and out[name] is not None:
+            out[name] = str(out[name]).strip()
+    if out.get("site_country"):
+        out["site_country"] = out["site_country"].upper()
+    if out.get("category") == Category.SOFTWARE:
+        out["component"] = ""
+    return out
+
+
+def _fill_site(case: Case) -> None:
+    """Pre-fill the site address from the unit's registered location when none was given, and the site
+    zone from the unit (same country) or the country's only zone."""
+    unit = case.unit
+    if unit is not None and not any(getattr(case, name) for name in SITE_FIELDS):
+        case.site_address_line1 = unit.address_line1
+        case.site_address_line2 = unit.address_line2
+        case.site_city = unit.city
+        case.site_postal_code = unit.postal_code
+        case.site_country = unit.country
+    if not case.site_timezone and case.site_country:
+        if unit is not None and unit.country == case.site_country:
+            case.site_timezone = unit.timezone
+        else:
+            case.site_timezone = single_timezone_for_country(case.site_country) or ""
+    if case.site_timezone and case.site_country and not timezone_fits_country(case.site_timezone, case.site_country):
+        message = f"{case.site_timezone} is not a time zone of {case.site_country}."
+        raise DomainError(message, code="invalid_timezone", extra={"fields": {"site_timezone": [message]}})
+
+
+def _event(case: Case, *, kind: str, actor: User | None, now: datetime, **fields: Any) -> CaseEvent:
+    event = CaseEvent(case=case, kind=kind, actor=actor, at=now, **fields)
+    event.full_clean()
+    event.save()
+    return event
+
+
+def _owning_reseller(*, actor: User, unit: Any, reseller: Organisation | None) -> Organisation:
+    kind = actor.org_kind
+    if kind == OrgKind.RESELLER:
+        return actor.organisation
+    if kind == OrgKind.DISTRIBUTOR:
+        owner = unit.reseller if unit is not None else reseller
+        if owner is None:
+            raise DomainError(
+                "Choose the reseller the case is for, or give the unit's service tag.",
+                code="reseller_required",
+                extra={"fields": {"reseller": ["Required for a distributor."]}},
+            )
+        if owner.distributor_id != actor.organisation_id:
+            raise DomainError("That reseller is not one of yours.", code="unknown_reseller")
+        return owner
+    raise NotAllowed("Cases are opened by resellers and distributors; MTS and Dell work the cases they receive.")
+
+
+def _lookup_idempotent(actor: User, key: str) -> Case | None:
+    row = CaseIdempotencyKey.objects.filter(user=actor, key=key).select_related("case").first()
+    return row.case if row else None
+
+
+def case_create(
+    *,
+    actor: User,
+    now: datetime,
+    values: dict[str, Any],
+    reseller: Organisation | None = None,
+    idempotency_key: str = "",
+    escalate: bool = False,
+) -> tuple[Case, bool]:
+    """Open a case at the reseller (L1) from `values` (EDITABLE_FIELDS; `unit` already fetched through the
+    actor's visible units). With `escalate`, also report it to MTS in the same transaction (refused, and
+    nothing written, when the checklist is incomplete). Returns (case, created): a retry with the same
+    `idempotency_key` returns the first case and False. Raises DomainError / CaseTransitionRefused."""
+    key = idempotency_key.strip()[:100]
+    if key and (existing := _lookup_idempotent(actor, key)):
+        return existing, False
+    try:
+        case = _case_create(actor=actor, now=now, values=values, reseller=reseller, key=key, escalate=escalate)
+    except IntegrityError:
+        # Two requests with one key at the same moment: the loser's transaction rolled back entirely.
+        if key and (existing := _lookup_idempotent(actor, key)):
+            return existing, False
+        raise
+    return case, True
+
+
+@transaction.atomic
+def _case_create(
+    *, actor: User, now: datetime, values: dict[str, Any], reseller: Organisation | None, key: str, escalate: bool
+) -> Case:
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}.", code="unknown_field")
+    clean = _clean_values(values)
+    owner = _owning_reseller(actor=actor, unit=clean.get("unit"), reseller=reseller)
+    case = Case(reseller=owner, opened_by=actor, created_at=now, updated_at=now, **clean)
+    _fill_site(case)
+    case.priority = derive_priority(case.in_production, case.users_impacted).value
+    case.number = _next_number(now.year)
+    case.full_clean()
+    case.save()
+    _event(case, kind=EventKind.CREATED, actor=actor, now=now, to_state=case.state, data={"number": case.number})
+    if key:
+        CaseIdempotencyKey.objects.create(user=actor, key=key, case=case, created_at=now)
+    if escalate:
+        case = case_transition(actor=actor, case=case, action=Action.ESCALATE_TO_MTS, version=case.version, now=now)
+    return case
+
+
+def _lock(case: Case | int) -> Case:
+    pk = case.pk if isinstance(case, Case) else case
+    return Case.objects.select_for_update().select_related("unit").get(pk=pk)
+
+
+def _check_version(case: Case, version: int | None) -> None:
+    if version is not None and int(version) != case.version:
+        raise Conflict(
+            "Someone else changed this case since you loaded it; reload it and try again.",
+            code="conflict",
+            extra={"current_version": case.version, "state": case.state},
+        )
+
+
+def _display(value: Any) -> Any:
+    return getattr(value, "pk", value)
+
+
+@transaction.atomic
+def case_update(*, actor: User, case: Case | int, version: int | None, values: dict[str, Any], now: datetime) -> Case:
+    """Change checklist fields under the row lock: partners while the case is at the reseller or awaiting
+    them, MTS while it is open. Re-derives the priority; writes one `field_change` event listing the
+    changes (none when nothing changed). Raises Conflict (stale version), DomainError (bad input)."""
+    case = _lock(case)
+    _check_version(case, version)
+    kind = actor.org_kind
+    allowed_states = MTS_EDITABLE_STATES if kind == OrgKind.MTS else PARTNER_EDITABLE_STATES
+    if kind not in {OrgKind.RESELLER, OrgKind.DISTRIBUTOR, OrgKind.MTS} or case.state not in allowed_states:
+        raise Conflict(f"The case cannot be edited while “{case.state_enum.label}”.", code="not_editable")
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}.", code="unknown_field")
+    clean = _clean_values(values)
+    if "unit" in clean and clean["unit"] is not None and clean["unit"].reseller_id != case.reseller_id:
+        raise DomainError("That unit belongs to another reseller.", code="unknown_service_tag")
+    changes = {}
+    for name, value in clean.items():
+        old = getattr(case, name)
+        if old != value:
+            changes[name] = [_display(old), _display(value)]
+            setattr(case, name, value)
+    _fill_site(case)
+    if not changes:
+        return case
+    old_priority = case.priority_enum
+    new_priority = derive_priority(case.in_production, case.users_impacted)
+    fields = [*clean, "site_timezone", "priority", "sla_due_at", "version", "updated_at"]
+    if new_priority != old_priority:
+        changes["priority"] = [old_priority.value, new_priority.value]
+        clock = sla.on_priority_change(
+            clock=sla.SlaClock(due_at=case.sla_due_at, paused_remaining=case.sla_paused_remaining),
+            old=old_priority,
+            new=new_priority,
+            targets=sla_targets(),
+        )
+        case.sla_due_at = clock.due_at
+    case.priority = new_priority.value
+    case.version += 1
+    case.updated_at = now
+    case.full_clean()
+    case.save(update_fields=list(dict.fromkeys(fields)))
+    _event(case, kind=EventKind.FIELD_CHANGE, actor=actor, now=now, data={"changes": changes})
+    return case
+
+
+def case_facts(case: Case, *, actor: User | None, now: datetime, note: str = "") -> CaseFacts:
+    """What the workflow guards need, read from the case (and the dispatch hook)."""
+    dispatch = hooks.dispatch_facts(case, now)
+    return CaseFacts(
+        category=Category(case.category),
+        now=now,
+        checklist_missing=case.checklist_missing(),
+        note=note,
+        is_assignee=actor is not None and case.assignee_id == actor.pk,
+        resolved_at=case.resolved_at,
+        resolved_at_l1=case.resolved_at_l1,
+        dispatch_finished=dispatch.finished,
+        dispatch_refusal_reasons=dispatch.refusal_reasons,
+        parts_only=dispatch.parts_only,
+    )
+
+
+def _apply(case: Case, step: Step, *, actor: User | None, now: datetime) -> list[str]:
+    """Set the fields the step changes; return their names for update_fields."""
+    changed = ["state", "version", "updated_at", "sla_due_at", "sla_paused_remaining"]
+    clock = sla.on_enter(
+        from_state=step.from_state,
+        to_state=step.to_state,
+        priority=case.priority_enum,
+        now=now,
+        current=sla.SlaClock(due_at=case.sla_due_at, paused_remaining=case.sla_paused_remaining),
+        targets=sla_targets(),
+    )
+    case.sla_due_at, case.sla_paused_remaining = clock.due_at, clock.paused_remaining
+    case.state = step.to_state.value
+    if step.assign_to_actor:
+        case.assignee = actor
+        changed.append("assignee")
+    elif step.clear_assignee:
+        case.assignee = None
+        changed.append("assignee")
+    if step.action is Action.ESCALATE_TO_MTS and case.escalated_at is None:
+        case.escalated_at = now
+        changed.append("escalated_at")
+    if step.to_state is State.RESOLVED:
+        case.resolved_at = now
+        case.resolved_at_l1 = step.from_state is State.L1_RESELLER
+        case.auto_close_due_at = now + timedelta(days=14)
+        changed += ["resolved_at", "resolved_at_l1", "auto_close_due_at"]
+    elif step.from_state is State.RESOLVED:
+        case.auto_close_due_at = None
+        changed.append("auto_close_due_at")
+    if step.to_state is State.CLOSED:
+        case.closed_at = now
+        changed.append("closed_at")
+    case.version += 1
+    case.updated_at = now
+    return changed
+
+
+@transaction.atomic
+def case_transition(
+    *,
+    actor: User | None,
+    case: Case | int,
+    action: str,
+    now: datetime,
+    note: str = "",
+    version: int | None = None,
+    expected_state: str | None = None,
+) -> Case:
+    """Apply one workflow action under the row lock: refuse a stale `version` (409 `conflict`), let
+    workflow.plan() decide (CaseTransitionRefused), save, write exactly one timeline row and enqueue the
+    notification on commit. `actor=None` is the system (automatic close), which passes `expected_state`:
+    a case no longer in it raises Conflict `state_changed` and is left alone."""
+    if actor is not None and actor.org_kind is None:
+        raise NotAllowed("Your account is not attached to an organisation.")
+    case = _lock(case)
+    if expected_state is not None and case.state != expected_state:
+        raise Conflict("The case moved on meanwhile.", code="state_changed", extra={"state": case.state})
+    _check_version(case, version)
+    note = (note or "").strip()
+    try:
+        step = plan(case.state, action, _actor_kind(actor), case_facts(case, actor=actor, now=now, note=note))
+    except TransitionRefused as refused:
+        raise CaseTransitionRefused(refused) from None
+    previous_assignee = case.assignee_id
+    fields = _apply(case, step, actor=actor, now=now)
+    if step.creates_dispatch:
+        if hooks.registry.create_dispatch is None:
+            raise Conflict("Dell dispatches are not available yet.", code="dispatch_unavailable")
+        hooks.registry.create_dispatch(case=case, actor=actor, note=note, now=now)
+    case.full_clean()
+    case.save(update_fields=list(dict.fromkeys(fields)))
+    data: dict[str, Any] = {}
+    if case.assignee_id != previous_assignee:
+        data["assignee"] = {"from": previous_assignee, "to": case.assignee_id}
+    if step.by_system:
+        data["by_system"] = True
+    event = _event(
+        case,
+        kind=EventKind.TRANSITION,
+        actor=actor,
+        now=now,
+        action=step.action.value,
+        from_state=step.from_state.value,
+        to_state=step.to_state.value,
+        note=note,
+        data=data,
+    )
+    if step.action in NOTIFY_ACTIONS:
+        from cases.tasks import notify_case_transition_task
+
+        notify_case_transition_task.delay_on_commit(event.pk)
+    return case
+
+
+@transaction.atomic
+def comment_create(*, actor: User, case: Case, body: str, internal: bool = False, now: datetime) -> CaseEvent:
+    """Add a comment to the timeline; `internal` (MTS only) hides it from partners, Dell, the partner API,
+    notifications and exports. Comments do not bump the case version (they do not move the case)."""
+    body = (body or "").strip()
+    if not body:
+        raise DomainError("Write something first.", code="comment_empty", extra={"fields": {"body": ["Required."]}})
+    if len(body) > 20_000:
+        raise DomainError("A comment is at most 20,000 characters.", code="comment_too_long")
+    if internal and actor.org_kind != OrgKind.MTS:
+        raise DomainError("Only MTS can write internal notes.", code="internal_not_allowed")
+    if actor.org_kind == OrgKind.DELL:
+        raise NotAllowed("Dell comments on its dispatch, not on the case.")
+    Case.objects.filter(pk=case.pk).update(updated_at=now)
+    return _event(case, kind=EventKind.COMMENT, actor=actor, now=now, note=body, internal=internal)
+
+
+def attachment_create(
+    *, actor: User, case: Case, name: str, size: int, fileobj: BinaryIO, internal: bool = False, now: datetime
+) -> CaseAttachment:
+    """Check an upload (cases.archives: size, type, a real zip without unsafe paths or bombs) and store it
+    outside the web root under a random name, with one timeline row. Raises DomainError with the check's
+    code; nothing is written then."""
+    if internal and actor.org_kind != OrgKind.MTS:
+        raise DomainError("Only MTS can attach internal files.", code="internal_not_allowed")
+    if actor.org_kind == OrgKind.DELL:
+        raise NotAllowed("Dell attaches files to its dispatch, not to the case.")
+    if not case.is_open:
+        raise Conflict("Files can be added only while the case is open.", code="case_not_open")
+    try:
+        checked = check_upload(name=name, size=size, fileobj=fileobj, limits=upload_limits())
+    except UploadRefused as refused:
+        raise DomainError(refused.message, code=refused.code, extra={"fields": {"file": [refused.message]}}) from None
+    digest = hashlib.sha256()
+    fileobj.seek(0)
+    while chunk := fileobj.read(1024 * 1024):
+        digest.update(chunk)
+    fileobj.seek(0)
+    attachment = CaseAttachment(
+        case=case,
+        filename=checked.filename,
+        kind=checked.kind.value,
+        size=checked.size,
+        sha256=digest.hexdigest(),
+        member_count=checked.member_count,
+        uncompressed_bytes=checked.uncompressed_bytes,
+        internal=internal,
+        uploaded_by=actor,
+        uploaded_at=now,
+    )
+    attachment.file.save("upload", File(fileobj), save=False)
+    try:
+        with transaction.atomic():
+            attachment.full_clean()
+            attachment.save()
+            Case.objects.filter(pk=case.pk).update(updated_at=now)
+            _event(
+                case,
+                kind=EventKind.ATTACHMENT,
+                actor=actor,
+                now=now,
+                internal=internal,
+                data={"attachment": attachment.pk, "filename": attachment.filename, "size": attachment.size},
+            )
+    except Exception:
+        attachment.file.delete(save=False)  # no row, no file
+        raise
+    return attachment

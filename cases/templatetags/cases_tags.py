@@ -1,0 +1,86 @@
+"""Small presentation helpers for case pages: badge colours and SLA wording (all output is escaped)."""
+
+from datetime import datetime
+
+from django import template
+from django.utils.html import format_html
+
+from cases.checklist import Priority
+from cases.workflow import Action, State
+
+register = template.Library()
+
+STATE_CLASS = {
+    State.L1_RESELLER: "text-bg-secondary",
+    State.L2_MTS_QUEUE: "text-bg-primary",
+    State.L2_MTS_INVESTIGATING: "text-bg-info",
+    State.AWAITING_PARTNER: "text-bg-warning",
+    State.L3_DELL: "bg-dell text-white",
+    State.RESOLVED: "text-bg-success",
+    State.CLOSED: "text-bg-light border",
+}
+PRIORITY_CLASS = {
+    Priority.P1_CRITICAL: "text-bg-danger",
+    Priority.P2_HIGH: "text-bg-warning",
+    Priority.P3_NORMAL: "text-bg-secondary",
+    Priority.P4_LOW: "text-bg-light border",
+}
+
+
+@register.simple_tag
+def state_badge(state: str):
+    s = State(state)
+    return format_html('<span class="badge state-badge {}">{}</span>', STATE_CLASS[s], s.label)
+
+
+@register.simple_tag
+def priority_badge(priority: str):
+    p = Priority(priority)
+    return format_html('<span class="badge {}" title="{}">{}</span>', PRIORITY_CLASS[p], p.label, p.label.split(" ")[0])
+
+
+@register.simple_tag
+def sla_badge(due: datetime | None, now: datetime):
+    """“in 3 h” / “overdue 2 h” with colour; a dash when no MTS clock runs."""
+    if due is None:
+        return format_html('<span class="text-body-secondary small">{}</span>', "—")
+    delta = due - now
+    seconds = abs(delta.total_seconds())
+    if seconds < 3600:
+        amount = f"{int(seconds // 60)} min"
+    elif seconds < 2 * 86400:
+        amount = f"{int(seconds // 3600)} h"
+    else:
+        amount = f"{int(seconds // 86400)} d"
+    if delta.total_seconds() < 0:
+        return format_html('<span class="badge text-bg-danger">overdue {}</span>', amount)
+    css = "text-bg-warning" if delta.total_seconds() < 3600 else "text-bg-light border"
+    return format_html('<span class="badge {}">in {}</span>', css, amount)
+
+
+@register.filter
+def action_label(action: str) -> str:
+    try:
+        return Action(action).label
+    except ValueError:
+        return action
+
+
+@register.filter
+def filesize(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+@register.filter
+def field_label(name: str) -> str:
+    from cases.models import Case
+
+    try:
+        return str(Case._meta.get_field(name).verbose_name)
+    except Exception:  # noqa: BLE001 - an unknown name shows as itself
+        return name.replace("_", " ")

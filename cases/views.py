@@ -1,0 +1,412 @@
+"""Case pages: the same selectors and services as the API. htmx requests get fragments, others full pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from cases import selectors, services
+from cases.checklist import ITEM_LABELS, Category, derive_priority, missing_items
+from cases.forms import CaseForm, QueueFilterForm, checklist_from_post
+from cases.models import OPEN_STATE_VALUES, Case
+from cases.pagination import CappedPaginator
+from cases.views_common import available_actions_for
+from cases.workflow import NOTE_REQUIRED, Action, State
+from dispatch.geo import country_name
+from husky_support.api.exceptions import DomainError
+from partners.kinds import OrgKind
+from partners.visibility import organisations_visible_to, viewer_kind
+
+PAGE_SIZE = 25
+PARTNER_KINDS = {OrgKind.RESELLER, OrgKind.DISTRIBUTOR}
+
+
+def _not_allowed(request: HttpRequest) -> HttpResponse:
+    return render(request, "partners/not_allowed.html", status=403)
+
+
+def _page(request: HttpRequest, qs, per_page: int = PAGE_SIZE):
+    paginator = CappedPaginator(qs, per_page)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _get_case(request: HttpRequest, number: str) -> Case:
+    return get_object_or_404(selectors.case_detail_queryset(request.user), number=number)
+
+
+# --- Lists -----------------------------------------------------------------------------------------
+
+LIST_VIEWS = {
+    "open": ("Open", {"state__in": OPEN_STATE_VALUES}),
+    "waiting": ("Waiting on us", {"state__in": [State.L1_RESELLER.value, State.AWAITING_PARTNER.value]}),
+    "resolved": ("Resolved", {"state": State.RESOLVED.value}),
+    "closed": ("Closed", {"state": State.CLOSED.value}),
+    "all": ("All", {}),
+}
+
+
+def case_list(request: HttpRequest):
+    """Partners' cases (a distributor sees its resellers'): open, waiting on them, finished; search."""
+    kind = viewer_kind(request.user)
+    view = request.GET.get("view", "open")
+    if view not in LIST_VIEWS:
+        view = "open"
+    qs = selectors.case_list(request.user).filter(**LIST_VIEWS[view][1])
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = selectors.search(qs, q)
+    resellers = None
+    if kind == OrgKind.DISTRIBUTOR or kind == OrgKind.MTS:
+        resellers = organisations_visible_to(request.user).filter(kind=OrgKind.RESELLER).order_by("name")
+        reseller = request.GET.get("reseller", "")
+        if reseller.isdigit():
+            qs = qs.filter(reseller_id=int(reseller))
+    page = _page(request, qs)
+    context = {
+        "page": page,
+        "view": view,
+        "views": [(key, label) for key, (label, _f) in LIST_VIEWS.items()],
+        "q": q,
+        "resellers": resellers,
+        "reseller": request.GET.get("reseller", ""),
+        "querystring": _query_without_page(request),
+        "can_open": kind in PARTNER_KINDS,
+        "kind": kind,
+    }
+    return render(request, "cases/list.html", context)
+
+
+def triage_queue(request: HttpRequest):
+    """MTS: open MTS-side cases sorted by SLA due, filters, one-click take, keyboard navigation."""
+    if viewer_kind(request.user) != OrgKind.MTS:
+        return _not_allowed(request)
+    now = timezone.now()
+    form = QueueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.triage_queue(
+        request.user,
+        now=now,
+        states=filters.get("state") or [],
+        priority=filters.get("priority") or "",
+        country=filters.get("country") or "",
+        assignee=filters.get("assignee") or "",
+        older_than_days=filters.get("age") or "",
+        q=filters.get("q") or "",
+        sort=filters.get("sort") or "sla",
+    )
+    page = _page(request, qs)
+    context = {"page": page, "form": form, "now": now, "querystring": _query_without_page(request)}
+    template = "cases/_queue_table.html" if request.htmx and not request.htmx.boosted else "cases/queue.html"
+    return render(request, template, context)
+
+
+# --- Open and edit -----------------------------------------------------------------------------------
+
+
+def _resellers_for(user):
+    if viewer_kind(user) != OrgKind.DISTRIBUTOR:
+        return None
+    return organisations_visible_to(user).filter(kind=OrgKind.RESELLER).order_by("name")
+
+
+def _apply_domain_error(form: CaseForm, exc: DomainError) -> None:
+    fields = exc.extra.get("fields") or {}
+    placed = False
+    for field, errors in fields.items():
+        name = field if field in form.fields else ("attachment" if field == "file" else None)
+        if name in form.fields:
+            for error in errors:
+                form.add_error(name, error if isinstance(error, str) else error.get("message", str(error)))
+            placed = True
+    if not placed:
+        missing = exc.extra.get("missing") or []
+        for key in missing:
+            target = {"site_address_lines": "site_address_line1"}.get(key, key)
+            if target in form.fields:
+                form.add_error(target, f"Needed before MTS can take the case: {ITEM_LABELS.get(key, key)}.")
+        form.add_error(None, exc.message)
+
+
+def _resolve_unit(request: HttpRequest, form: CaseForm):
+    tag = (form.cleaned_data.get("service_tag") or "").strip()
+    if not tag:
+        return None, True
+    unit = selectors.unit_for_case(request.user, tag)
+    if unit is None:
+        form.add_error("service_tag", "No unit with this service tag is registered to you.")
+        return None, False
+    return unit, True
+
+
+def case_create(request: HttpRequest):
+    """The open-case form: the checklist updates live; save as a draft (stays with you) or send to MTS."""
+    if viewer_kind(request.user) not in PARTNER_KINDS:
+        return _not_allowed(request)
+    resellers = _resellers_for(request.user)
+    initial = {"category": Category.HARDWARE.value, "service_tag": request.GET.get("service_tag", "")}
+    form = CaseForm(request.POST or None, request.FILES or None, resellers=resellers, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        unit, ok = _resolve_unit(request, form)
+        if ok:
+            escalate = request.POST.get("submit") == "escalate"
+            upload = form.cleaned_data.get("attachment")
+            try:
+                with transaction.atomic():
+                    now = timezone.now()
+                    case, _created = services.case_create(
+                        actor=request.user,
+                        now=now,
+                        values={**form.values(), "unit": unit},
+                        reseller=form.cleaned_data.get("reseller"),
+                        escalate=escalate,
+                    )
+                    if upload:
+                        services.attachment_create(
+                            actor=request.user, case=case, name=upload.name, size=upload.size, fileobj=upload, now=now
+                        )
+            except DomainError as exc:
+                _apply_domain_error(form, exc)
+            else:
+                if escalate:
+                    messages.success(request, f"{case.number} was opened and sent to Milestone Technical Support.")
+                else:
+                    messages.success(request, f"{case.number} was saved as a draft at your level (L1).")
+                return redirect("cases:detail", number=case.number)
+    checklist = _checklist_context(checklist_from_post(request.POST) if request.method == "POST" else None, form)
+    return render(
+        request,
+        "cases/form.html",
+        {"form": form, "checklist": checklist, "case": None, "title": "Open a case"},
+    )
+
+
+def case_edit(request: HttpRequest, number: str):
+    case = _get_case(request, number)
+    form = CaseForm(
+        request.POST or None, initial=CaseForm.initial_from_case(case), resellers=None, with_attachment=False
+    )
+    if request.method == "POST" and form.is_valid():
+        unit, ok = _resolve_unit(request, form)
+        if ok:
+            try:
+                services.case_update(
+                    actor=request.user,
+                    case=case,
+                    version=int(request.POST.get("version") or 0),
+                    values={**form.values(), "unit": unit},
+                    now=timezone.now(),
+                )
+            except DomainError as exc:
+                _apply_domain_error(form, exc)
+            else:
+                messages.success(request, f"{case.number} was updated.")
+                return redirect("cases:detail", number=case.number)
+    data = request.POST if request.method == "POST" else form.initial
+    checklist = _checklist_context(checklist_from_post(data), form)
+    return render(
+        request, "cases/form.html", {"form": form, "checklist": checklist, "case": case, "title": "Edit case"}
+    )
+
+
+def _checklist_context(checklist, form=None) -> dict:
+    if checklist is None:
+        checklist = checklist_from_post({"category": Category.HARDWARE.value})
+    missing = missing_items(checklist)
+    relevant = [key for key in ITEM_LABELS if checklist.category is Category.HARDWARE or key == "failure_description"]
+    return {
+        "items": [{"key": key, "label": ITEM_LABELS[key], "done": key not in missing} for key in relevant],
+        "missing": missing,
+        "complete": not missing,
+        "priority": derive_priority(checklist.in_production, checklist.users_impacted),
+        "category": checklist.category,
+    }
+
+
+@require_POST
+def checklist_preview(request: HttpRequest):
+    """htmx: the live checklist panel for the form's current values (nothing is saved)."""
+    return render(
+        request, "cases/_checklist.html", {"checklist": _checklist_context(checklist_from_post(request.POST))}
+    )
+
+
+@require_GET
+def unit_lookup(request: HttpRequest):
+    """JSON for the form: the unit's registered location to pre-fill the site address (visible units only)."""
+    unit = selectors.unit_for_case(request.user, request.GET.get("service_tag", ""))
+    if unit is None:
+        return JsonResponse(
+            {"code": "unknown_service_tag", "message": "No unit with this service tag is registered to you."},
+            status=404,
+        )
+    return JsonResponse(
+        {
+            "service_tag": unit.service_tag,
+            "model": unit.get_model_display(),
+            "reseller": unit.reseller.name,
+            "warranty_end_on": unit.warranty_end_on.isoformat(),
+            "location_confirmed": unit.location_confirmed,
+            "site": {
+                "site_address_line1": unit.address_line1,
+                "site_address_line2": unit.address_line2,
+                "site_city": unit.city,
+                "site_postal_code": unit.postal_code,
+                "site_country": unit.country,
+                "site_timezone": unit.timezone,
+            },
+            "country_name": country_name(unit.country) or unit.country,
+        }
+    )
+
+
+# --- The case page ---------------------------------------------------------------------------------
+
+
+def _site_now(case: Case, now: datetime) -> datetime | None:
+    if not case.site_timezone:
+        return None
+    return now.astimezone(ZoneInfo(case.site_timezone))
+
+
+def _detail_context(request: HttpRequest, case: Case) -> dict:
+    now = timezone.now()
+    user = request.user
+    actions = available_actions_for(case, user, now=now)
+    kind = viewer_kind(user)
+    editable = case.state in (
+        services.MTS_EDITABLE_STATES if kind == OrgKind.MTS else services.PARTNER_EDITABLE_STATES
+    ) and kind in {OrgKind.MTS, *PARTNER_KINDS}
+    return {
+        "case": case,
+        "now": now,
+        "site_now": _site_now(case, now),
+        "sla_due_site": case.sla_due_at.astimezone(ZoneInfo(case.site_timezone))
+        if case.sla_due_at and case.site_timezone
+        else None,
+        "overdue": bool(case.sla_due_at and case.sla_due_at < now),
+        "actions": [
+            {"action": a, "note_required": a in NOTE_REQUIRED, "primary": a in PRIMARY_ACTIONS} for a in actions
+        ],
+        "note_actions": ", ".join(a.label for a in actions if a in NOTE_REQUIRED),
+        "events": selectors.events_visible(case, user),
+        "attachments": selectors.attachments_visible(case, user),
+        "sees_internal": selectors.sees_internal(user),
+        "missing": [ITEM_LABELS[k] for k in case.checklist_missing()],
+        "editable": editable,
+        "can_comment": kind in {OrgKind.MTS, *PARTNER_KINDS},
+        "can_upload": kind in {OrgKind.MTS, *PARTNER_KINDS} and case.is_open,
+        "country_name": country_name(case.site_country) if case.site_country else "",
+        "unit_country_name": country_name(case.unit.country) if case.unit_id else "",
+    }
+
+
+PRIMARY_ACTIONS = frozenset({Action.ESCALATE_TO_MTS, Action.TAKE, Action.PROVIDE_INFO, Action.RESOLVE})
+
+
+def case_detail(request: HttpRequest, number: str):
+    case = _get_case(request, number)
+    return render(request, "cases/detail.html", _detail_context(request, case))
+
+
+@require_POST
+def case_transition(request: HttpRequest, number: str):
+    """Take one action. From the queue (htmx) answers the refreshed row; otherwise back to the case page."""
+    case = _get_case(request, number)
+    action = request.POST.get("action", "")
+    version = request.POST.get("version", "")
+    try:
+        case = services.case_transition(
+            actor=request.user,
+            case=case,
+            action=action,
+            note=request.POST.get("note", ""),
+            version=int(version) if version.isdigit() else -1,
+            now=timezone.now(),
+        )
+    except DomainError as exc:
+        if request.htmx and request.POST.get("from") == "queue":
+            case = _get_case(request, number)
+            return render(request, "cases/_queue_row.html", {"case": case, "now": timezone.now(), "error": exc.message})
+        messages.error(request, exc.message)
+        return redirect("cases:detail", number=number)
+    if request.htmx and request.POST.get("from") == "queue":
+        case = _get_case(request, number)
+        return render(request, "cases/_queue_row.html", {"case": case, "now": timezone.now()})
+    try:
+        label = Action(action).label
+    except ValueError:
+        label = action
+    messages.success(request, f"{label}: done. The case is now “{case.state_enum.label}”.")
+    if not selectors.cases_visible_to(request.user).filter(pk=case.pk).exists():
+        return redirect("cases:list")
+    return redirect("cases:detail", number=number)
+
+
+@require_POST
+def case_comment(request: HttpRequest, number: str):
+    case = _get_case(request, number)
+    try:
+        services.comment_create(
+            actor=request.user,
+            case=case,
+            body=request.POST.get("body", ""),
+            internal=request.POST.get("internal") == "1",
+            now=timezone.now(),
+        )
+    except DomainError as exc:
+        if request.htmx:
+            return render(
+                request, "cases/_timeline.html", {**_detail_context(request, case), "comment_error": exc.message}
+            )
+        messages.error(request, exc.message)
+        return redirect("cases:detail", number=number)
+    if request.htmx:
+        return render(request, "cases/_timeline.html", _detail_context(request, case))
+    return redirect(reverse("cases:detail", args=[number]) + "#timeline")
+
+
+@require_POST
+def attachment_upload(request: HttpRequest, number: str):
+    case = _get_case(request, number)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose a file to upload.")
+        return redirect("cases:detail", number=number)
+    try:
+        attachment = services.attachment_create(
+            actor=request.user,
+            case=case,
+            name=upload.name,
+            size=upload.size,
+            fileobj=upload,
+            internal=request.POST.get("internal") == "1",
+            now=timezone.now(),
+        )
+    except DomainError as exc:
+        messages.error(request, f"The file was not attached: {exc.message}")
+    else:
+        messages.success(request, f"{attachment.filename} was attached.")
+    return redirect(reverse("cases:detail", args=[number]) + "#attachments")
+
+
+@require_GET
+def attachment_download(request: HttpRequest, number: str, attachment_id: int):
+    from cases.downloads import attachment_response
+
+    case = _get_case(request, number)
+    attachment = get_object_or_404(selectors.attachments_visible(case, request.user), pk=attachment_id)
+    return attachment_response(attachment)
