@@ -18,7 +18,7 @@ class ServicetagsConfig(AppConfig):
             Panel(
                 key="servicetags-transfers",
                 template="servicetags/panel.html",
-                kinds=frozenset(OrgKind),
+                kinds=frozenset({OrgKind.DISTRIBUTOR, OrgKind.MTS, OrgKind.DELL}),
                 context=context,
                 order=30,
             )

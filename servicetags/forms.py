@@ -176,3 +176,6 @@ class UnitFilterForm(forms.Form):
             self.fields["reseller"].queryset = resellers
         else:
             del self.fields["reseller"]
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = css

@@ -1,6 +1,6 @@
 """Pages: units, orders, service-tag transfers and their queues. Same selectors and services as the API."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -351,13 +351,5 @@ def panel_context(user) -> dict | None:
             "transfers": [],
             "empty": "None of your resellers' units lags on its service-tag transfer.",
         }
-    if kind == OrgKind.RESELLER:
-        units = list(selectors.units_at_risk(user, today=datetime.now(UTC).date())[:50])
-        return {
-            "title": "Final locations to register",
-            "count": len(units),
-            "units": units[:5],
-            "transfers": [],
-            "empty": "Every shipped unit's location is registered or on its way.",
-        }
+    # Resellers (and distributors) already get "Units without a registered location" from the cases app.
     return None
