@@ -16,7 +16,7 @@ from dispatch.geo import all_country_codes, country_name
 @cache
 def _zone_choices() -> list[tuple[str, str]]:
     zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/")))
-    return [(z, z.replace("_", " ")) for z in zones]
+    return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones)]
 
 
 @cache
