@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from partners.models import Organisation, User
 from servicetags import services
-from servicetags.models import ServiceTagTransfer, Unit
+from servicetags.models import Order, ServiceTagTransfer, Unit
 from servicetags.validation import UnitDefaults
 
 # tag, reseller, model, services (nbd, kyhd, years), shipped days ago, shipping address, final address, transfer state
@@ -182,6 +182,7 @@ def _seed() -> str:
         )
         created += 1
         unit = Unit.objects.get(service_tag=tag)
+        Order.objects.filter(pk=unit.order_id).update(created_at=order_at)
         if state is None:
             continue
         filer = reseller_users[reseller_name]
@@ -196,6 +197,8 @@ def _seed() -> str:
             submit=state != "draft",
             now=filed_at,
         )
+        # Demo history reads as if it happened then, not when the seed ran.
+        ServiceTagTransfer.objects.filter(pk=transfer.pk).update(created_at=filed_at)
         if state == "confirmed":
             services.transfer_confirm(
                 actor=mts_user, transfer=transfer, dell_reference=f"DT-{tag}", now=filed_at + timedelta(days=3)

@@ -1,5 +1,6 @@
 """Forms of the service-tag pages: they check shape and hold the crispy helper; services decide the rest."""
 
+from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row, Submit
 from django import forms
@@ -122,7 +123,7 @@ class TransferForm(forms.Form):
         super().__init__(*args, **kwargs)
         add_address_fields(self)
         self.helper = FormHelper()
-        buttons = [Submit("save", "Save draft", css_class="btn-outline-secondary")]
+        buttons = [StrictButton("Save draft", type="submit", name="save", value="1", css_class="btn-outline-secondary")]
         if can_submit:
             buttons.insert(0, Submit("submit_to_dell", "Submit to Dell", css_class="btn-primary"))
         self.helper.layout = Layout(
