@@ -1,6 +1,7 @@
 """Shared fixtures: one organisation of each kind, a second reseller elsewhere, and API clients."""
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from partners.kinds import Role
@@ -14,6 +15,11 @@ from tests.partners.factories import (
 )
 
 PASSWORD = "correct-horse-battery"
+
+# The suite shares two cores with everything else on the machine: judge properties on their
+# results, never on how long one example took (speed is measured in bench/, not in tests).
+hypothesis_settings.register_profile("husky", deadline=None)
+hypothesis_settings.load_profile("husky")
 
 
 @pytest.fixture
