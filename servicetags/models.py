@@ -286,18 +286,18 @@ class ServiceTagTransfer(AddressFields):
         ]
         constraints = [
             models.CheckConstraint(
-                name="transfer_status_valid", condition=Q(status__in=[s.value for s in TransferStatus])
+                name="transfer_status_valid", condition=Q(status__in=["draft", "submitted", "confirmed", "rejected"])
             ),
             # One open transfer per unit at a time: a second draft would race the first.
             models.UniqueConstraint(
                 fields=["unit"],
-                condition=Q(status__in=[TransferStatus.DRAFT.value, TransferStatus.SUBMITTED.value]),
+                condition=Q(status__in=["draft", "submitted"]),
                 name="transfer_one_open_per_unit",
                 violation_error_message="This unit already has an open transfer.",
             ),
             models.CheckConstraint(
                 name="transfer_rejection_has_reason",
-                condition=~Q(status=TransferStatus.REJECTED.value) | ~Q(rejection_reason=""),
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""),
                 violation_error_message="A rejection needs a reason.",
             ),
         ]

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -147,7 +148,7 @@ def order_create(
     rows, problems = parse_unit_rows(list(units), defaults)
     tags = [r.service_tag for r in rows]
     existing = set(Unit.objects.filter(service_tag__in=tags).values_list("service_tag", flat=True)) if tags else set()
-    row_errors = [
+    row_errors: list[dict[str, Any]] = [
         {"row": p.row, "service_tag": p.service_tag, "field": p.field, "code": p.code, "message": p.message}
         for p in problems
     ]
