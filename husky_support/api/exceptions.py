@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -43,6 +44,14 @@ def _first_code(detail) -> str:
     return getattr(detail, "code", None) or "invalid"
 
 
+def _first_message(detail) -> str:
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    if isinstance(detail, dict) and detail:
+        return _first_message(next(iter(detail.values())))
+    return str(detail)
+
+
 def _field_errors(detail) -> dict:
     out: dict = {}
     for field, errors in detail.items():
@@ -59,7 +68,9 @@ def _field_errors(detail) -> dict:
 def _validation_body(detail) -> dict:
     if isinstance(detail, dict):
         non_field = detail.get("non_field_errors")
-        message = str(non_field[0]) if non_field else "Some fields are not valid: " + ", ".join(detail)
+        message = str(non_field[0]) if non_field else "; ".join(
+            f"{field}: {_first_message(errors)}" for field, errors in detail.items()
+        )
         code = _first_code(non_field) if non_field else _first_code(detail)
         return {"code": code, "message": message, "fields": _field_errors(detail)}
     items = detail if isinstance(detail, list) else [detail]
@@ -70,9 +81,9 @@ def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response({"code": exc.code, "message": exc.message, **exc.extra}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
+        # get_error_detail keeps each error's code (full_clean's "unique", a validator's "unknown_country").
+        detail = get_error_detail(exc)
+        exc = exceptions.ValidationError(detail if isinstance(detail, dict) else {"non_field_errors": detail})
     if isinstance(exc, Http404):
         return Response({"code": "not_found", "message": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, PermissionDenied):

@@ -347,6 +347,8 @@ LOGGING = {
 }
 
 # --- Product settings ---------------------------------------------------------------------------
+# Absolute links in emails (workers have no request to take the host from).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 HUSKY_DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "husky-demo")
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
