@@ -243,7 +243,7 @@ def _case_create(
 
 def _lock(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
-    return Case.objects.select_for_update().select_related("unit").get(pk=pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("unit").get(pk=pk)
 
 
 def _check_version(case: Case, version: int | None) -> None:

@@ -1,6 +1,7 @@
 """Case API: thin views over cases.selectors and cases.services; state changes are POST transitions/."""
 
 import django_filters
+from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -30,6 +31,28 @@ from cases.views_common import available_actions_for
 from cases.workflow import State
 from husky_support.api.exceptions import DomainError
 from partners.visibility import organisations_visible_to
+
+
+class NullsLastOrderingFilter(OrderingFilter):
+    """Explicit orderings (allow-list); cases without an SLA clock sort after those with one on every
+    database. Without `ordering` the selector's indexed order stands."""
+
+    NULLABLE = frozenset({"sla_due_at"})
+
+    def filter_queryset(self, request, queryset, view):
+        if not request.query_params.get(self.ordering_param):
+            return queryset
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        terms: list = []
+        for term in ordering:
+            name = term.lstrip("-")
+            if name in self.NULLABLE:
+                terms.append(F(name).desc(nulls_last=True) if term.startswith("-") else F(name).asc(nulls_last=True))
+            else:
+                terms.append(term)
+        return queryset.order_by(*terms, "-id" if ordering[0].startswith("-") else "id")
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -79,7 +102,7 @@ class CaseViewSet(
     """Cases you may see. Create with an optional `Idempotency-Key` header; change state with transitions/."""
 
     pagination_class = CappedCountPagination
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, NullsLastOrderingFilter]
     filterset_class = CaseFilter
     ordering_fields = ["created_at", "updated_at", "sla_due_at", "priority", "number"]
     ordering = ["-created_at", "-id"]

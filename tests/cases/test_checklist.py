@@ -115,9 +115,7 @@ ALL_HARDWARE_ITEMS = (
             id="hard drive with only an invalid PPID",
         ),
         pytest.param(
-            replace(
-                COMPLETE_HARDWARE, component=HardwareComponent.HARD_DRIVE, ppids=("bad", PPID_20.lower())
-            ),
+            replace(COMPLETE_HARDWARE, component=HardwareComponent.HARD_DRIVE, ppids=("bad", PPID_20.lower())),
             (),
             id="hard drive with one valid PPID",
         ),
@@ -136,9 +134,7 @@ ALL_HARDWARE_ITEMS = (
             id="customer cannot run diagnostics, reason given",
         ),
         pytest.param(
-            replace(
-                COMPLETE_HARDWARE, site_address_lines=("  ", ""), service_tag=" ", failure_description="\t"
-            ),
+            replace(COMPLETE_HARDWARE, site_address_lines=("  ", ""), service_tag=" ", failure_description="\t"),
             ("service_tag", "site_address_lines", "failure_description"),
             id="blank strings count as missing, in fixed order",
         ),
@@ -152,9 +148,7 @@ ALL_HARDWARE_ITEMS = (
             (),
             id="no postal code where the country has none",
         ),
-        pytest.param(
-            ChecklistInput(category=Category.SOFTWARE), ("failure_description",), id="software empty"
-        ),
+        pytest.param(ChecklistInput(category=Category.SOFTWARE), ("failure_description",), id="software empty"),
         pytest.param(
             ChecklistInput(category=Category.SOFTWARE, failure_description="Recording server stops"),
             (),

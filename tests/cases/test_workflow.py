@@ -136,9 +136,7 @@ REFUSED_BY_TABLE = [
     REFUSED_BY_TABLE,
     ids=[f"{actor or 'system'}-{action}-from-{state}" for state, action, actor in REFUSED_BY_TABLE],
 )
-def test_everything_else_is_refused_by_state_or_role(
-    state: State, action: Action, actor: OrgKind | None
-) -> None:
+def test_everything_else_is_refused_by_state_or_role(state: State, action: Action, actor: OrgKind | None) -> None:
     with pytest.raises(TransitionRefused) as refused:
         plan(state, action, actor, good_facts(state, action, actor))
     expected = "not_allowed_from_state" if (state, action) not in TRANSITIONS else "role_not_allowed"
@@ -344,9 +342,7 @@ def test_checklist_refusal_lists_what_is_missing() -> None:
 def test_onsite_refusal_carries_the_reasons() -> None:
     reasons = ("warranty_expired", "location_mismatch")
     with pytest.raises(TransitionRefused) as refused:
-        plan(
-            State.L2_MTS_INVESTIGATING, Action.ESCALATE_TO_DELL, MTS, facts(dispatch_refusal_reasons=reasons)
-        )
+        plan(State.L2_MTS_INVESTIGATING, Action.ESCALATE_TO_DELL, MTS, facts(dispatch_refusal_reasons=reasons))
     assert refused.value.reasons == reasons
     assert "warranty_expired" in refused.value.message
 
@@ -416,15 +412,9 @@ def test_reopen_window_edges(age: timedelta, reopen_allowed: bool) -> None:
 @pytest.mark.parametrize(
     ("state", "action", "to_state", "clear_assignee"),
     [
-        pytest.param(
-            State.L2_MTS_QUEUE, Action.RETURN_TO_PARTNER, State.L1_RESELLER, True, id="return to partner"
-        ),
-        pytest.param(
-            State.L2_MTS_INVESTIGATING, Action.REQUEST_INFO, State.AWAITING_PARTNER, False, id="request info"
-        ),
-        pytest.param(
-            State.L2_MTS_INVESTIGATING, Action.RESOLVE, State.RESOLVED, False, id="resolve keeps owner"
-        ),
+        pytest.param(State.L2_MTS_QUEUE, Action.RETURN_TO_PARTNER, State.L1_RESELLER, True, id="return to partner"),
+        pytest.param(State.L2_MTS_INVESTIGATING, Action.REQUEST_INFO, State.AWAITING_PARTNER, False, id="request info"),
+        pytest.param(State.L2_MTS_INVESTIGATING, Action.RESOLVE, State.RESOLVED, False, id="resolve keeps owner"),
     ],
 )
 def test_assignee_effects(state: State, action: Action, to_state: State, clear_assignee: bool) -> None:
@@ -466,8 +456,7 @@ facts_strategy = st.builds(
     checklist_missing=st.sampled_from([(), ("service_tag",)]),
     note=st.sampled_from(["", "why"]),
     is_assignee=st.booleans(),
-    resolved_at=st.none()
-    | st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=30)).map(lambda d: NOW - d),
+    resolved_at=st.none() | st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=30)).map(lambda d: NOW - d),
     resolved_at_l1=st.booleans(),
     dispatch_finished=st.booleans(),
     dispatch_refusal_reasons=st.sampled_from([(), ("warranty_expired",)]),
@@ -490,9 +479,7 @@ KNOWN_CODES = {
 
 
 @given(state=st.sampled_from(State), actor=actors, f=facts_strategy)
-def test_available_actions_are_exactly_what_plan_accepts(
-    state: State, actor: OrgKind | None, f: CaseFacts
-) -> None:
+def test_available_actions_are_exactly_what_plan_accepts(state: State, actor: OrgKind | None, f: CaseFacts) -> None:
     with_note = replace(f, note="a note")
     accepted = []
     for action in Action:

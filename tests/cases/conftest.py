@@ -1,0 +1,57 @@
+import pytest
+
+from cases import hooks
+from husky_support.celery import app as celery_app
+from tests.partners.factories import UserFactory
+from tests.servicetags.factories import UnitFactory
+
+
+@pytest.fixture
+def unit(reseller_org):
+    return UnitFactory(service_tag="ABC1234", reseller=reseller_org)
+
+
+@pytest.fixture
+def other_unit(other_reseller_org):
+    return UnitFactory(
+        service_tag="ZZZ9999",
+        reseller=other_reseller_org,
+        address_line1="600 Wilshire Blvd",
+        city="Los Angeles",
+        postal_code="90017",
+        country="US",
+        subdivision="US-CA",
+        timezone="America/Los_Angeles",
+    )
+
+
+@pytest.fixture
+def mts_other(mts_org):
+    """A second MTS technician (take-over, races)."""
+    return UserFactory(username="mts-two", organisation=mts_org)
+
+
+@pytest.fixture
+def celery_eager():
+    """Run tasks in-process when they are enqueued (with on-commit callbacks captured)."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def fake_dispatch():
+    """Stand in for the dispatch app's hooks: a finished dispatch and a recorder of created ones."""
+    created = []
+    previous = (hooks.registry.dispatch_facts, hooks.registry.create_dispatch)
+    hooks.registry.dispatch_facts = lambda case, now: hooks.DispatchFacts(finished=True)
+    hooks.registry.create_dispatch = lambda **kwargs: created.append(kwargs["case"].pk)
+    yield created
+    hooks.registry.dispatch_facts, hooks.registry.create_dispatch = previous
+
+
+@pytest.fixture(autouse=True)
+def _private_media_root(settings, tmp_path):
+    """Each test stores uploads in its own folder, so "nothing was written" can be checked on disk."""
+    settings.MEDIA_ROOT = tmp_path / "uploads"
