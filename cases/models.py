@@ -19,11 +19,12 @@ CATEGORY_CHOICES = [(c.value, c.label) for c in Category]
 COMPONENT_CHOICES = [(c.value, c.label) for c in HardwareComponent]
 PRIORITY_CHOICES = [(p.value, p.label) for p in Priority]
 
-# The states the MTS triage queue shows by default; its partial index covers exactly these rows, so the
-# queue's first page is an index range scan however many closed cases pile up.
+# The states the MTS triage queue shows by default (the open ones past the reseller).
 QUEUE_STATES: tuple[str, ...] = tuple(
     s.value for s in (State.L2_MTS_QUEUE, State.L2_MTS_INVESTIGATING, State.AWAITING_PARTNER, State.L3_DELL)
 )
+# The partial index case_open_sla_idx covers only these rows, so the queue's first page (and the API's
+# open cases by SLA) is an index range scan however many closed cases pile up.
 OPEN_STATE_VALUES: tuple[str, ...] = tuple(sorted(s.value for s in OPEN_STATES))
 
 
@@ -78,8 +79,10 @@ class Case(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            # The triage queue's default order, over the open MTS-side states only.
-            models.Index(fields=["sla_due_at", "id"], name="case_queue_sla_idx", condition=Q(state__in=QUEUE_STATES)),
+            # The triage queue's default order (SLA due), over the open states only.
+            models.Index(
+                fields=["sla_due_at", "id"], name="case_open_sla_idx", condition=Q(state__in=OPEN_STATE_VALUES)
+            ),
             # The partner lists and the API's default order, per owning reseller and overall.
             models.Index(fields=["reseller", "-created_at", "-id"], name="case_reseller_created_idx"),
             models.Index(fields=["-created_at", "-id"], name="case_created_idx"),

@@ -26,6 +26,33 @@ class CappedPaginator(Paginator):
         return min(counted, cap)
 
 
+class WindowPage:
+    """A page without a total: it reads one row more than it shows to know whether a next page exists.
+    The pages use it, so a page's cost does not grow with the number of matching cases."""
+
+    def __init__(self, queryset, number: str | int | None, per_page: int) -> None:
+        try:
+            self.number = max(1, int(number or 1))
+        except (TypeError, ValueError):
+            self.number = 1
+        offset = (self.number - 1) * per_page
+        rows = list(queryset[offset : offset + per_page + 1])
+        self.has_next = len(rows) > per_page
+        self.object_list = rows[:per_page]
+        self.has_previous = self.number > 1
+        self.start_index = offset + 1 if self.object_list else 0
+        self.end_index = offset + len(self.object_list)
+
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
 class CappedCountPagination(StandardPagination):
     """The API's page-number pagination with `count` capped and `count_capped` saying so."""
 

@@ -17,7 +17,7 @@ from cases import selectors, services
 from cases.checklist import ITEM_LABELS, Category, derive_priority, missing_items
 from cases.forms import CaseForm, QueueFilterForm, checklist_from_post
 from cases.models import OPEN_STATE_VALUES, Case
-from cases.pagination import CappedPaginator
+from cases.pagination import WindowPage
 from cases.views_common import available_actions_for
 from cases.workflow import NOTE_REQUIRED, Action, State
 from dispatch.geo import country_name
@@ -33,9 +33,21 @@ def _not_allowed(request: HttpRequest) -> HttpResponse:
     return render(request, "partners/not_allowed.html", status=403)
 
 
-def _page(request: HttpRequest, qs, per_page: int = PAGE_SIZE):
-    paginator = CappedPaginator(qs, per_page)
-    return paginator.get_page(request.GET.get("page"))
+def _page(request: HttpRequest, qs, per_page: int = PAGE_SIZE) -> WindowPage:
+    """A page of rows with their URLs; no total count (see cases.pagination.WindowPage)."""
+    page = WindowPage(qs, request.GET.get("page"), per_page)
+    prefix = reverse("cases:list")
+    for case in page.object_list:
+        _set_urls(case, prefix)
+    return page
+
+
+def _set_urls(case: Case, prefix: str) -> Case:
+    # One reverse() per page instead of several per row: a queue page has many rows.
+    case.page_url = f"{prefix}{case.number}/"
+    case.transition_url = f"{case.page_url}transition/"
+    case.assignee_name = (case.assignee.get_full_name() or case.assignee.username) if case.assignee_id else ""
+    return case
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -86,6 +98,7 @@ def case_list(request: HttpRequest):
         "querystring": _query_without_page(request),
         "can_open": kind in PARTNER_KINDS,
         "kind": kind,
+        "now": timezone.now(),
     }
     return render(request, "cases/list.html", context)
 
@@ -339,12 +352,12 @@ def case_transition(request: HttpRequest, number: str):
         )
     except DomainError as exc:
         if request.htmx and request.POST.get("from") == "queue":
-            case = _get_case(request, number)
+            case = _set_urls(_get_case(request, number), reverse("cases:list"))
             return render(request, "cases/_queue_row.html", {"case": case, "now": timezone.now(), "error": exc.message})
         messages.error(request, exc.message)
         return redirect("cases:detail", number=number)
     if request.htmx and request.POST.get("from") == "queue":
-        case = _get_case(request, number)
+        case = _set_urls(_get_case(request, number), reverse("cases:list"))
         return render(request, "cases/_queue_row.html", {"case": case, "now": timezone.now()})
     try:
         label = Action(action).label
