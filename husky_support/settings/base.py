@@ -275,6 +275,10 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 KNOX_TOKEN_MODEL = "partners.ApiToken"  # noqa: S105 - a model path, not a secret
+# knox's own migrations create its default token table even when the model is swapped for ours;
+# that orphan table would hold a foreign key to users. Its models are then synced, and the swapped
+# one is skipped, so no knox table exists at all.
+MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
     "TOKEN_TTL": timedelta(days=env_int("API_TOKEN_TTL_DAYS", 365)),
