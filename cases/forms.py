@@ -94,10 +94,10 @@ class CaseForm(forms.Form):
                 "site_address_line1",
                 "site_address_line2",
                 Div(
-                    Div("site_postal_code", css_class="col-md-3"),
-                    Div("site_city", css_class="col-md-5"),
+                    Div("site_postal_code", css_class="col-md-2"),
+                    Div("site_city", css_class="col-md-4"),
                     Div("site_country", css_class="col-md-2"),
-                    Div("site_timezone", css_class="col-md-2"),
+                    Div("site_timezone", css_class="col-md-4"),
                     css_class="row",
                 ),
                 HTML('<div id="country-flag" aria-live="polite"></div>'),
@@ -248,3 +248,11 @@ class QueueFilterForm(forms.Form):
         from cases.checklist import Priority
 
         self.fields["priority"].choices = [("", "Any priority"), *[(p.value, p.label) for p in Priority]]
+        for name, field in self.fields.items():
+            if name != "state":
+                css = (
+                    "form-select form-select-sm"
+                    if isinstance(field, forms.ChoiceField)
+                    else "form-control form-control-sm"
+                )
+                field.widget.attrs["class"] = css

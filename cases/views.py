@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -14,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import selectors, services
-from cases.checklist import ITEM_LABELS, Category, derive_priority, missing_items
+from cases.checklist import ITEM_LABELS, Category, HardwareComponent, derive_priority, missing_items
 from cases.forms import CaseForm, QueueFilterForm, checklist_from_post
 from cases.models import OPEN_STATE_VALUES, Case
 from cases.pagination import WindowPage
@@ -239,7 +236,13 @@ def _checklist_context(checklist, form=None) -> dict:
     if checklist is None:
         checklist = checklist_from_post({"category": Category.HARDWARE.value})
     missing = missing_items(checklist)
-    relevant = [key for key in ITEM_LABELS if checklist.category is Category.HARDWARE or key == "failure_description"]
+    not_applicable = set()  # shown only where the checklist asks for them
+    if checklist.component is not HardwareComponent.HARD_DRIVE:
+        not_applicable.add("ppids")
+    if checklist.customer_available_for_diagnostics is not False:
+        not_applicable.add("diagnostics_unavailable_reason")
+    hardware = checklist.category is Category.HARDWARE
+    relevant = [k for k in ITEM_LABELS if (hardware and k not in not_applicable) or k == "failure_description"]
     return {
         "items": [{"key": key, "label": ITEM_LABELS[key], "done": key not in missing} for key in relevant],
         "missing": missing,
@@ -289,12 +292,6 @@ def unit_lookup(request: HttpRequest):
 # --- The case page ---------------------------------------------------------------------------------
 
 
-def _site_now(case: Case, now: datetime) -> datetime | None:
-    if not case.site_timezone:
-        return None
-    return now.astimezone(ZoneInfo(case.site_timezone))
-
-
 def _detail_context(request: HttpRequest, case: Case) -> dict:
     now = timezone.now()
     user = request.user
@@ -306,10 +303,6 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
     return {
         "case": case,
         "now": now,
-        "site_now": _site_now(case, now),
-        "sla_due_site": case.sla_due_at.astimezone(ZoneInfo(case.site_timezone))
-        if case.sla_due_at and case.site_timezone
-        else None,
         "overdue": bool(case.sla_due_at and case.sla_due_at < now),
         "actions": [
             {"action": a, "note_required": a in NOTE_REQUIRED, "primary": a in PRIMARY_ACTIONS} for a in actions

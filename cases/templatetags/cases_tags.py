@@ -15,7 +15,7 @@ STATE_CLASS = {
     State.L2_MTS_QUEUE: "text-bg-primary",
     State.L2_MTS_INVESTIGATING: "text-bg-info",
     State.AWAITING_PARTNER: "text-bg-warning",
-    State.L3_DELL: "bg-dell text-white",
+    State.L3_DELL: "text-bg-dark",
     State.RESOLVED: "text-bg-success",
     State.CLOSED: "text-bg-light border",
 }
