@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from cases.models import CaseEvent, EventKind
 from cases.workflow import Action
-from partners.kinds import OrgKind
+from partners.kinds import OrgKind, Role
 from partners.models import User
 
 # Who hears about which action: the partner side (the opener and the owning reseller's admins) or MTS.
@@ -18,7 +18,7 @@ TO_MTS = frozenset({Action.ESCALATE_TO_MTS, Action.PROVIDE_INFO, Action.REOPEN})
 
 def _partner_recipients(event: CaseEvent) -> list[str]:
     case = event.case
-    users = User.objects.filter(is_active=True, organisation=case.reseller, role="admin")
+    users = User.objects.filter(is_active=True, organisation=case.reseller, role=Role.ADMIN)
     emails = {u.email for u in users if u.email}
     if case.opened_by_id and case.opened_by.is_active and case.opened_by.email:
         emails.add(case.opened_by.email)
