@@ -16,23 +16,7 @@ from tests.cases.factories import open_case
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
-    # available_apps makes the flush between tests TRUNCATE ... CASCADE: knox's own (unused, swapped-out)
-    # knox_authtoken table references partners_user and would otherwise block the flush.
-    pytest.mark.django_db(
-        transaction=True,
-        available_apps=[
-            "django.contrib.auth",
-            "django.contrib.contenttypes",
-            "django.contrib.sessions",
-            "django.contrib.admin",
-            "knox",
-            "axes",
-            "partners",
-            "servicetags",
-            "cases",
-            "dispatch",
-        ],
-    ),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
