@@ -29,6 +29,7 @@ LIST_COLUMNS = (
     "unit_id",
     "assignee_id",
     "reseller__name",
+    "reseller__kind",
     "unit__service_tag",
     "assignee__username",
     "assignee__first_name",
@@ -143,12 +144,13 @@ def waiting_on_partner(user) -> QuerySet[Case]:
 
 
 def units_for_cases(user):
-    """Units a partner may open a case on: through the same gate as every unit list (Dell opens no case)."""
+    """Units a case may be opened on: the units this user sees, except that Dell opens no case."""
     from servicetags.models import Unit
+    from servicetags.selectors import units_visible_to
 
     if viewer_kind(user) == OrgKind.DELL:
         return Unit.objects.none()
-    return scope_to_viewer(Unit.objects.all(), user, reseller_field="reseller")
+    return units_visible_to(user)
 
 
 def unit_for_case(user, service_tag: str):

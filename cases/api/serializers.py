@@ -3,20 +3,16 @@
 from rest_framework import serializers
 
 from cases.archives import AttachmentKind
-from cases.checklist import ITEM_LABELS, Category, HardwareComponent
-from cases.models import Case, CaseAttachment, CaseEvent
+from cases.checklist import ITEM_LABELS
+from cases.models import CATEGORY_CHOICES, COMPONENT_CHOICES, Case, CaseAttachment, CaseEvent
 from cases.workflow import NOTE_REQUIRED, Action, State
+from partners.api.serializers import OrgRefSerializer
 
 _DATETIME = serializers.DateTimeField()
 
 
 def _iso(value):
     return None if value is None else _DATETIME.to_representation(value)
-
-
-class OrgRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 class UserRefSerializer(serializers.Serializer):
@@ -75,7 +71,7 @@ class CaseListSerializer(serializers.ModelSerializer):
             "priority": case.priority,
             "priority_label": case.priority_enum.label,
             "version": case.version,
-            "reseller": {"id": case.reseller_id, "name": case.reseller.name},
+            "reseller": {"id": case.reseller_id, "name": case.reseller.name, "kind": case.reseller.kind},
             "service_tag": case.unit.service_tag if case.unit_id else None,
             "site_country": case.site_country,
             "assignee": self.get_assignee(case),
@@ -135,8 +131,8 @@ class CaseWriteSerializer(serializers.Serializer):
     answers with stable codes (`invalid_ppid`, `invalid_users_impacted`, ...)."""
 
     title = serializers.CharField(max_length=200)
-    category = serializers.ChoiceField(choices=[c.value for c in Category])
-    component = serializers.ChoiceField(choices=[c.value for c in HardwareComponent], required=False, allow_blank=True)
+    category = serializers.ChoiceField(choices=CATEGORY_CHOICES)
+    component = serializers.ChoiceField(choices=COMPONENT_CHOICES, required=False, allow_blank=True)
     service_tag = serializers.CharField(required=False, allow_blank=True, max_length=20)
     reseller = serializers.IntegerField(required=False, help_text="Distributors: the reseller it is for.")
     site_address_line1 = serializers.CharField(required=False, allow_blank=True, max_length=200)

@@ -298,6 +298,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema name per domain vocabulary, shared by every resource that uses it.
+    "ENUM_NAME_OVERRIDES": {
+        "OrgKindEnum": "partners.models.ORG_KIND_CHOICES",
+        "CaseStateEnum": "cases.models.STATE_CHOICES",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------

@@ -11,6 +11,15 @@ class OrganisationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OrgRefSerializer(serializers.ModelSerializer):
+    """How other resources name an organisation."""
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "kind"]
+        read_only_fields = fields
+
+
 class UserSerializer(serializers.ModelSerializer):
     organisation = serializers.PrimaryKeyRelatedField(read_only=True)
 

@@ -5,17 +5,11 @@ from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
 
+from partners.api.serializers import OrgRefSerializer
 from partners.models import Organisation
 from partners.visibility import viewer_kind
 from servicetags import transfers as flow
 from servicetags.models import Location, Order, ServiceTagTransfer, Unit, UnitModel
-
-
-class OrgRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Organisation
-        fields = ["id", "name", "kind"]
-        read_only_fields = fields
 
 
 class AddressSerializer(serializers.Serializer):
