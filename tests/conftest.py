@@ -13,6 +13,7 @@ from tests.partners.factories import (
     ResellerFactory,
     UserFactory,
 )
+from tests.servicetags.factories import UnitFactory
 
 PASSWORD = "correct-horse-battery"
 
@@ -108,3 +109,24 @@ def api_as():
         return client
 
     return make
+
+
+@pytest.fixture
+def unit(reseller_org):
+    """A Copenhagen unit of `reseller_org`."""
+    return UnitFactory(service_tag="ABC1234", reseller=reseller_org)
+
+
+@pytest.fixture
+def other_unit(other_reseller_org):
+    """A Los Angeles unit of the reseller under the other distributor."""
+    return UnitFactory(
+        service_tag="ZZZ9999",
+        reseller=other_reseller_org,
+        address_line1="600 Wilshire Blvd",
+        city="Los Angeles",
+        postal_code="90017",
+        country="US",
+        subdivision="US-CA",
+        timezone="America/Los_Angeles",
+    )
