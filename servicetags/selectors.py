@@ -111,11 +111,10 @@ def resellers_for_orders(user: User) -> QuerySet[Organisation]:
 
 
 def transfers_visible_to(user: User) -> QuerySet[ServiceTagTransfer]:
-    """Partners see their own transfers (drafts too); MTS and Dell only submitted and decided ones."""
+    """Partners see their own transfers, MTS every one (drafts too: DESIGN, MTS sees all); Dell only
+    those sent to it, submitted or decided."""
     not_draft = ~Q(status=TransferStatus.DRAFT)
     qs = scope_to_viewer(ServiceTagTransfer.objects.all(), user, reseller_field="unit__reseller", dell_q=not_draft)
-    if viewer_kind(user) == OrgKind.MTS:
-        qs = qs.filter(not_draft)
     return qs.select_related("unit", "unit__reseller", "filed_by_org", "created_by", "submitted_by", "decided_by")
 
 

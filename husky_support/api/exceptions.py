@@ -68,8 +68,10 @@ def _field_errors(detail) -> dict:
 def _validation_body(detail) -> dict:
     if isinstance(detail, dict):
         non_field = detail.get("non_field_errors")
-        message = str(non_field[0]) if non_field else "; ".join(
-            f"{field}: {_first_message(errors)}" for field, errors in detail.items()
+        message = (
+            str(non_field[0])
+            if non_field
+            else "; ".join(f"{field}: {_first_message(errors)}" for field, errors in detail.items())
         )
         code = _first_code(non_field) if non_field else _first_code(detail)
         return {"code": code, "message": message, "fields": _field_errors(detail)}

@@ -179,7 +179,9 @@ class TestTransfersApi:
         assert created.status_code == 201, created.json()
         transfer_id = created.json()["id"]
         assert created.json()["allowed_actions"] == ["edit", "submit"]
-        assert mts.get(f"/api/v1/transfers/{transfer_id}/").status_code == 404  # drafts stay with the partner
+        seen_by_mts = mts.get(f"/api/v1/transfers/{transfer_id}/")
+        assert seen_by_mts.status_code == 200  # MTS sees every record, but a draft is not for it to decide
+        assert seen_by_mts.json()["allowed_actions"] == []
 
         submitted = reseller.post(f"/api/v1/transfers/{transfer_id}/submit/")
         assert submitted.status_code == 200
@@ -237,29 +239,27 @@ class TestTransfersApi:
         assert response.status_code == 400
         assert response.json()["fields"]["unit"][0]["code"] == "invalid_service_tag"
 
-    def test_confirm_on_a_draft_is_400(self, api_as, reseller_user, mts_user, unit):
+    def test_confirm_on_a_draft_is_400_and_changes_nothing(self, api_as, mts_user, unit):
         draft = TransferFactory(unit=unit)
-        # MTS does not see drafts at all: 404. A reseller submitting twice is a 400 with a code.
-        assert api_as(mts_user).post(f"/api/v1/transfers/{draft.pk}/confirm/").status_code == 404
-        client = api_as(reseller_user)
-        assert client.post(f"/api/v1/transfers/{draft.pk}/submit/").status_code == 200
-        again = client.post(f"/api/v1/transfers/{draft.pk}/submit/")
-        assert again.status_code == 400
-        assert again.json()["code"] == "invalid_transition"
-
-    def test_confirm_on_a_draft_visible_to_the_confirmer_is_400(self, api_as, mts_user, unit, monkeypatch):
-        from servicetags import selectors
-
-        draft = TransferFactory(unit=unit)
-        # Even if a draft were visible, confirming it is refused with the transition code.
-        monkeypatch.setattr(
-            selectors, "transfers_visible_to", lambda user: ServiceTagTransfer.objects.select_related("unit")
-        )
+        locations_before = list(unit.locations.values_list("pk", flat=True))
         response = api_as(mts_user).post(f"/api/v1/transfers/{draft.pk}/confirm/")
         assert response.status_code == 400
         assert response.json()["code"] == "invalid_transition"
         draft.refresh_from_db()
         assert draft.status == TransferStatus.DRAFT
+        assert list(unit.locations.values_list("pk", flat=True)) == locations_before
+
+    def test_dell_does_not_see_drafts(self, api_as, dell_user, unit):
+        draft = TransferFactory(unit=unit)
+        assert api_as(dell_user).post(f"/api/v1/transfers/{draft.pk}/confirm/").status_code == 404
+
+    def test_submitting_twice_is_400(self, api_as, reseller_user, unit):
+        draft = TransferFactory(unit=unit)
+        client = api_as(reseller_user)
+        assert client.post(f"/api/v1/transfers/{draft.pk}/submit/").status_code == 200
+        again = client.post(f"/api/v1/transfers/{draft.pk}/submit/")
+        assert again.status_code == 400
+        assert again.json()["code"] == "invalid_transition"
 
     def test_reject_requires_a_reason(self, api_as, dell_user, unit):
         submitted = TransferFactory(
@@ -280,10 +280,10 @@ class TestTransfersApi:
             ("reseller_user", {"draft-own", "submitted-own"}),
             ("other_reseller_user", {"submitted-other"}),
             ("distributor_user", {"draft-own", "submitted-own"}),
-            ("mts_user", {"submitted-own", "submitted-other"}),
+            ("mts_user", {"draft-own", "submitted-own", "submitted-other"}),
             ("dell_user", {"submitted-own", "submitted-other"}),
         ],
-        ids=["reseller", "other-reseller", "distributor", "mts-no-drafts", "dell-no-drafts"],
+        ids=["reseller", "other-reseller", "distributor", "mts-all", "dell-no-drafts"],
     )
     def test_transfer_visibility(self, request, api_as, unit, other_unit, user_fixture, expected):
         rows = {
