@@ -14,6 +14,8 @@ from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from husky_support.errors import DATABASE_DOWN, database_is_down
+
 logger = logging.getLogger(__name__)
 
 
@@ -91,6 +93,9 @@ def api_exception_handler(exc, context):
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
 
+    if database_is_down(exc):
+        logger.error("Database unavailable during an API call", exc_info=exc)
+        return Response(DATABASE_DOWN, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     response = exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled API error", exc_info=exc)

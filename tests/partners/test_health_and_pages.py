@@ -201,3 +201,35 @@ def test_password_reset_for_unknown_email_reveals_nothing(client, db):
     response = client.post(reverse("password_reset"), {"email": "nobody@example.test"}, follow=True)
     assert b"Check your email" in response.content
     assert mail.outbox == []
+
+
+def _database_goes_away(*args, **kwargs):
+    from django.db import OperationalError
+
+    raise OperationalError("connection to server at 127.0.0.1 failed")
+
+
+def test_api_answers_503_with_a_code_when_the_database_is_unreachable(reseller_user, api_as, monkeypatch):
+    from partners.api.views import MeView
+
+    client = api_as(reseller_user)
+    monkeypatch.setattr(MeView, "get", _database_goes_away)
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_unavailable"
+
+
+def test_page_shows_a_friendly_503_not_a_traceback_when_the_database_is_unreachable(reseller_user, monkeypatch):
+    from django.test import Client
+
+    import partners.views
+
+    client = Client(raise_request_exception=False)
+    client.force_login(reseller_user)
+    monkeypatch.setattr(partners.views, "panels_for", _database_goes_away)
+    response = client.get("/")
+    assert response.status_code == 503
+    body = response.content.decode()
+    assert "The database is not answering" in body
+    assert "Traceback" not in body
+    assert "127.0.0.1" not in body
