@@ -119,13 +119,15 @@ class Case(models.Model):
     @property
     def site_country_differs(self) -> bool:
         """The site country given on the case is not the unit's registered country (flagged to MTS)."""
-        return bool(self.unit_id and self.site_country and self.unit.country != self.site_country)
+        return bool(
+            self.unit_id and self.site_country and self.unit is not None and self.unit.country != self.site_country
+        )
 
     def checklist_input(self) -> ChecklistInput:
         return ChecklistInput(
             category=Category(self.category),
             component=HardwareComponent(self.component) if self.component else None,
-            service_tag=self.unit.service_tag if self.unit_id else "",
+            service_tag=self.unit.service_tag if self.unit_id and self.unit is not None else "",
             site_address_lines=(self.site_address_line1, self.site_address_line2),
             site_city=self.site_city,
             site_postal_code=self.site_postal_code,

@@ -20,14 +20,14 @@ def _partner_recipients(event: CaseEvent) -> list[str]:
     case = event.case
     users = User.objects.filter(is_active=True, organisation=case.reseller, role=Role.ADMIN)
     emails = {u.email for u in users if u.email}
-    if case.opened_by_id and case.opened_by.is_active and case.opened_by.email:
+    if case.opened_by_id and case.opened_by is not None and case.opened_by.is_active and case.opened_by.email:
         emails.add(case.opened_by.email)
     return sorted(emails)
 
 
 def _mts_recipients(event: CaseEvent) -> list[str]:
     case = event.case
-    if case.assignee_id and case.assignee.is_active and case.assignee.email:
+    if case.assignee_id and case.assignee is not None and case.assignee.is_active and case.assignee.email:
         return [case.assignee.email]
     if settings.CASES_MTS_NOTIFY_EMAIL:
         return [settings.CASES_MTS_NOTIFY_EMAIL]
@@ -47,7 +47,7 @@ def recipients_for(event: CaseEvent) -> list[str]:
         emails = _mts_recipients(event)
     else:
         return []
-    actor_email = event.actor.email if event.actor_id else ""
+    actor_email = event.actor.email if event.actor_id and event.actor is not None else ""
     return [e for e in emails if e != actor_email]
 
 

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 
 from cases import hooks
 from cases.models import QUEUE_STATES, Case, CaseAttachment, CaseEvent
 from partners.kinds import OrgKind
+from partners.models import User
 from partners.visibility import scope_to_viewer, viewer_kind
+
+if TYPE_CHECKING:
+    # For annotations only; units_for_cases keeps its run-time import inside the function.
+    from servicetags.models import Unit
 
 # The columns a list row shows (its own and of the joined rows): long text and the joined rows' other
 # columns stay in the database, which keeps each page's rows narrow and cheap to build.
@@ -37,22 +44,22 @@ LIST_COLUMNS = (
 )
 
 
-def cases_visible_to(user) -> QuerySet[Case]:
+def cases_visible_to(user: User) -> QuerySet[Case]:
     """The gate: reseller = own cases, distributor = its resellers' cases, MTS = all, Dell = dispatched ones
     (none until the dispatch app registers `hooks.registry.dell_visibility`)."""
     return scope_to_viewer(Case.objects.all(), user, reseller_field="reseller", dell_q=hooks.dell_visibility())
 
 
-def sees_internal(user) -> bool:
+def sees_internal(user: User) -> bool:
     """Only MTS sees MTS-internal comments, events and attachments."""
     return viewer_kind(user) == OrgKind.MTS
 
 
-def case_detail_queryset(user) -> QuerySet[Case]:
+def case_detail_queryset(user: User) -> QuerySet[Case]:
     return cases_visible_to(user).select_related("reseller", "reseller__distributor", "unit", "assignee", "opened_by")
 
 
-def case_list(user) -> QuerySet[Case]:
+def case_list(user: User) -> QuerySet[Case]:
     """Visible cases with what a list row shows, newest first."""
     return (
         cases_visible_to(user)
@@ -62,14 +69,15 @@ def case_list(user) -> QuerySet[Case]:
     )
 
 
-def queue_order(sort: str) -> list:
+def queue_order(sort: str) -> list[OrderBy | str]:
     """The triage queue's orders (allow-list). `sla` is served by the partial index case_open_sla_idx."""
-    return {
+    orders: dict[str, list[OrderBy | str]] = {
         "sla": [F("sla_due_at").asc(nulls_last=True), "id"],
         "priority": ["priority", F("sla_due_at").asc(nulls_last=True), "id"],
         "oldest": ["created_at", "id"],
         "newest": ["-created_at", "-id"],
-    }.get(sort, [F("sla_due_at").asc(nulls_last=True), "id"])
+    }
+    return orders.get(sort, [F("sla_due_at").asc(nulls_last=True), "id"])
 
 
 QUEUE_SORTS = {"sla": "SLA due", "priority": "Priority", "oldest": "Oldest first", "newest": "Newest first"}
@@ -77,7 +85,7 @@ AGE_FILTERS = {"1": timedelta(days=1), "3": timedelta(days=3), "7": timedelta(da
 
 
 def triage_queue(
-    user,
+    user: User,
     *,
     now: datetime,
     states: list[str] | None = None,
@@ -123,7 +131,7 @@ def search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
     )
 
 
-def events_visible(case: Case, user) -> QuerySet[CaseEvent]:
+def events_visible(case: Case, user: User) -> QuerySet[CaseEvent]:
     """The case's timeline for this viewer: MTS-internal entries only for MTS."""
     qs = CaseEvent.objects.filter(case=case).select_related("actor", "actor__organisation").order_by("at", "id")
     if not sees_internal(user):
@@ -131,19 +139,19 @@ def events_visible(case: Case, user) -> QuerySet[CaseEvent]:
     return qs
 
 
-def attachments_visible(case: Case, user) -> QuerySet[CaseAttachment]:
+def attachments_visible(case: Case, user: User) -> QuerySet[CaseAttachment]:
     qs = CaseAttachment.objects.filter(case=case).select_related("uploaded_by").order_by("uploaded_at", "id")
     if not sees_internal(user):
         qs = qs.filter(internal=False)
     return qs
 
 
-def waiting_on_partner(user) -> QuerySet[Case]:
+def waiting_on_partner(user: User) -> QuerySet[Case]:
     """Open cases the partner must act on: at the reseller, or MTS asked for information."""
     return case_list(user).filter(state__in=["l1_reseller", "awaiting_partner"])
 
 
-def units_for_cases(user):
+def units_for_cases(user: User) -> QuerySet[Unit]:
     """Units a case may be opened on: the units this user sees, except that Dell opens no case."""
     from servicetags.models import Unit
     from servicetags.selectors import units_visible_to
@@ -153,7 +161,7 @@ def units_for_cases(user):
     return units_visible_to(user)
 
 
-def unit_for_case(user, service_tag: str):
+def unit_for_case(user: User, service_tag: str) -> Unit | None:
     """The visible unit with this tag, or None (unknown, malformed, or another reseller's: indistinguishable)."""
     tag = (service_tag or "").strip().upper()
     if not tag or len(tag) > 7:

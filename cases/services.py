@@ -171,7 +171,7 @@ def _event(case: Case, *, kind: str, actor: User | None, now: datetime, **fields
 
 def _owning_reseller(*, actor: User, unit: Any, reseller: Organisation | None) -> Organisation:
     kind = actor.org_kind
-    if kind == OrgKind.RESELLER:
+    if kind == OrgKind.RESELLER and actor.organisation is not None:
         return actor.organisation
     if kind == OrgKind.DISTRIBUTOR:
         owner = unit.reseller if unit is not None else reseller

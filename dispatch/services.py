@@ -30,6 +30,7 @@ def may_edit_coverage(user: User) -> bool:
         getattr(user, "is_authenticated", False)
         and user.is_active
         and user.is_org_admin
+        and user.organisation is not None
         and user.organisation.is_active
         and user.organisation.kind == OrgKind.MTS
     )

@@ -65,7 +65,12 @@ class Organisation(models.Model):
         errors: dict[str, str] = {}
         if self.country:
             self.country = self.country.strip().upper()
-        if self.kind == OrgKind.RESELLER and self.distributor_id and self.distributor.kind != OrgKind.DISTRIBUTOR:
+        if (
+            self.kind == OrgKind.RESELLER
+            and self.distributor_id
+            and self.distributor is not None
+            and self.distributor.kind != OrgKind.DISTRIBUTOR
+        ):
             errors["distributor"] = "A reseller's distributor must be an organisation of kind distributor."
         if self.kind == OrgKind.RESELLER and not self.distributor_id:
             errors["distributor"] = "A reseller must belong to a distributor."
@@ -93,7 +98,7 @@ class User(AbstractUser):
 
     @property
     def org_kind(self) -> OrgKind | None:
-        if self.organisation_id is None:
+        if self.organisation_id is None or self.organisation is None:
             return None
         return OrgKind(self.organisation.kind)
 
@@ -103,7 +108,7 @@ class User(AbstractUser):
 
     @property
     def viewer_timezone(self) -> str:
-        return self.organisation.timezone if self.organisation_id else "UTC"
+        return self.organisation.timezone if self.organisation_id and self.organisation is not None else "UTC"
 
 
 class ApiToken(AbstractAuthToken):

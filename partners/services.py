@@ -16,8 +16,8 @@ class NotAllowed(DomainError):
     code = "not_allowed"
 
 
-def _require_org_admin(actor: User, organisation: Organisation) -> None:
-    if not (actor.is_org_admin and actor.organisation_id == organisation.pk):
+def _require_org_admin(actor: User, organisation: Organisation | None) -> None:
+    if organisation is None or not (actor.is_org_admin and actor.organisation_id == organisation.pk):
         raise NotAllowed("Only an admin of this organisation may manage its users and tokens.")
 
 
@@ -81,7 +81,9 @@ def token_create(*, actor: User, user: User, name: str, expires_in: timedelta | 
     if not name:
         raise ValidationError({"name": "Say what the token is for, e.g. 'ERP integration'."})
     kwargs = {"expiry": expires_in} if expires_in is not None else {}
-    return ApiToken.objects.create(user=user, name=name[:100], created_by=actor, **kwargs)
+    # knox's AuthTokenManager.create is unannotated; it returns (instance, key).
+    created: tuple[ApiToken, str] = ApiToken.objects.create(user=user, name=name[:100], created_by=actor, **kwargs)
+    return created
 
 
 @transaction.atomic

@@ -5,14 +5,19 @@ Dell = only dispatched work. What a user may not see answers 404, so callers fet
 these querysets and never check permissions after the fact.
 """
 
-from django.db.models import Q, QuerySet
+from typing import TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model, Q, QuerySet
 
 from partners.kinds import OrgKind
 from partners.models import Organisation, User
 
+_M = TypeVar("_M", bound=Model)
 
-def _active_org(user) -> Organisation | None:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+
+def _active_org(user: User | AnonymousUser) -> Organisation | None:
+    if not user.is_authenticated or not user.is_active:
         return None
     org = user.organisation if user.organisation_id else None
     if org is None or not org.is_active:
@@ -21,13 +26,13 @@ def _active_org(user) -> Organisation | None:
 
 
 def scope_to_viewer(
-    queryset: QuerySet,
-    user,
+    queryset: QuerySet[_M],
+    user: User | AnonymousUser,
     *,
     reseller_field: str,
     distributor_field: str | None = None,
     dell_q: Q | None = None,
-) -> QuerySet:
+) -> QuerySet[_M]:
     """Filter `queryset` to what `user` may see.
 
     `reseller_field` is the path to the owning reseller organisation (e.g. "reseller" or
@@ -52,7 +57,7 @@ def scope_to_viewer(
     return queryset.none()
 
 
-def organisations_visible_to(user) -> QuerySet[Organisation]:
+def organisations_visible_to(user: User | AnonymousUser) -> QuerySet[Organisation]:
     """Own organisation; a distributor also its resellers; MTS every organisation."""
     org = _active_org(user)
     if org is None:
@@ -65,19 +70,19 @@ def organisations_visible_to(user) -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk=org.pk)
 
 
-def users_visible_to(user) -> QuerySet[User]:
+def users_visible_to(user: User | AnonymousUser) -> QuerySet[User]:
     """Users of the organisations this user may see (names show on timelines and assignments)."""
     return User.objects.filter(organisation__in=organisations_visible_to(user)).select_related("organisation")
 
 
-def users_manageable_by(user) -> QuerySet[User]:
+def users_manageable_by(user: User | AnonymousUser) -> QuerySet[User]:
     """Org admins manage the users of their own organisation, and nobody else's."""
     org = _active_org(user)
-    if org is None or not user.is_org_admin:
+    if org is None or not user.is_authenticated or not user.is_org_admin:
         return User.objects.none()
     return User.objects.filter(organisation=org).select_related("organisation")
 
 
-def viewer_kind(user) -> OrgKind | None:
+def viewer_kind(user: User | AnonymousUser) -> OrgKind | None:
     org = _active_org(user)
     return org.org_kind if org else None

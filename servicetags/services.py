@@ -48,12 +48,16 @@ class NotVisible(DomainError):
     code = "not_found"
 
 
+# A field (or "units") mapped to its problems: [{code, message}], unit rows also carry row, service_tag, field.
+FieldErrors = dict[str, list[dict[str, Any]]]
+
+
 class InvalidInputError(DomainError):
     """Bad input with field-level problems: `fields` maps a field to [{code, message}] (units: per row)."""
 
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str, fields: dict) -> None:
+    def __init__(self, message: str, *, code: str, fields: FieldErrors) -> None:
         super().__init__(message, code=code, extra={"fields": fields})
         self.fields = fields
 
@@ -67,14 +71,15 @@ def _fields_from_validation(exc: ValidationError) -> dict[str, list[dict[str, st
     return out
 
 
-def _first_code(fields: dict) -> str:
+def _first_code(fields: FieldErrors) -> str:
     for items in fields.values():
         if items:
-            return items[0]["code"]
+            code: str = items[0]["code"]
+            return code
     return "invalid"
 
 
-def _raise_invalid(fields: dict, message: str | None = None) -> None:
+def _raise_invalid(fields: FieldErrors, message: str | None = None) -> None:
     code = _first_code(fields)
     raise InvalidInputError(message or "Some fields are not valid: " + ", ".join(fields), code=code, fields=fields)
 
@@ -115,7 +120,7 @@ def order_create(
     actor: User,
     reseller: Organisation | None,
     end_customer_name: str,
-    shipped_on: date | None,
+    shipped_on: date,
     address: Mapping[str, str],
     units: Sequence[Mapping[str, object]],
     defaults: UnitDefaults,
@@ -129,7 +134,7 @@ def order_create(
     """
     if viewer_kind(actor) != OrgKind.DISTRIBUTOR:
         raise NotAllowed("Only a distributor creates orders for its resellers.")
-    fields: dict[str, list] = {}
+    fields: FieldErrors = {}
     if reseller is None or reseller.kind != OrgKind.RESELLER or reseller.distributor_id != actor.organisation_id:
         fields["reseller"] = [{"code": "unknown_reseller", "message": "Choose one of your resellers."}]
     order = Order(

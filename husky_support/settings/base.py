@@ -7,6 +7,7 @@ setup with no services: SQLite under var/, a filesystem Celery broker and a loca
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -135,7 +136,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "husky.sqlite3",
+            "NAME": str(VAR_DIR / "husky.sqlite3"),
             "OPTIONS": {
                 # Web, worker and beat share the file: WAL lets readers run beside one writer,
                 # IMMEDIATE takes the write lock up front instead of failing mid-transaction.
@@ -203,7 +204,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # Uploads live outside the web root and are only ever served through a view that checks visibility.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "uploads"))
-MEDIA_URL = None
+MEDIA_URL: str | None = None
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
@@ -247,7 +248,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- REST API ------------------------------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "partners.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -311,7 +312,7 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -------------------------------------------------------------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int | str | bool] = {"visibility_timeout": 3600}
 else:
     # Embedded default: kombu's filesystem transport needs no server, survives restarts (messages
     # are files) and is shared by every process on the machine through var/broker/.
