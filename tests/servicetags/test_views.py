@@ -1,6 +1,7 @@
 """Pages: unit list and page, orders, the transfer pages and queues, for each organisation kind."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from servicetags.models import Order, ServiceTagTransfer, TransferStatus, Unit
@@ -49,7 +50,8 @@ def test_unit_list_queries_do_not_grow_with_units(client, mts_user, reseller_org
     assert response.status_code == 200
 
 
-UNIT_LIST_QUERIES = 6
+# With Redis the session engine is cached_db: the warmed session comes from the cache, not a query.
+UNIT_LIST_QUERIES = 5 if settings.SESSION_ENGINE.endswith("cached_db") else 6
 
 
 def test_distributor_creates_an_order_in_the_browser(client, distributor_user, reseller_org):
