@@ -30,6 +30,7 @@ from cases.pagination import CappedCountPagination
 from cases.views_common import available_actions_for
 from cases.workflow import State
 from husky_support.api.exceptions import DomainError
+from husky_support.api.filters import IdFilter, IsoDateTimeFilter
 from partners.visibility import organisations_visible_to
 
 
@@ -60,14 +61,14 @@ class CaseFilter(django_filters.FilterSet):
     open = django_filters.BooleanFilter(method="filter_open", label="Only open (true) or only finished (false)")
     priority = django_filters.MultipleChoiceFilter(choices=Case._meta.get_field("priority").choices)
     category = django_filters.ChoiceFilter(choices=Case._meta.get_field("category").choices)
-    reseller = django_filters.NumberFilter(field_name="reseller_id")
-    assignee = django_filters.NumberFilter(field_name="assignee_id")
+    reseller = IdFilter(field_name="reseller_id")
+    assignee = IdFilter(field_name="assignee_id")
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
     site_country = django_filters.CharFilter(method="filter_country")
     service_tag = django_filters.CharFilter(method="filter_service_tag")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     search = django_filters.CharFilter(method="filter_search", label="Case number, title or service tag")
 
     class Meta:
@@ -100,6 +101,8 @@ class CaseViewSet(
     viewsets.GenericViewSet,
 ):
     """Cases you may see. Create with an optional `Idempotency-Key` header; change state with transitions/."""
+
+    lookup_value_regex = "[0-9]+"  # ids are numbers; anything else is a 404, not a query
 
     pagination_class = CappedCountPagination
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, NullsLastOrderingFilter]

@@ -23,7 +23,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # Each run gets its own key space so throttle counters from earlier runs never leak in.
     CACHES["default"]["KEY_PREFIX"] = f"husky-test-{os.getpid()}"
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]}}
+# Throttle counters live in the cache and are keyed by user id, which the next test's database reuses:
+# left at production rates, one busy test would throttle an unrelated later one. The throttle tests set
+# their own rates.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {name: "100000/min" for name in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},
+}
 CELERY_TASK_ALWAYS_EAGER = False
 # Django's live server needs a string here; nothing links to it, downloads go through the portal's views.
 MEDIA_URL = "/__uploads_are_never_served_directly__/"

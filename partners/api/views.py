@@ -46,6 +46,7 @@ class MeView(APIView):
 
 
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = "[0-9]+"  # ids are numbers; anything else is a 404, not a query
     serializer_class = OrganisationSerializer
 
     def get_queryset(self):
@@ -54,6 +55,8 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
 
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Users you may see; org admins add members and change roles or deactivate them."""
+
+    lookup_value_regex = "[0-9]+"  # ids are numbers; anything else is a 404, not a query
 
     serializer_class = UserSerializer
 

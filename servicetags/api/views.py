@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from husky_support.api.filters import IdFilter
 from servicetags import selectors, services
 from servicetags.api.serializers import (
     OrderCreateSerializer,
@@ -31,7 +32,7 @@ ADDRESS_FIELDS = services.ADDRESS_FIELDS
 class UnitFilter(filters.FilterSet):
     location_registered = filters.BooleanFilter(field_name="location_confirmed")
     country = filters.CharFilter(method="filter_country")
-    reseller = filters.NumberFilter(field_name="reseller_id")
+    reseller = IdFilter(field_name="reseller_id")
     model = filters.ChoiceFilter(choices=UnitModel.choices)
     nbd_onsite = filters.BooleanFilter()
     kyhd = filters.BooleanFilter()
@@ -77,7 +78,7 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class OrderFilter(filters.FilterSet):
-    reseller = filters.NumberFilter(field_name="reseller_id")
+    reseller = IdFilter(field_name="reseller_id")
     shipped_after = filters.DateFilter(field_name="shipped_on", lookup_expr="gte")
     shipped_before = filters.DateFilter(field_name="shipped_on", lookup_expr="lte")
 
@@ -88,6 +89,8 @@ class OrderFilter(filters.FilterSet):
 
 class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Orders a distributor placed for its resellers (resellers see their own; MTS all)."""
+
+    lookup_value_regex = "[0-9]+"  # ids are numbers; anything else is a 404, not a query
 
     serializer_class = OrderSerializer
     filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
@@ -152,6 +155,8 @@ class TransferFilter(filters.FilterSet):
 
 class TransferViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Service-tag transfers: partners file and submit; MTS or Dell confirm or reject."""
+
+    lookup_value_regex = "[0-9]+"  # ids are numbers; anything else is a 404, not a query
 
     serializer_class = TransferSerializer
     filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
