@@ -4,6 +4,7 @@ attachments are audit records and cannot be added, edited or deleted."""
 from django.contrib import admin
 
 from cases.models import Case, CaseAttachment, CaseEvent
+from husky_support.admin import AuditRecordAdmin
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -63,17 +64,8 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(AuditRecordAdmin):
     list_display = ("case", "at", "kind", "actor", "action", "internal")
     list_filter = ("kind", "internal")
     list_select_related = ("case", "actor")
     search_fields = ("case__number",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

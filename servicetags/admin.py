@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from husky_support.admin import AuditRecordAdmin
 from servicetags.models import Location, Order, ServiceTagTransfer, Unit
 
 
@@ -73,18 +74,9 @@ class ServiceTagTransferAdmin(admin.ModelAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(AuditRecordAdmin):
     """History is append-only: readable, never edited here."""
 
     list_display = ["unit", "recorded_at", "source", "confirmed", "city", "country"]
     list_filter = ["source", "confirmed"]
     search_fields = ["unit__service_tag"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
