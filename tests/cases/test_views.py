@@ -201,6 +201,15 @@ def test_queue_filters(mts_user, reseller_org, other_reseller_org):
     assert set(numbers("assignee=me")) == set()
 
 
+def test_queue_filter_bar_keeps_the_chosen_filters_and_escapes_the_search(mts_user):
+    html = client_for(mts_user).get("/cases/queue/?priority=p2_high&country=dk&q=%22%3E%3Cscript%3Ex").content.decode()
+    assert '<option value="p2_high" selected>' in html
+    assert '<option value="p1_critical">' in html
+    assert re.search(r'<input[^>]*name="country"[^>]*value="dk"', html, re.IGNORECASE)
+    assert 'value="&quot;&gt;&lt;script&gt;x"' in html
+    assert '"><script>x' not in html
+
+
 def test_only_mts_has_a_queue(reseller_user, dell_user):
     assert client_for(reseller_user).get("/cases/queue/").status_code == 403
     assert client_for(dell_user).get("/cases/queue/").status_code == 403
