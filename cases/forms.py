@@ -148,7 +148,8 @@ class CaseForm(forms.Form):
             try:
                 out.append(normalize_ppid(line))
             except InvalidPpid as exc:
-                raise forms.ValidationError(exc.message, code=exc.code) from None
+                # The field's help text already explains what a PPID looks like; say only what is wrong.
+                raise forms.ValidationError(exc.message.removesuffix(PPID_HELP).strip(), code=exc.code) from None
         return out
 
     def clean_users_impacted(self):

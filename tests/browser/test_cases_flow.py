@@ -84,6 +84,8 @@ def test_reseller_opens_a_hardware_case_with_the_live_checklist(
     ppid_field = page.get_by_label("Hard drive PPID(s)")
     expect(ppid_field).to_have_class(re.compile("is-invalid"))
     expect(page.locator("#ppid-group")).to_contain_text("The PPID has 19 characters, not 20 or 23.")
+    # Said once: the error names what is wrong, the help text beside it what a PPID looks like.
+    assert page.locator("#ppid-group").inner_text().count("sticker") == 1
     expect(page.get_by_label("Site street address")).to_have_value("Havnegade 1")
     assert not Case.objects.exists()
 
