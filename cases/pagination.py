@@ -26,6 +26,9 @@ class CappedPaginator(Paginator):
         return min(counted, cap)
 
 
+MAX_OFFSET = 10**9
+
+
 class WindowPage:
     """A page without a total: it reads one row more than it shows to know whether a next page exists.
     The pages use it, so a page's cost does not grow with the number of matching cases."""
@@ -36,7 +39,9 @@ class WindowPage:
         except (TypeError, ValueError):
             self.number = 1
         offset = (self.number - 1) * per_page
-        rows = list(queryset[offset : offset + per_page + 1])
+        # A page number typed into the address bar can exceed what a database OFFSET holds; nothing lives
+        # that far out, so such a page is simply empty.
+        rows = list(queryset[offset : offset + per_page + 1]) if offset <= MAX_OFFSET else []
         self.has_next = len(rows) > per_page
         self.object_list = rows[:per_page]
         self.has_previous = self.number > 1
