@@ -19,7 +19,7 @@ from partners.dashboard import panels_for
 from partners.forms import MemberCreateForm, TokenCreateForm
 from partners.kinds import OrgKind, Role
 from partners.models import ApiToken
-from partners.visibility import users_manageable_by, viewer_kind
+from partners.visibility import token_owners_for, users_manageable_by, viewer_kind
 
 ROLE_SUMMARY = {
     OrgKind.RESELLER: "First-level support: open and work cases, report them to Milestone Technical Support, "
@@ -85,7 +85,7 @@ def member_update(request: HttpRequest, user_id: int):
 
 def tokens(request: HttpRequest):
     user = request.user
-    owners = users_manageable_by(user) if user.is_org_admin else type(user).objects.filter(pk=user.pk)
+    owners = token_owners_for(user)
     form = TokenCreateForm(request.POST or None, users=owners, initial={"user": user.pk})
     new_key = None
     if request.method == "POST" and form.is_valid():
@@ -103,7 +103,7 @@ def tokens(request: HttpRequest):
 @require_POST
 def token_revoke(request: HttpRequest, token_key: str):
     user = request.user
-    owners = users_manageable_by(user) if user.is_org_admin else type(user).objects.filter(pk=user.pk)
+    owners = token_owners_for(user)
     token = get_object_or_404(ApiToken.objects.filter(user__in=owners), token_key=token_key)
     services.token_revoke(actor=user, token=token)
     messages.success(request, f"Token “{token.name}” was revoked; calls with it now answer 401.")

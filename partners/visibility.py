@@ -83,6 +83,14 @@ def users_manageable_by(user: User | AnonymousUser) -> QuerySet[User]:
     return User.objects.filter(organisation=org).select_related("organisation")
 
 
+def token_owners_for(user: User) -> QuerySet[User]:
+    """Whose API tokens `user` may see, issue and revoke: an org admin its organisation's users, anyone
+    else only themselves."""
+    if user.is_org_admin:
+        return users_manageable_by(user)
+    return User.objects.filter(pk=user.pk)
+
+
 def viewer_kind(user: User | AnonymousUser) -> OrgKind | None:
     org = _active_org(user)
     return org.org_kind if org else None

@@ -19,8 +19,8 @@ from partners.api.serializers import (
     UserSerializer,
     UserUpdateSerializer,
 )
-from partners.models import ApiToken, User
-from partners.visibility import organisations_visible_to, users_manageable_by, users_visible_to
+from partners.models import ApiToken
+from partners.visibility import organisations_visible_to, token_owners_for, users_manageable_by, users_visible_to
 
 
 class TokenObtainView(APIView):
@@ -88,8 +88,7 @@ class ApiTokenViewSet(
     lookup_field = "token_key"
 
     def _owners(self):
-        user = self.request.user
-        return users_manageable_by(user) if user.is_org_admin else User.objects.filter(pk=user.pk)
+        return token_owners_for(self.request.user)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no real user

@@ -39,6 +39,16 @@ def page(browser):
 
 
 @pytest.fixture
+def console(page):
+    """Fails the test if the page logs an error, breaks the CSP, throws, or gets a 5xx."""
+    from tests.browser.support import ConsoleWatch
+
+    watch = ConsoleWatch(page)
+    yield watch
+    watch.assert_clean()
+
+
+@pytest.fixture
 def sign_in(live_server, page):
     """Sign in through the real login form; returns the page on the user's dashboard."""
 

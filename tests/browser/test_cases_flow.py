@@ -14,18 +14,11 @@ from playwright.sync_api import expect
 from cases import services
 from cases.models import Case
 from tests.browser.conftest import screenshot
-from tests.browser.support import ConsoleWatch, switch_user
+from tests.browser.support import switch_user
 from tests.cases.factories import PPID, open_case
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def console(page):
-    watch = ConsoleWatch(page)
-    yield watch
-    watch.assert_clean()
 
 
 def _checklist_item(panel, label):

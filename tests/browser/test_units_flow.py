@@ -12,17 +12,10 @@ from playwright.sync_api import expect
 
 from servicetags.models import ServiceTagTransfer, Unit
 from tests.browser.conftest import screenshot
-from tests.browser.support import ConsoleWatch, switch_user
+from tests.browser.support import switch_user
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def console(page):
-    watch = ConsoleWatch(page)
-    yield watch
-    watch.assert_clean()
 
 
 def test_order_to_registered_final_location(
