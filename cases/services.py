@@ -24,8 +24,8 @@ from cases.checklist import (
 )
 from cases.models import Case, CaseAttachment, CaseEvent, CaseIdempotencyKey, CaseNumberCounter, EventKind
 from cases.workflow import OPEN_STATES, Action, CaseFacts, State, Step, TransitionRefused, plan
-from dispatch.geo import single_timezone_for_country, timezone_fits_country
 from husky_support.api.exceptions import Conflict, DomainError
+from husky_support.geo import single_timezone_for_country, timezone_fits_country
 from partners.kinds import OrgKind
 from partners.models import Organisation, User
 

@@ -17,8 +17,8 @@ from cases.models import OPEN_STATE_VALUES, Case
 from cases.pagination import WindowPage
 from cases.views_common import available_actions_for
 from cases.workflow import NOTE_REQUIRED, Action, State
-from dispatch.geo import country_name
 from husky_support.api.exceptions import DomainError
+from husky_support.geo import country_name
 from partners.kinds import OrgKind
 from partners.visibility import organisations_visible_to, viewer_kind
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from dispatch.geo import country_name
-from dispatch.models import Coverage, HolidayOverride
+from dispatch.models import Coverage
+from husky_support.geo import country_name
 
 
 @admin.register(Coverage)
@@ -20,19 +20,6 @@ class CoverageAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The country is the primary key: changing it would create a second row, not rename this one.
         return [*self.readonly_fields, "country"] if obj else self.readonly_fields
-
-    def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
-
-
-@admin.register(HolidayOverride)
-class HolidayOverrideAdmin(admin.ModelAdmin):
-    list_display = ["applies_on", "country", "subdivision", "kind", "note", "updated_by"]
-    list_filter = ["kind", "country"]
-    search_fields = ["country", "subdivision", "note"]
-    date_hierarchy = "applies_on"
-    readonly_fields = ["updated_at", "updated_by"]
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user

@@ -8,7 +8,8 @@ from datetime import date
 
 from django.db import transaction
 
-from dispatch.models import Coverage, HolidayOverride, OverrideKind
+from dispatch.models import Coverage
+from partners.models import HolidayOverride, OverrideKind
 
 SAMPLE_OVERRIDES = [
     # country, subdivision, date, kind, note

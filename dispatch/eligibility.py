@@ -13,15 +13,16 @@ the rule says it only affects NBD or KYHD, or calls it a warning):
 | `nbd_not_available`          |        | blocks |        | not offered in the country, or not bought   |
 | `kyhd_not_available`         |        |        | blocks | KYHD bought; not offered, or no coverage row|
 | `location_unregistered`      |        |        |        | warning: no confirmed service-tag transfer  |
-| `location_mismatch`          | blocks | blocks |        | until a transfer to the site is confirmed   |
+| `location_mismatch`          | blocks | blocks | blocks | until a transfer to the site is confirmed   |
 | `after_cutoff`               |        |        |        | explains the NBD target (rule 2)            |
+| `not_business_day`           |        |        |        | explains the NBD target (rule 2)            |
 | `timezone_mismatch`          |        |        |        | explains the NBD target (rule 2)            |
 | `security_clearance_pending` |        | blocks |        | "NBD is not guaranteed"                     |
 | `authorized_rep_missing`     | blocks | blocks |        | only when known to be missing               |
 
 NBD needs onsite eligibility, NBD available in the country, the `nbd_onsite` service on the
-service tag and no pending security clearance. `after_cutoff` and `timezone_mismatch` are only
-reported alongside an NBD target, since they explain that date.
+service tag and no pending security clearance. `after_cutoff`, `not_business_day` and
+`timezone_mismatch` are only reported alongside an NBD target, since they explain that date.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from dispatch.calendar import UnknownTimezone, business_calendar, nbd_target, require_aware, site_zone
-from dispatch.geo import single_timezone_for_country, timezones_for_country
+from husky_support.calendar import Calendar, UnknownTimezone, business_calendar, nbd_target, require_aware, site_zone
+from husky_support.geo import single_timezone_for_country, timezones_for_country
 
 __all__ = [
     "BLOCKS_KYHD",
@@ -67,6 +68,7 @@ class Reason(StrEnum):
     LOCATION_UNREGISTERED = "location_unregistered"
     LOCATION_MISMATCH = "location_mismatch"
     AFTER_CUTOFF = "after_cutoff"
+    NOT_BUSINESS_DAY = "not_business_day"
     TIMEZONE_MISMATCH = "timezone_mismatch"
     SECURITY_CLEARANCE_PENDING = "security_clearance_pending"
     AUTHORIZED_REP_MISSING = "authorized_rep_missing"
@@ -83,7 +85,9 @@ BLOCKS_ONSITE: frozenset[Reason] = frozenset(
     }
 )
 BLOCKS_NBD: frozenset[Reason] = BLOCKS_ONSITE | {Reason.NBD_NOT_AVAILABLE, Reason.SECURITY_CLEARANCE_PENDING}
-BLOCKS_KYHD: frozenset[Reason] = frozenset({Reason.WARRANTY_EXPIRED, Reason.KYHD_NOT_AVAILABLE})
+BLOCKS_KYHD: frozenset[Reason] = frozenset(
+    {Reason.WARRANTY_EXPIRED, Reason.KYHD_NOT_AVAILABLE, Reason.LOCATION_MISMATCH}
+)
 WARNINGS: frozenset[Reason] = frozenset({Reason.LOCATION_UNREGISTERED})
 
 REASON_TEXT: dict[Reason, str] = {
@@ -101,12 +105,17 @@ REASON_TEXT: dict[Reason, str] = {
         "The unit's final location has not been registered with Dell by a confirmed service-tag transfer."
     ),
     Reason.LOCATION_MISMATCH: (
-        "The case's site country differs from the unit's registered country; onsite service is not "
-        "available until a service-tag transfer to the site is confirmed."
+        "The case's site country differs from the unit's registered country; onsite service, NBD and "
+        "purchased services such as Keep Your Hard Drive are not available until a service-tag transfer "
+        "to the site is confirmed."
     ),
     Reason.AFTER_CUTOFF: (
         "The incident was qualified at or after the local cut-off time at the unit's site, so it counts "
         "as received on the next business day."
+    ),
+    Reason.NOT_BUSINESS_DAY: (
+        "The incident was qualified on a weekend day or public holiday at the unit's site, so it counts as "
+        "received on the next business day."
     ),
     Reason.TIMEZONE_MISMATCH: (
         "The unit is in a different time zone from yours; the next-business-day target follows the "
@@ -216,10 +225,13 @@ def assess_eligibility(
     qualified_at: datetime,
     site: SiteFacts | None = None,
     partner_timezone: str | None = None,
+    calendar: Calendar | None = None,
 ) -> Eligibility:
     """DESIGN rules 1-3: eligibility and NBD target at `qualified_at`, in the unit's registered zone.
 
-    `coverage` is the registered country's coverage row, None when the country has none.
+    `coverage` is the registered country's coverage row, None when the country has none. `calendar` is
+    the registered place's business calendar with the admin overrides applied (partners.calendars);
+    None means the package calendar alone.
     Raises ValueError for a naive `qualified_at`; UnknownTimezone / UnknownCountry /
     UnknownSubdivision (ValueError subclasses with a `code`) for bad place data.
     """
@@ -228,7 +240,7 @@ def assess_eligibility(
     # DESIGN rule 1: L is the unit's registered location; rule 2: always its zone.
     site_timezone = resolve_site_timezone(unit.registered_country, unit.registered_timezone)
     zone = site_zone(site_timezone)
-    business_calendar(unit.registered_country, unit.registered_subdivision)  # validates place data early
+    package_calendar = business_calendar(unit.registered_country, unit.registered_subdivision)  # validates early
     local = qualified_at.astimezone(zone)
     local_day = local.date()
     reasons: set[Reason] = set()
@@ -257,13 +269,13 @@ def assess_eligibility(
     target_on: date | None = None
     received: date | None = None
     if nbd_eligible and coverage is not None:  # a missing coverage row already blocks NBD
-        target = nbd_target(
-            qualified_at, site_timezone, unit.registered_country, unit.registered_subdivision, coverage.cutoff
-        )
+        target = nbd_target(qualified_at, site_timezone, calendar or package_calendar, coverage.cutoff)
         target_on, received = target.target_on, target.received_on
         # DESIGN rule 2: tell the partner why the target moved.
         if target.after_cutoff:
             reasons.add(Reason.AFTER_CUTOFF)
+        if target.not_business_day:
+            reasons.add(Reason.NOT_BUSINESS_DAY)
         # Compared by UTC offset at qualified_at, not by name: Europe/Berlin and Europe/Copenhagen
         # read the same clock, so a partner there has nothing to be warned about.
         if partner_timezone is not None and (

@@ -10,7 +10,7 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.urls import reverse
 
-from dispatch.geo import all_country_codes, country_name
+from husky_support.geo import all_country_codes, country_name
 
 
 @cache

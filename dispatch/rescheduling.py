@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from dispatch.calendar import require_aware, site_zone
+from husky_support.calendar import require_aware, site_zone
 
 __all__ = ["FREE_RESCHEDULE_DAYS", "RescheduleTerms", "free_window_closes_at", "reschedule_terms"]
 

@@ -10,17 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from dispatch.calendar import (
-    BusinessCalendar,
-    Calendar,
-    OverriddenCalendar,
-    business_calendar,
-    next_business_day,
-    received_on,
-    site_zone,
-)
 from dispatch.eligibility import (
     BLOCKS_KYHD,
     BLOCKS_NBD,
@@ -34,16 +25,18 @@ from dispatch.eligibility import (
     SiteFacts,
     UnitFacts,
     assess_eligibility,
+    resolve_site_timezone,
 )
-from dispatch.models import Coverage, HolidayOverride, OverrideKind
-from partners.models import User
+from dispatch.models import Coverage
+from husky_support.calendar import Calendar, business_calendar, require_aware, site_zone
+from partners.calendars import overrides_between, with_overrides
+from partners.models import HolidayOverride, User
 from servicetags.models import Unit
 from servicetags.selectors import unit_get
 
 __all__ = [
     "ReasonDetail",
     "UnitEligibility",
-    "calendar_for",
     "coverage_get",
     "coverage_list",
     "eligibility_for_unit",
@@ -77,35 +70,6 @@ def coverage_list(
 def coverage_get(country: str) -> Coverage:
     """One country's coverage ("dk" or "DK"). Raises Coverage.DoesNotExist."""
     return Coverage.objects.select_related("updated_by").get(country=(country or "").strip().upper())
-
-
-def _overrides(country: str, subdivision: str, first: date, last: date) -> list[HolidayOverride]:
-    # Country-wide overrides, plus those of the unit's subdivision (stored as ISO 3166-2, like units).
-    where = Q(subdivision="") | Q(subdivision=subdivision) if subdivision else Q(subdivision="")
-    return list(
-        HolidayOverride.objects.filter(where, country=country, applies_on__gte=first, applies_on__lte=last).only(
-            "applies_on", "kind", "note"
-        )
-    )
-
-
-def _overridden(base: BusinessCalendar, overrides: list[HolidayOverride]) -> Calendar:
-    if not overrides:
-        return base
-    return OverriddenCalendar(
-        base=base,
-        closed_on=frozenset(o.applies_on for o in overrides if o.kind == OverrideKind.CLOSED),
-        open_on=frozenset(o.applies_on for o in overrides if o.kind == OverrideKind.OPEN),
-    )
-
-
-def calendar_for(country: str, subdivision: str = "", *, first: date, last: date) -> Calendar:
-    """The business calendar of a place with the admin overrides between `first` and `last` applied.
-
-    Raises UnknownCountry / UnknownSubdivision (CalendarError) for bad place data. One query.
-    """
-    base = business_calendar(country, subdivision or None)
-    return _overridden(base, _overrides(country.strip().upper(), (subdivision or "").upper(), first, last))
 
 
 def unit_for_eligibility(user: User, service_tag: str) -> Unit:
@@ -216,22 +180,20 @@ def eligibility_for_unit(
     facts = unit_facts(unit)
     coverage = Coverage.objects.filter(country=unit.country).first()
     site_facts = replace(site or SiteFacts(), site_country=(site_country or None))
+    require_aware(qualified_at)
+    local_day = qualified_at.astimezone(site_zone(resolve_site_timezone(unit.country, unit.timezone or None))).date()
+    overrides = overrides_between(
+        unit.country, unit.subdivision, local_day, local_day + timedelta(days=OVERRIDE_WINDOW_DAYS)
+    )
+    calendar = with_overrides(business_calendar(unit.country, unit.subdivision or None), overrides)
     answer = assess_eligibility(
         coverage=coverage.terms if coverage else None,
         unit=facts,
         qualified_at=qualified_at,
         site=site_facts,
         partner_timezone=partner_timezone,
+        calendar=calendar,
     )
-    local_day = answer.site_local_qualified_at.date()
-    overrides = _overrides(unit.country, unit.subdivision, local_day, local_day + timedelta(days=OVERRIDE_WINDOW_DAYS))
-    base = business_calendar(unit.country, unit.subdivision or None)
-    calendar = _overridden(base, overrides)
-    if overrides and answer.nbd_target_date is not None and coverage is not None:
-        # Admin overrides (DESIGN "holiday overrides") move the target the pure rule computed on the
-        # package calendar: same rule 1, on the corrected calendar.
-        got = received_on(qualified_at, site_zone(answer.site_timezone), calendar, coverage.cutoff)
-        answer = replace(answer, nbd_received_on=got, nbd_target_date=next_business_day(got, calendar))
     partner_local = qualified_at.astimezone(ZoneInfo(partner_timezone)) if partner_timezone else None
     return UnitEligibility(
         unit=unit,

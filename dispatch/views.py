@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dispatch import selectors
-from dispatch.calendar import CalendarError
 from dispatch.forms import EligibilityForm
-from dispatch.geo import country_name
+from husky_support.calendar import CalendarError
+from husky_support.geo import country_name
 from servicetags.models import Unit
 
 

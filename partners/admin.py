@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from partners.models import ApiToken, Organisation, User
+from partners.models import ApiToken, HolidayOverride, Organisation, User
 
 
 @admin.register(Organisation)
@@ -31,3 +31,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Keys are shown once at creation; the portal's token page is where they are made.
         return False
+
+
+@admin.register(HolidayOverride)
+class HolidayOverrideAdmin(admin.ModelAdmin):
+    list_display = ["applies_on", "country", "subdivision", "kind", "note", "updated_by"]
+    list_filter = ["kind", "country"]
+    search_fields = ["country", "subdivision", "note"]
+    date_hierarchy = "applies_on"
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,12 +1,16 @@
 """Organisations (reseller, distributor, MTS, Dell), their users and their API tokens."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from knox.models import AbstractAuthToken
 
+from husky_support.calendar import CalendarError, business_calendar
+from husky_support.geo import timezone_fits_country
 from partners.kinds import OrgKind, Role
-from partners.validators import validate_country, validate_timezone
+from partners.validators import validate_calendar_country, validate_country, validate_timezone
 
 ORG_KIND_CHOICES = [(kind.value, kind.label) for kind in OrgKind]
 ROLE_CHOICES = [(Role.AGENT.value, "Agent"), (Role.ADMIN.value, "Organisation admin")]
@@ -58,10 +62,6 @@ class Organisation(models.Model):
         return OrgKind(self.kind)
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from dispatch.geo import timezone_fits_country
-
         errors: dict[str, str] = {}
         if self.country:
             self.country = self.country.strip().upper()
@@ -122,3 +122,56 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.token_key}…)"
+
+
+class OverrideKind(models.TextChoices):
+    CLOSED = "closed", "Closed (not a business day)"
+    OPEN = "open", "Open (a business day)"
+
+
+class HolidayOverride(models.Model):
+    """An admin correction to a country's (or subdivision's) business calendar on one date.
+
+    Lives in the lowest app because every date rule reads it: NBD targets, transfer deadlines, SLA hours."""
+
+    country = models.CharField(max_length=2, validators=[validate_calendar_country], help_text="ISO 3166-1 alpha-2")
+    subdivision = models.CharField(
+        max_length=6, blank=True, help_text="ISO 3166-2, e.g. US-CA; empty = the whole country"
+    )
+    applies_on = models.DateField("date", help_text="Site-local calendar date.")
+    kind = models.CharField(max_length=6, choices=OverrideKind.choices, default=OverrideKind.CLOSED)
+    note = models.CharField(max_length=200, blank=True, help_text="Why, e.g. 'National day of mourning'.")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["country", "subdivision", "applies_on"]
+        indexes = [models.Index(fields=["country", "applies_on"], name="holiday_override_country_on")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "subdivision", "applies_on"],
+                name="holiday_override_unique_day",
+                violation_error_message="This date already has an override for this country and subdivision.",
+            ),
+            models.CheckConstraint(
+                name="holiday_override_kind_known", condition=Q(kind__in=[k.value for k in OverrideKind])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.subdivision or self.country
+        return f"{where} {self.applies_on}: {self.kind}"
+
+    def clean(self) -> None:
+        super().clean()
+        self.country = (self.country or "").strip().upper()
+        self.subdivision = (self.subdivision or "").strip().upper()
+        if self.country and self.subdivision:
+            try:
+                canonical = business_calendar(self.country, self.subdivision).subdivision
+            except CalendarError as exc:
+                raise ValidationError({"subdivision": ValidationError(str(exc), code=exc.code)}) from exc
+            # Stored in ISO 3166-2 form ("US-CA"), as units store theirs, so the two match.
+            self.subdivision = f"{self.country}-{canonical}"

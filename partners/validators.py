@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.core.exceptions import ValidationError
 
-from dispatch.geo import country_name
+from husky_support.calendar import CalendarError, business_calendar
+from husky_support.geo import country_name
 
 
 def validate_country(value: str) -> None:
@@ -34,3 +35,12 @@ def validate_timezone(value: str) -> None:
 @cache
 def _known_zones() -> frozenset[str]:
     return frozenset(available_timezones())
+
+
+def validate_calendar_country(value: str) -> None:
+    """A country with a business calendar (so business days and NBD can be computed there)."""
+    validate_country(value)
+    try:
+        business_calendar(value)
+    except CalendarError as exc:
+        raise ValidationError(str(exc), code="unknown_country") from exc

@@ -10,7 +10,7 @@ from functools import cache
 
 from django import forms
 
-from dispatch.geo import all_country_codes, country_name, timezones_for_country
+from husky_support.geo import all_country_codes, country_name, timezones_for_country
 
 MEDIA_JS = ("js/servicetags.js",)
 

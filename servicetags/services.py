@@ -20,9 +20,10 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from dispatch.calendar import CalendarError, business_calendar
-from dispatch.geo import single_timezone_for_country
 from husky_support.api.exceptions import DomainError
+from husky_support.calendar import Calendar, CalendarError
+from husky_support.geo import single_timezone_for_country
+from partners.calendars import calendar_for
 from partners.kinds import OrgKind
 from partners.models import Organisation, User
 from partners.visibility import viewer_kind
@@ -338,17 +339,24 @@ class _WeekdayCalendar:
         return day.weekday() < 5
 
 
+# Dell's 10 business days fit well inside this many calendar days, holidays and overrides included.
+_CONFIRMATION_WINDOW_DAYS = 45
+
+
 def expected_confirmation(*, country: str, subdivision: str, timezone: str, cross_country: bool, now: datetime) -> date:
     """Dell's expected confirmation date: 7 (same country) or 10 (across) business days of the destination country
-    and subdivision after the submit date, counted in the destination's zone (Dell works where the unit stands)."""
+    and subdivision after the submit date, counted in the destination's zone (Dell works where the unit stands),
+    on the calendar with the admin holiday overrides applied."""
+    submitted_on = now.astimezone(ZoneInfo(timezone)).date()
+    last = submitted_on + timedelta(days=_CONFIRMATION_WINDOW_DAYS)
+    cal: Calendar
     try:
-        cal = business_calendar(country, subdivision or None)
+        cal = calendar_for(country, subdivision, first=submitted_on, last=last)
     except CalendarError:
         try:
-            cal = business_calendar(country)
+            cal = calendar_for(country, first=submitted_on, last=last)
         except CalendarError:
-            cal = _WeekdayCalendar()  # type: ignore[assignment]  # same protocol: is_business_day(day)
-    submitted_on = now.astimezone(ZoneInfo(timezone)).date()
+            cal = _WeekdayCalendar()
     return flow.expected_confirmation_on(submitted_on, cross_country=cross_country, cal=cal)
 
 

@@ -17,7 +17,7 @@ from zoneinfo import available_timezones
 
 import holidays
 
-from dispatch.geo import country_name, single_timezone_for_country, timezone_fits_country, timezones_for_country
+from husky_support.geo import country_name, single_timezone_for_country, timezone_fits_country, timezones_for_country
 
 __all__ = [
     "UNIT_MODELS",

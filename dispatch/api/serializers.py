@@ -11,10 +11,10 @@ from zoneinfo import available_timezones
 from rest_framework import serializers
 
 from dispatch.eligibility import DEFAULT_CUTOFF
-from dispatch.geo import country_name
 from dispatch.models import Coverage
 from dispatch.selectors import UnitEligibility
 from husky_support.api.exceptions import DomainError
+from husky_support.geo import country_name
 
 EXAMPLE_QUALIFIED_AT = "2026-11-27T16:30:00+01:00"
 TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S"]

@@ -21,9 +21,9 @@ from dispatch.api.serializers import (
     eligibility_payload,
     raise_first_error,
 )
-from dispatch.calendar import CalendarError
 from dispatch.models import Coverage
 from husky_support.api.exceptions import DomainError
+from husky_support.calendar import CalendarError
 from servicetags.models import Unit
 
 ERROR = OpenApiResponse(description='`{"code": ..., "message": ..., "fields"?: {...}}`')

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dispatch.calendar import UnknownCountry, UnknownSubdivision, UnknownTimezone
 from dispatch.eligibility import (
     BLOCKS_KYHD,
     BLOCKS_NBD,
@@ -23,6 +22,14 @@ from dispatch.eligibility import (
     SiteFacts,
     UnitFacts,
     assess_eligibility,
+)
+from husky_support.calendar import (
+    Calendar,
+    OverriddenCalendar,
+    UnknownCountry,
+    UnknownSubdivision,
+    UnknownTimezone,
+    business_calendar,
 )
 
 FULL = CoverageTerms(onsite_available=True, nbd_available=True, kyhd_available=True, cutoff=time(17))
@@ -48,6 +55,7 @@ def _assess(
     site: dict[str, Any] | None = None,
     qualified_at: datetime = MORNING,
     partner_timezone: str | None = None,
+    calendar: Calendar | None = None,
 ) -> Eligibility:
     return assess_eligibility(
         coverage=coverage,
@@ -55,6 +63,7 @@ def _assess(
         site=replace(SITE, **(site or {})),
         qualified_at=qualified_at,
         partner_timezone=partner_timezone,
+        calendar=calendar,
     )
 
 
@@ -110,7 +119,7 @@ SINGLE_REASONS = [
     ),
     pytest.param(
         {"site": {"site_country": "SE"}},
-        ("location_mismatch",), False, False, True, None, id="location_mismatch",
+        ("location_mismatch",), False, False, False, None, id="location_mismatch",
     ),
     pytest.param(
         {"site": {"site_country": " dk "}},
@@ -310,6 +319,7 @@ def test_every_reason_has_a_sentence_and_a_place_in_the_order() -> None:
         "location_unregistered",
         "location_mismatch",
         "after_cutoff",
+        "not_business_day",
         "timezone_mismatch",
         "security_clearance_pending",
         "authorized_rep_missing",
@@ -370,3 +380,24 @@ def test_reason_semantics_hold_for_any_facts(
     if result.nbd_target_date is not None:
         assert result.nbd_target_date > result.site_local_qualified_at.date()
     assert result.site_local_qualified_at == qualified_at
+
+
+@pytest.mark.parametrize(
+    ("qualified_at", "reasons"),
+    [
+        # DESIGN rule 2: a site-local weekend day explains the target, whatever the clock said.
+        pytest.param(datetime(2025, 3, 29, 18, tzinfo=UTC), ("not_business_day",), id="saturday-evening"),
+        pytest.param(datetime(2025, 3, 29, 9, tzinfo=UTC), ("not_business_day",), id="saturday-morning"),
+        pytest.param(datetime(2025, 3, 28, 17, tzinfo=UTC), ("after_cutoff",), id="friday-evening"),
+    ],
+)
+def test_a_weekend_moment_is_explained_as_not_a_business_day(qualified_at: datetime, reasons: tuple) -> None:
+    result = _assess(qualified_at=qualified_at)
+    assert result.reasons == reasons
+    assert result.nbd_target_date == date(2025, 4, 1)
+
+
+def test_the_given_calendar_decides_the_target() -> None:
+    closed_monday = OverriddenCalendar(base=business_calendar("DK"), closed_on=frozenset({date(2025, 3, 31)}))
+    result = _assess(qualified_at=datetime(2025, 3, 28, 17, tzinfo=UTC), calendar=closed_monday)
+    assert (result.nbd_received_on, result.nbd_target_date) == (date(2025, 4, 1), date(2025, 4, 2))

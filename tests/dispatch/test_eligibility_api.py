@@ -4,7 +4,8 @@ from datetime import date, time
 
 import pytest
 
-from dispatch.models import Coverage, HolidayOverride, OverrideKind
+from dispatch.models import Coverage
+from partners.models import HolidayOverride, OverrideKind
 from tests.servicetags.factories import ConfirmedUnitFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,7 @@ def ask(client, tag: str, **params):
             "2026-12-01",
             "2026-11-30",
             "2026-11-29T10:00:00-10:00",
-            ["timezone_mismatch"],
+            ["not_business_day", "timezone_mismatch"],
             id="auckland-to-honolulu",
         ),
         pytest.param(

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dispatch.calendar import UnknownTimezone
 from dispatch.rescheduling import free_window_closes_at, reschedule_terms
+from husky_support.calendar import UnknownTimezone
 
 CPH = "Europe/Copenhagen"
 NYC = "America/New_York"

@@ -7,6 +7,7 @@ import time_machine
 from django.core import mail
 
 from husky_support.api.exceptions import DomainError
+from partners.models import HolidayOverride
 from servicetags import services
 from servicetags.models import Location, LocationSource, Order, ServiceTagTransfer, TransferStatus, Unit
 from servicetags.tasks import send_transfer_reminders_task
@@ -132,6 +133,17 @@ class TestTransferLifecycle:
         )
         assert transfer.cross_country is False
         assert transfer.expected_confirmation_on == date(2026, 4, 15)  # Easter in between
+
+    def test_an_admin_holiday_override_moves_the_deadline(self, unit, reseller_user):
+        HolidayOverride.objects.create(country="DK", applies_on=date(2026, 4, 8), note="Dell Denmark closed")
+        transfer = services.transfer_create(
+            actor=reseller_user,
+            unit=unit,
+            address={"address_line1": "Strandvejen 100", "city": "Hellerup", "country": "DK"},
+            submit=True,
+            now=datetime(2026, 4, 1, 10, 0, tzinfo=UTC),
+        )
+        assert transfer.expected_confirmation_on == date(2026, 4, 16)  # one business day later
 
     def test_distributor_files_on_behalf_of_its_reseller(self, unit, distributor_user):
         transfer = services.transfer_create(

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from dispatch.calendar import business_calendar
+from husky_support.calendar import business_calendar
 from partners.kinds import OrgKind
 from servicetags.transfers import (
     Action,

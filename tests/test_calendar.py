@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dispatch.calendar import (
+from husky_support.calendar import (
     CalendarError,
     OverriddenCalendar,
     UnknownCountry,
@@ -22,7 +22,7 @@ from dispatch.calendar import (
     next_business_day,
     received_on,
 )
-from dispatch.geo import (
+from husky_support.geo import (
     country_name,
     single_timezone_for_country,
     timezone_fits_country,
@@ -78,7 +78,7 @@ def test_target_is_a_later_business_day_with_none_skipped(
 ) -> None:
     country, subdivision, zone = site
     cal = business_calendar(country, subdivision)
-    result = nbd_target(qualified_at, zone, country, subdivision, cutoff)
+    result = nbd_target(qualified_at, zone, business_calendar(country, subdivision), cutoff)
     local_day = qualified_at.astimezone(ZoneInfo(zone)).date()
 
     assert is_business_day(result.target_on, cal)
@@ -98,8 +98,8 @@ def test_qualifying_later_never_moves_the_target_earlier(
     site: tuple[str, str | None, str], qualified_at: datetime, delay: timedelta, cutoff: time
 ) -> None:
     country, subdivision, zone = site
-    earlier = nbd_target(qualified_at, zone, country, subdivision, cutoff)
-    later = nbd_target(qualified_at + delay, zone, country, subdivision, cutoff)
+    earlier = nbd_target(qualified_at, zone, business_calendar(country, subdivision), cutoff)
+    later = nbd_target(qualified_at + delay, zone, business_calendar(country, subdivision), cutoff)
     assert later.received_on >= earlier.received_on
     assert later.target_on >= earlier.target_on
 
@@ -110,8 +110,9 @@ def test_the_answer_does_not_depend_on_the_zone_the_moment_is_given_in(
     site: tuple[str, str | None, str], qualified_at: datetime
 ) -> None:
     country, subdivision, zone = site
-    as_utc = nbd_target(qualified_at, zone, country, subdivision, FIVE_PM)
-    as_tokyo = nbd_target(qualified_at.astimezone(ZoneInfo("Asia/Tokyo")), zone, country, subdivision, FIVE_PM)
+    cal = business_calendar(country, subdivision)
+    as_utc = nbd_target(qualified_at, zone, cal, FIVE_PM)
+    as_tokyo = nbd_target(qualified_at.astimezone(ZoneInfo("Asia/Tokyo")), zone, cal, FIVE_PM)
     assert as_utc == as_tokyo
 
 
@@ -222,10 +223,13 @@ def test_nbd_examples(
     target: str,
     after_cutoff: bool,
 ) -> None:
-    result = nbd_target(_at(local, zone).astimezone(UTC), zone, country, subdivision, FIVE_PM)
+    result = nbd_target(_at(local, zone).astimezone(UTC), zone, business_calendar(country, subdivision), FIVE_PM)
     assert result.received_on == date.fromisoformat(received)
     assert result.target_on == date.fromisoformat(target)
     assert result.after_cutoff is after_cutoff
+    assert result.not_business_day is not business_calendar(country, subdivision).is_business_day(
+        date.fromisoformat(local[:10])
+    )
     assert result.site_local_qualified_at == _at(local, zone)
     assert result.site_local_qualified_at.tzinfo == ZoneInfo(zone)
 
@@ -268,7 +272,7 @@ DST_EXAMPLES = [
 @pytest.mark.parametrize(("instant", "zone", "local", "received", "target"), DST_EXAMPLES)
 def test_dst_nights(instant: str, zone: str, local: str, received: str, target: str) -> None:
     country = "DK" if zone == "Europe/Copenhagen" else "US"
-    result = nbd_target(datetime.fromisoformat(instant), zone, country, None, FIVE_PM)
+    result = nbd_target(datetime.fromisoformat(instant), zone, business_calendar(country), FIVE_PM)
     assert result.site_local_qualified_at.isoformat() == local
     assert result.received_on == date.fromisoformat(received)
     assert result.target_on == date.fromisoformat(target)
@@ -343,18 +347,20 @@ def test_unknown_subdivision_message_lists_known_ones() -> None:
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "", "../../etc/passwd", "Europe/"])
 def test_unknown_timezone(zone: str) -> None:
     with pytest.raises(UnknownTimezone) as caught:
-        nbd_target(datetime(2025, 3, 26, 10, tzinfo=UTC), zone, "DK", None, FIVE_PM)
+        nbd_target(datetime(2025, 3, 26, 10, tzinfo=UTC), zone, business_calendar("DK"), FIVE_PM)
     assert caught.value.code == "unknown_timezone"
 
 
 def test_naive_moment_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        nbd_target(datetime(2025, 3, 26, 10), "Europe/Copenhagen", "DK", None, FIVE_PM)
+        nbd_target(datetime(2025, 3, 26, 10), "Europe/Copenhagen", business_calendar("DK"), FIVE_PM)
 
 
 def test_aware_cutoff_is_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
-        nbd_target(datetime(2025, 3, 26, 10, tzinfo=UTC), "Europe/Copenhagen", "DK", None, time(17, tzinfo=UTC))
+        nbd_target(
+            datetime(2025, 3, 26, 10, tzinfo=UTC), "Europe/Copenhagen", business_calendar("DK"), time(17, tzinfo=UTC)
+        )
 
 
 def test_next_business_day_is_strictly_after() -> None:

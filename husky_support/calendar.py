@@ -254,34 +254,27 @@ def received_on(qualified_at: datetime, site_tz: ZoneInfo | str, cal: Calendar, 
 class NbdTarget:
     """The NBD answer. Dates are site-local; `site_local_qualified_at` is in the site's zone.
 
-    `after_cutoff` is a clock fact: the site-local time of day was at or past the cut-off
-    (whatever the day). A weekend or holiday also defers receipt, visible as received_on > the
-    site-local date.
+    Exactly one of `after_cutoff` (a business day, at or past the cut-off) and `not_business_day`
+    (a site-local weekend day or holiday, whatever the clock said) holds when receipt was deferred.
     """
 
     received_on: date
     target_on: date
     site_local_qualified_at: datetime
     after_cutoff: bool
+    not_business_day: bool
 
 
-def nbd_target(
-    qualified_at: datetime,
-    site_timezone: str,
-    country: str,
-    subdivision: str | None,
-    cutoff: time,
-) -> NbdTarget:
+def nbd_target(qualified_at: datetime, site_timezone: str, cal: Calendar, cutoff: time) -> NbdTarget:
     """DESIGN rule 1: the next-business-day target for a request qualified at `qualified_at`.
 
-    Evaluated in the site's zone (rule 2). Raises ValueError for a naive moment, UnknownTimezone,
-    UnknownCountry or UnknownSubdivision for bad place data.
+    Evaluated in the site's zone (rule 2) on `cal`, the site's calendar (with any admin overrides).
+    Raises ValueError for a naive moment or an aware cut-off, UnknownTimezone for a bad zone.
     """
     require_aware(qualified_at)
     if cutoff.tzinfo is not None:
         raise ValueError("cutoff is a site-local wall-clock time and must be naive.")
     zone = site_zone(site_timezone)
-    cal = business_calendar(country, subdivision)
     local = qualified_at.astimezone(zone)
     received = received_on(qualified_at, zone, cal, cutoff)
     return NbdTarget(
@@ -289,7 +282,9 @@ def nbd_target(
         # DESIGN rule 1: the target is the first business day after the day received.
         target_on=next_business_day(received, cal),
         site_local_qualified_at=local,
-        after_cutoff=local.time() >= cutoff,
+        # DESIGN rule 2: a weekend day or holiday explains the target by itself, whatever the clock said.
+        after_cutoff=cal.is_business_day(local.date()) and local.time() >= cutoff,
+        not_business_day=not cal.is_business_day(local.date()),
     )
 
 
