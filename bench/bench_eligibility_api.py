@@ -51,8 +51,8 @@ def seed(n_units: int, rng_seed: int) -> None:
     import django
 
     django.setup()
-    from dispatch import geo
     from dispatch.models import Coverage
+    from husky_support import geo
     from partners.kinds import OrgKind, Role
     from partners.models import Organisation, User
     from partners.services import token_create

@@ -20,13 +20,13 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from dispatch import geo  # noqa: E402 (needs the sys.path line above)
 from dispatch.eligibility import (  # noqa: E402 (needs the sys.path line above)
     CoverageTerms,
     SiteFacts,
     UnitFacts,
     assess_eligibility,
 )
+from husky_support import geo  # noqa: E402 (needs the sys.path line above)
 from husky_support.calendar import clear_caches, nbd_target  # noqa: E402 (needs the sys.path line above)
 
 # 50 countries with `holidays` calendars, across every continent and weekend pattern.

@@ -1,14 +1,19 @@
 """Where the dispatch app plugs into cases without cases importing it (dependencies flow cases ← dispatch).
 
-The dispatch issue registers, from its AppConfig.ready():
-- `dispatch_facts(case, now) -> DispatchFacts`: what the escalate_to_dell / return_to_mts guards need;
-- `create_dispatch(case=, actor=, note=, now=)`: called inside the transition's transaction by escalate_to_dell;
-- `dell_visibility() -> Q`: which cases Dell may see (those with a dispatch), for `cases_visible_to`.
+The dispatch app registers, from its AppConfig.ready():
+- `dispatch_facts(case, now, request) -> DispatchFacts`: what the escalate_to_dell / return_to_mts guards need
+  (`request` is what MTS sent with escalate_to_dell, e.g. parts-only; None for other actions);
+- `create_dispatch(case=, actor=, note=, now=, request=)`: called inside the transition's transaction by
+  escalate_to_dell;
+- `dell_visibility(user) -> Q`: which cases this Dell user may see (those with a dispatch sent to its
+  organisation), for `cases_visible_to`;
+- `case_panels`: callables `(request, case) -> str` rendering extra sections of the case page, and
+  `panel_actions`: the case actions such a panel offers with its own form (left out of the action bar).
 Until then Dell sees no case and escalate_to_dell is refused with `dispatch_unavailable`.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
@@ -16,7 +21,7 @@ from django.db.models import Q
 
 @dataclass(frozen=True, kw_only=True)
 class DispatchFacts:
-    finished: bool = False  # the case's current dispatch is finished or cancelled
+    finished: bool = True  # the case's current dispatch is finished or cancelled (true when it has none)
     refusal_reasons: tuple[str, ...] = ()  # blocking eligibility reasons (dispatch.eligibility)
     parts_only: bool = False
 
@@ -26,17 +31,19 @@ _NO_FACTS = DispatchFacts()
 
 @dataclass
 class _Registry:
-    dispatch_facts: Callable[[Any, Any], DispatchFacts] | None = None
+    dispatch_facts: Callable[[Any, Any, Any], DispatchFacts] | None = None
     create_dispatch: Callable[..., Any] | None = None
-    dell_visibility: Callable[[], Q] | None = None
+    dell_visibility: Callable[[Any], Q] | None = None
+    case_panels: list[Callable[[Any, Any], str]] = field(default_factory=list)
+    panel_actions: set[str] = field(default_factory=set)  # case actions a panel offers instead of the action bar
 
 
 registry = _Registry()
 
 
-def dispatch_facts(case: Any, now: Any) -> DispatchFacts:
-    return registry.dispatch_facts(case, now) if registry.dispatch_facts else _NO_FACTS
+def dispatch_facts(case: Any, now: Any, request: Any = None) -> DispatchFacts:
+    return registry.dispatch_facts(case, now, request) if registry.dispatch_facts else _NO_FACTS
 
 
-def dell_visibility() -> Q | None:
-    return registry.dell_visibility() if registry.dell_visibility else None
+def dell_visibility(user: Any) -> Q | None:
+    return registry.dell_visibility(user) if registry.dell_visibility else None

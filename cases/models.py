@@ -161,6 +161,7 @@ class EventKind(models.TextChoices):
     COMMENT = "comment", "Comment"
     ATTACHMENT = "attachment", "Attachment"
     FIELD_CHANGE = "field_change", "Details changed"
+    DISPATCH = "dispatch", "Dell dispatch"  # a step of the case's Dell dispatch (the dispatch app writes these)
 
 
 class CaseEvent(models.Model):

@@ -9,7 +9,8 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 
 from cases import hooks
-from cases.models import QUEUE_STATES, Case, CaseAttachment, CaseEvent
+from cases.archives import AttachmentKind
+from cases.models import QUEUE_STATES, Case, CaseAttachment, CaseEvent, EventKind
 from partners.kinds import OrgKind
 from partners.models import User
 from partners.visibility import scope_to_viewer, viewer_kind
@@ -47,7 +48,7 @@ LIST_COLUMNS = (
 def cases_visible_to(user: User) -> QuerySet[Case]:
     """The gate: reseller = own cases, distributor = its resellers' cases, MTS = all, Dell = dispatched ones
     (none until the dispatch app registers `hooks.registry.dell_visibility`)."""
-    return scope_to_viewer(Case.objects.all(), user, reseller_field="reseller", dell_q=hooks.dell_visibility())
+    return scope_to_viewer(Case.objects.all(), user, reseller_field="reseller", dell_q=hooks.dell_visibility(user))
 
 
 def sees_internal(user: User) -> bool:
@@ -132,17 +133,24 @@ def search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
 
 
 def events_visible(case: Case, user: User) -> QuerySet[CaseEvent]:
-    """The case's timeline for this viewer: MTS-internal entries only for MTS."""
+    """The case's timeline for this viewer: MTS-internal entries only for MTS; Dell sees only the dispatch
+    thread (never the partner's comments with MTS)."""
     qs = CaseEvent.objects.filter(case=case).select_related("actor", "actor__organisation").order_by("at", "id")
     if not sees_internal(user):
         qs = qs.filter(internal=False)
+    if viewer_kind(user) == OrgKind.DELL:
+        qs = qs.filter(kind=EventKind.DISPATCH)
     return qs
 
 
 def attachments_visible(case: Case, user: User) -> QuerySet[CaseAttachment]:
+    """The case's files for this viewer: MTS-internal ones only for MTS; Dell only the SupportAssist
+    collections (TSR/DSET) and other log archives, which is what its technician needs."""
     qs = CaseAttachment.objects.filter(case=case).select_related("uploaded_by").order_by("uploaded_at", "id")
     if not sees_internal(user):
         qs = qs.filter(internal=False)
+    if viewer_kind(user) == OrgKind.DELL:
+        qs = qs.filter(kind=AttachmentKind.ARCHIVE)
     return qs
 
 

@@ -162,7 +162,8 @@ def _fill_site(case: Case) -> None:
         raise DomainError(message, code="invalid_timezone", extra={"fields": {"site_timezone": [message]}})
 
 
-def _event(case: Case, *, kind: str, actor: User | None, now: datetime, **fields: Any) -> CaseEvent:
+def record_case_event(case: Case, *, kind: str, actor: User | None, now: datetime, **fields: Any) -> CaseEvent:
+    """Append one row to the case's timeline (inside the caller's transaction). The one writer of CaseEvent."""
     event = CaseEvent(case=case, kind=kind, actor=actor, at=now, **fields)
     event.full_clean()
     event.save()
@@ -233,7 +234,9 @@ def _case_create(
     case.number = _next_number(now.year)
     case.full_clean()
     case.save()
-    _event(case, kind=EventKind.CREATED, actor=actor, now=now, to_state=case.state, data={"number": case.number})
+    record_case_event(
+        case, kind=EventKind.CREATED, actor=actor, now=now, to_state=case.state, data={"number": case.number}
+    )
     if key:
         CaseIdempotencyKey.objects.create(user=actor, key=key, case=case, created_at=now)
     if escalate:
@@ -302,13 +305,15 @@ def case_update(*, actor: User, case: Case | int, version: int | None, values: d
     case.updated_at = now
     case.full_clean()
     case.save(update_fields=list(dict.fromkeys(fields)))
-    _event(case, kind=EventKind.FIELD_CHANGE, actor=actor, now=now, data={"changes": changes})
+    record_case_event(case, kind=EventKind.FIELD_CHANGE, actor=actor, now=now, data={"changes": changes})
     return case
 
 
-def case_facts(case: Case, *, actor: User | None, now: datetime, note: str = "") -> CaseFacts:
+def case_facts(
+    case: Case, *, actor: User | None, now: datetime, note: str = "", dispatch_request: Any = None
+) -> CaseFacts:
     """What the workflow guards need, read from the case (and the dispatch hook)."""
-    dispatch = hooks.dispatch_facts(case, now)
+    dispatch = hooks.dispatch_facts(case, now, dispatch_request)
     return CaseFacts(
         category=Category(case.category),
         now=now,
@@ -371,11 +376,13 @@ def case_transition(
     note: str = "",
     version: int | None = None,
     expected_state: str | None = None,
+    dispatch_request: Any = None,
 ) -> Case:
     """Apply one workflow action under the row lock: refuse a stale `version` (409 `conflict`), let
     workflow.plan() decide (CaseTransitionRefused), save, write exactly one timeline row and enqueue the
     notification on commit. `actor=None` is the system (automatic close), which passes `expected_state`:
-    a case no longer in it raises Conflict `state_changed` and is left alone."""
+    a case no longer in it raises Conflict `state_changed` and is left alone. `dispatch_request` is what
+    escalate_to_dell hands to the dispatch app (kind, representative, site requirements)."""
     if actor is not None and actor.org_kind is None:
         raise NotAllowed("Your account is not attached to an organisation.")
     case = _lock(case)
@@ -384,15 +391,14 @@ def case_transition(
     _check_version(case, version)
     note = (note or "").strip()
     try:
-        step = plan(case.state, action, _actor_kind(actor), case_facts(case, actor=actor, now=now, note=note))
+        facts = case_facts(case, actor=actor, now=now, note=note, dispatch_request=dispatch_request)
+        step = plan(case.state, action, _actor_kind(actor), facts)
     except TransitionRefused as refused:
         raise CaseTransitionRefused(refused) from None
     previous_assignee = case.assignee_id
     fields = _apply(case, step, actor=actor, now=now)
-    if step.creates_dispatch:
-        if hooks.registry.create_dispatch is None:
-            raise Conflict("Dell dispatches are not available yet.", code="dispatch_unavailable")
-        hooks.registry.create_dispatch(case=case, actor=actor, note=note, now=now)
+    if step.creates_dispatch and hooks.registry.create_dispatch is None:
+        raise Conflict("Dell dispatches are not available yet.", code="dispatch_unavailable")
     case.full_clean()
     case.save(update_fields=list(dict.fromkeys(fields)))
     data: dict[str, Any] = {}
@@ -400,7 +406,7 @@ def case_transition(
         data["assignee"] = {"from": previous_assignee, "to": case.assignee_id}
     if step.by_system:
         data["by_system"] = True
-    event = _event(
+    event = record_case_event(
         case,
         kind=EventKind.TRANSITION,
         actor=actor,
@@ -411,6 +417,9 @@ def case_transition(
         note=note,
         data=data,
     )
+    if step.creates_dispatch and hooks.registry.create_dispatch is not None:
+        # After the transition's own row, so the timeline reads "escalated", then the dispatch's first step.
+        hooks.registry.create_dispatch(case=case, actor=actor, note=note, now=now, request=dispatch_request)
     if step.action in NOTIFY_ACTIONS:
         from cases.tasks import notify_case_transition_task
 
@@ -432,7 +441,7 @@ def comment_create(*, actor: User, case: Case, body: str, internal: bool = False
     if actor.org_kind == OrgKind.DELL:
         raise NotAllowed("Dell comments on its dispatch, not on the case.")
     Case.objects.filter(pk=case.pk).update(updated_at=now)
-    return _event(case, kind=EventKind.COMMENT, actor=actor, now=now, note=body, internal=internal)
+    return record_case_event(case, kind=EventKind.COMMENT, actor=actor, now=now, note=body, internal=internal)
 
 
 def attachment_create(
@@ -474,7 +483,7 @@ def attachment_create(
             attachment.full_clean()
             attachment.save()
             Case.objects.filter(pk=case.pk).update(updated_at=now)
-            _event(
+            record_case_event(
                 case,
                 kind=EventKind.ATTACHMENT,
                 actor=actor,

@@ -8,9 +8,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import selectors, services
+from cases import hooks, selectors, services
 from cases.checklist import ITEM_LABELS, Category, HardwareComponent, derive_priority, missing_items
 from cases.forms import CaseForm, QueueFilterForm, checklist_from_post
 from cases.models import OPEN_STATE_VALUES, Case
@@ -319,7 +320,8 @@ def unit_lookup(request: HttpRequest):
 def _detail_context(request: HttpRequest, case: Case) -> dict:
     now = timezone.now()
     user = request.user
-    actions = available_actions_for(case, user, now=now)
+    # Actions a plugged-in panel offers with its own form (escalate_to_dell asks what Dell should send).
+    actions = [a for a in available_actions_for(case, user, now=now) if a not in hooks.registry.panel_actions]
     kind = viewer_kind(user)
     editable = case.state in (
         services.MTS_EDITABLE_STATES if kind == OrgKind.MTS else services.PARTNER_EDITABLE_STATES
@@ -341,6 +343,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
         "can_upload": kind in {OrgKind.MTS, *PARTNER_KINDS} and case.is_open,
         "country_name": country_name(case.site_country) if case.site_country else "",
         "unit_country_name": country_name(case.unit.country) if case.unit_id else "",
+        "panels": [mark_safe(panel(request, case)) for panel in hooks.registry.case_panels],  # noqa: S308 - rendered by templates that escape
     }
 
 

@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class DispatchConfig(AppConfig):
     name = "dispatch"
     verbose_name = "Dell dispatch and coverage"
+
+    def ready(self) -> None:
+        # Plug into the lower apps through their registries (dependencies flow servicetags ← cases ← dispatch).
+        from cases import hooks as case_hooks
+        from dispatch import panels, selectors, services
+        from servicetags import hooks as unit_hooks
+
+        case_hooks.registry.dispatch_facts = services.dispatch_facts_for_case
+        case_hooks.registry.create_dispatch = services.create_dispatch
+        case_hooks.registry.dell_visibility = selectors.dell_case_q
+        if panels.dispatch_panel not in case_hooks.registry.case_panels:
+            case_hooks.registry.case_panels.append(panels.dispatch_panel)
+        case_hooks.registry.panel_actions.add("escalate_to_dell")
+        if selectors.dell_unit_q not in unit_hooks.dell_unit_conditions:
+            unit_hooks.dell_unit_conditions.append(selectors.dell_unit_q)

@@ -61,3 +61,51 @@ class EligibilityForm(forms.Form):
                 ),
             )
         )
+
+
+class PartForm(forms.Form):
+    """A replacement part, as the panel's form sends it (the service checks the rules)."""
+
+    part_number = forms.CharField(max_length=40)
+    description = forms.CharField(max_length=200)
+    quantity = forms.IntegerField(min_value=1, max_value=20, initial=1)
+    is_hard_drive = forms.BooleanField(required=False)
+    faulty_ppid = forms.CharField(max_length=30, required=False)
+    carrier = forms.CharField(max_length=60, required=False)
+    tracking_number = forms.CharField(max_length=60, required=False)
+
+
+class PartUpdateForm(forms.Form):
+    carrier = forms.CharField(max_length=60, required=False)
+    tracking_number = forms.CharField(max_length=60, required=False)
+    shipped_on = forms.DateField(required=False)
+    delivered_on = forms.DateField(required=False)
+    returned_on = forms.DateField(required=False)
+
+
+QUEUE_STATE_CHOICES = [
+    ("requested", "Requested"),
+    ("accepted", "Accepted"),
+    ("denied", "Denied"),
+    ("scheduled", "Scheduled"),
+    ("parts_shipped", "Parts shipped"),
+    ("delivered", "Delivered"),
+    ("completed", "Completed"),
+    ("failed", "Failed"),
+    ("cancelled", "Cancelled"),
+    ("voided", "Voided"),
+]
+QUEUE_SORT_CHOICES = [("nbd", "NBD target"), ("visit", "Visit"), ("newest", "Newest"), ("oldest", "Oldest")]
+
+
+class DispatchQueueForm(forms.Form):
+    """Dell's queue filters. Unknown values are refused with a message, not silently ignored."""
+
+    state = forms.MultipleChoiceField(choices=QUEUE_STATE_CHOICES, required=False)
+    country = forms.ChoiceField(choices=[("", "Any country")], required=False)
+    overdue = forms.BooleanField(required=False, label="Overdue only (NBD missed or part not returned)")
+    sort = forms.ChoiceField(choices=QUEUE_SORT_CHOICES, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", "Any country"), *_country_choices()]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
 from dispatch.eligibility import DEFAULT_CUTOFF, CoverageTerms
-from partners.validators import validate_calendar_country
+from dispatch.workflow import FINISHED_STATES, Clearance, DispatchKind, FeeKind, Outcome
+from dispatch.workflow import State as DispatchState
+from partners.validators import validate_calendar_country, validate_timezone
 
 
 class Coverage(models.Model):
@@ -53,3 +59,224 @@ class Coverage(models.Model):
             kyhd_available=self.kyhd_available,
             cutoff=self.cutoff,
         )
+
+
+def _choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
+    return [(member.value, member.label) for member in enum]  # type: ignore[attr-defined]  # our enums have labels
+
+
+DISPATCH_STATES = [state.value for state in DispatchState]
+
+
+class Dispatch(models.Model):
+    """Dell work on a case: an onsite technician and/or parts, with the eligibility at qualification frozen."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="dispatches")
+    dell_org = models.ForeignKey(
+        "partners.Organisation", on_delete=models.PROTECT, related_name="dispatches", help_text="The Dell team."
+    )
+    kind = models.CharField(max_length=12, choices=_choices(DispatchKind), default=DispatchKind.ONSITE.value)
+    state = models.CharField(max_length=16, choices=_choices(DispatchState), default=DispatchState.REQUESTED.value)
+    version = models.PositiveIntegerField(default=1)
+    dispatch_number = models.CharField("Dell dispatch number", max_length=40, blank=True)
+    denial_count = models.PositiveSmallIntegerField(default=0)
+    last_denial_reason = models.TextField(blank=True)
+
+    # The eligibility answer at the moment MTS qualified the incident (rule 1): never recomputed.
+    qualified_at = models.DateTimeField()
+    eligibility = models.JSONField(default=dict, help_text="Snapshot of the eligibility answer at qualification.")
+    onsite_eligible = models.BooleanField(default=False)
+    nbd_eligible = models.BooleanField(default=False)
+    kyhd_keeps_drive = models.BooleanField(default=False, help_text="KYHD purchased and eligible at qualification.")
+    nbd_target_on = models.DateField("NBD target", null=True, blank=True, help_text="Site-local date.")
+    site_timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    site_country = models.CharField(max_length=2)
+
+    representative_name = models.CharField("authorised representative", max_length=200, blank=True)
+    representative_phone = models.CharField(max_length=40, blank=True)
+    representative_email = models.EmailField(blank=True)
+    security_requirements = models.TextField(blank=True)
+    clearance = models.CharField(max_length=10, choices=_choices(Clearance), default=Clearance.NONE.value)
+    clearance_note = models.TextField(blank=True, help_text="Dell's answer to the special request.")
+
+    visit_start_at = models.DateTimeField(null=True, blank=True)
+    visit_end_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=24, choices=_choices(Outcome), blank=True)
+    outcome_note = models.TextField(blank=True)
+
+    # Indexed due-times of the sweeps (rule 4 and the NBD watch), set when the state that needs them is entered.
+    window_reminder_due_at = models.DateTimeField(null=True, blank=True)
+    window_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    free_window_closes_at = models.DateTimeField(null=True, blank=True)
+    schedule_frozen_at = models.DateTimeField(null=True, blank=True)
+    nbd_missed_due_at = models.DateTimeField(null=True, blank=True, help_text="End of the site-local target day.")
+    nbd_missed_at = models.DateTimeField(null=True, blank=True)
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["case", "-created_at"], name="dispatch_case_idx"),
+            models.Index(fields=["dell_org", "state", "nbd_target_on"], name="dispatch_dell_queue_idx"),
+            models.Index(
+                fields=["window_reminder_due_at"],
+                name="dispatch_window_reminder_due",
+                condition=Q(window_reminder_sent_at__isnull=True, window_reminder_due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["free_window_closes_at"],
+                name="dispatch_freeze_due",
+                condition=Q(schedule_frozen_at__isnull=True, free_window_closes_at__isnull=False),
+            ),
+            models.Index(
+                fields=["nbd_missed_due_at"],
+                name="dispatch_nbd_missed_due",
+                condition=Q(nbd_missed_at__isnull=True, nbd_missed_due_at__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="dispatch_state_known", condition=Q(state__in=[s.value for s in DispatchState])
+            ),
+            models.CheckConstraint(name="dispatch_kind_known", condition=Q(kind__in=[k.value for k in DispatchKind])),
+            models.CheckConstraint(
+                name="dispatch_visit_ends_after_start",
+                condition=Q(visit_start_at__isnull=True) | Q(visit_end_at__gt=models.F("visit_start_at")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dispatch {self.pk} on {self.case_id} ({self.state})"
+
+    @property
+    def state_enum(self) -> DispatchState:
+        return DispatchState(self.state)
+
+    @property
+    def kind_enum(self) -> DispatchKind:
+        return DispatchKind(self.kind)
+
+    @property
+    def clearance_enum(self) -> Clearance:
+        return Clearance(self.clearance)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state_enum in FINISHED_STATES
+
+    @property
+    def representative_named(self) -> bool:
+        return bool(self.representative_name.strip() and self.representative_phone.strip())
+
+
+class ScheduleChange(models.Model):
+    """One booking or change of a dispatch's visit window (append-only history)."""
+
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="schedule_changes")
+    visit_start_at = models.DateTimeField()
+    visit_end_at = models.DateTimeField()
+    previous_start_at = models.DateTimeField(null=True, blank=True)
+    previous_end_at = models.DateTimeField(null=True, blank=True)
+    agreed_at = models.DateTimeField()
+    days_before = models.IntegerField(
+        null=True, blank=True, help_text="Site-local days from agreement to the old visit."
+    )
+    late = models.BooleanField(default=False)
+    fee = models.ForeignKey("Fee", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["agreed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.dispatch_id}: {self.visit_start_at:%Y-%m-%d %H:%M}"
+
+
+class Part(models.Model):
+    """A replacement part shipped on a dispatch, and the faulty part to return (or keep, with KYHD)."""
+
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="parts")
+    part_number = models.CharField(max_length=40)
+    description = models.CharField(max_length=200)
+    quantity = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(20)])
+    is_hard_drive = models.BooleanField(default=False)
+    faulty_ppid = models.CharField("faulty drive PPID", max_length=23, blank=True)
+    carrier = models.CharField(max_length=60, blank=True)
+    tracking_number = models.CharField(max_length=60, blank=True)
+    shipped_on = models.DateField(null=True, blank=True)
+    delivered_on = models.DateField(null=True, blank=True, help_text="Site-local date.")
+    # DESIGN "Dispatch": the faulty part goes back within 10 days of the replacement's delivery; a hard drive
+    # stays with the customer when KYHD was purchased and eligible at qualification.
+    keep_faulty = models.BooleanField(default=False, help_text="Kept by the customer (KYHD).")
+    return_due_on = models.DateField(null=True, blank=True, help_text="Site-local date.")
+    return_warning_due_at = models.DateTimeField(null=True, blank=True)
+    return_warned_at = models.DateTimeField(null=True, blank=True)
+    return_overdue_at = models.DateTimeField(null=True, blank=True, help_text="End of the site-local due date.")
+    return_flagged_at = models.DateTimeField(null=True, blank=True)
+    returned_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["return_warning_due_at"],
+                name="part_return_warning_due",
+                condition=Q(
+                    return_warned_at__isnull=True, returned_on__isnull=True, return_warning_due_at__isnull=False
+                ),
+            ),
+            models.Index(
+                fields=["return_overdue_at"],
+                name="part_return_overdue_due",
+                condition=Q(return_flagged_at__isnull=True, returned_on__isnull=True)
+                & Q(return_overdue_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part_number} × {self.quantity}"
+
+    @property
+    def return_overdue(self) -> bool:
+        return self.return_flagged_at is not None and self.returned_on is None
+
+
+class Fee(models.Model):
+    """A fee assessed on a dispatch, with its reason; waivable by MTS admins (the waiver is kept)."""
+
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="fees")
+    kind = models.CharField(max_length=40, choices=_choices(FeeKind))
+    amount = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text="Empty: per contract."
+    )
+    currency = models.CharField(max_length=3, blank=True)
+    reason = models.TextField()
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    waived_at = models.DateTimeField(null=True, blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    waiver_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(name="fee_kind_known", condition=Q(kind__in=[k.value for k in FeeKind])),
+            models.CheckConstraint(name="fee_amount_not_negative", condition=Q(amount__isnull=True) | Q(amount__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on dispatch {self.dispatch_id}"
+
+    @property
+    def kind_enum(self) -> FeeKind:
+        return FeeKind(self.kind)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from dispatch.eligibility import (
     BLOCKS_KYHD,
@@ -27,10 +28,12 @@ from dispatch.eligibility import (
     assess_eligibility,
     resolve_site_timezone,
 )
-from dispatch.models import Coverage
+from dispatch.models import Coverage, Dispatch, Fee, Part, ScheduleChange
+from dispatch.workflow import OPEN_STATES
 from husky_support.calendar import Calendar, business_calendar, require_aware, site_zone
 from partners.calendars import overrides_between, with_overrides
 from partners.models import HolidayOverride, User
+from partners.visibility import scope_to_viewer
 from servicetags.models import Unit
 from servicetags.selectors import unit_get
 
@@ -204,4 +207,84 @@ def eligibility_for_unit(
         partner_local_qualified_at=partner_local,
         overrides=tuple(overrides),
         calendar=calendar,
+    )
+
+
+# --- dispatches -------------------------------------------------------------------------------------
+
+
+def dispatches_visible_to(user: User) -> QuerySet[Dispatch]:
+    """The gate for dispatches: a case's viewers see its dispatches; Dell only those sent to its organisation."""
+    org = user.organisation if getattr(user, "is_authenticated", False) and user.organisation_id else None
+    dell_q = Q(dell_org=org) if org is not None else Q(pk__in=[])
+    return scope_to_viewer(Dispatch.objects.all(), user, reseller_field="case__reseller", dell_q=dell_q)
+
+
+def dell_case_q(user: User) -> Q:
+    """The cases.hooks seam: the cases a Dell user may see are those with a dispatch sent to its organisation."""
+    return Q(Exists(Dispatch.objects.filter(case=OuterRef("pk"), dell_org_id=user.organisation_id)))
+
+
+def dell_unit_q(user: User) -> Q:
+    """Units a Dell user may see because a dispatch on one of their cases was sent to its organisation."""
+    return Q(Exists(Dispatch.objects.filter(case__unit=OuterRef("pk"), dell_org_id=user.organisation_id)))
+
+
+DISPATCH_ORDERS: dict[str, list[Any]] = {
+    "nbd": [F("nbd_target_on").asc(nulls_last=True), "created_at", "id"],
+    "newest": ["-created_at", "-id"],
+    "oldest": ["created_at", "id"],
+    "visit": [F("visit_start_at").asc(nulls_last=True), "id"],
+}
+
+
+@dataclass(frozen=True)
+class DispatchFilters:
+    states: tuple[str, ...] = ()
+    country: str = ""
+    overdue: bool = False  # NBD missed or a faulty part overdue
+    open_only: bool = False
+    case_id: int | None = None
+    sort: str = "nbd"
+
+
+def dispatch_list(user: User, filters: DispatchFilters | None = None) -> QuerySet[Dispatch]:
+    """Visible dispatches with what a list row shows joined in: a constant number of queries per page."""
+    f = filters or DispatchFilters()
+    qs = dispatches_visible_to(user)
+    if f.states:
+        qs = qs.filter(state__in=f.states)
+    elif f.open_only:
+        qs = qs.filter(state__in=[s.value for s in OPEN_STATES])
+    if f.country:
+        qs = qs.filter(site_country=f.country.strip().upper())
+    if f.case_id is not None:
+        qs = qs.filter(case_id=f.case_id)
+    overdue_parts = Part.objects.filter(dispatch=OuterRef("pk"), return_flagged_at__isnull=False, returned_on=None)
+    qs = qs.annotate(has_overdue_part=Exists(overdue_parts), part_count=Count("parts", distinct=True))
+    if f.overdue:
+        qs = qs.filter(Q(nbd_missed_at__isnull=False) | Q(has_overdue_part=True))
+    return qs.select_related("case", "case__unit", "case__reseller", "dell_org").order_by(
+        *DISPATCH_ORDERS.get(f.sort, DISPATCH_ORDERS["nbd"])
+    )
+
+
+def dispatch_get(user: User, pk: int) -> Dispatch:
+    """One visible dispatch; raises Dispatch.DoesNotExist for an unknown or invisible one."""
+    return dispatches_visible_to(user).select_related("case", "case__unit", "case__reseller", "dell_org").get(pk=pk)
+
+
+def current_dispatch_for_case(user: User, case_id: int) -> Dispatch | None:
+    """The case's newest dispatch this user may see, with parts, fees and schedule history prefetched."""
+    return (
+        dispatches_visible_to(user)
+        .filter(case_id=case_id)
+        .select_related("case", "case__unit", "dell_org")
+        .prefetch_related(
+            Prefetch("parts", queryset=Part.objects.order_by("id")),
+            Prefetch("fees", queryset=Fee.objects.select_related("waived_by", "recorded_by").order_by("recorded_at")),
+            Prefetch("schedule_changes", queryset=ScheduleChange.objects.select_related("changed_by", "fee")),
+        )
+        .order_by("-created_at", "-id")
+        .first()
     )

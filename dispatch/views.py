@@ -1,18 +1,29 @@
-"""Dispatch pages: the eligibility card of a unit (an htmx partial of the unit page, also a page on its own)."""
+"""Dispatch pages: the eligibility card of a unit, the dispatch panel's forms on the case page, Dell's queue."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from dispatch import selectors
-from dispatch.forms import EligibilityForm
-from husky_support.calendar import CalendarError
+from cases.models import Case
+from cases.pagination import WindowPage
+from cases.selectors import cases_visible_to
+from cases.services import case_transition
+from cases.workflow import Action as CaseAction
+from dispatch import selectors, services
+from dispatch.forms import DispatchQueueForm, EligibilityForm, PartForm, PartUpdateForm
+from dispatch.models import Dispatch, Fee, Part
+from husky_support.api.exceptions import DomainError
+from husky_support.calendar import CalendarError, site_zone
 from husky_support.geo import country_name
+from partners.kinds import OrgKind
+from partners.visibility import viewer_kind
 from servicetags.models import Unit
 
 
@@ -59,3 +70,230 @@ def unit_eligibility(request: HttpRequest, service_tag: str) -> HttpResponse:
     }
     template = "dispatch/_eligibility_card.html" if request.htmx else "dispatch/unit_eligibility.html"
     return render(request, template, context)
+
+
+# --- The dispatch panel's forms and Dell's queue ------------------------------------------------------
+
+
+def _case_for(request: HttpRequest, number: str) -> Case:
+    case = cases_visible_to(request.user).select_related("unit").filter(number=number).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def _dispatch_for(request: HttpRequest, pk: int) -> Dispatch:
+    try:
+        return selectors.dispatch_get(request.user, pk)
+    except Dispatch.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _back(request: HttpRequest, case: Case) -> HttpResponse:
+    if not cases_visible_to(request.user).filter(pk=case.pk).exists():
+        return redirect("cases:list")
+    return redirect(reverse("cases:detail", args=[case.number]) + "#dispatch")
+
+
+def _error(request: HttpRequest, exc: DomainError) -> None:
+    fields = exc.extra.get("fields") or {}
+    details = [
+        f"{name.replace('_', ' ')}: {error['message'] if isinstance(error, dict) else error}"
+        for name, errors in fields.items()
+        for error in errors
+    ]
+    messages.error(request, " ".join([exc.message, *details]))
+
+
+def _site_datetime(raw: str, site_timezone: str) -> datetime | None:
+    """A `datetime-local` value read as a wall-clock time at the site."""
+    try:
+        naive = datetime.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+    if naive.tzinfo is not None:
+        return naive
+    return naive.replace(tzinfo=site_zone(site_timezone))
+
+
+@require_POST
+def escalate(request: HttpRequest, number: str) -> HttpResponse:
+    """MTS escalates the case to Dell with the dispatch's kind, representative and site requirements."""
+    case = _case_for(request, number)
+    version = request.POST.get("version", "")
+    fields = ("kind", "representative_name", "representative_phone", "representative_email", "security_requirements")
+    try:
+        case_transition(
+            actor=request.user,
+            case=case,
+            action=CaseAction.ESCALATE_TO_DELL,
+            note=request.POST.get("note", ""),
+            version=int(version) if version.isdigit() else -1,
+            now=timezone.now(),
+            dispatch_request={name: request.POST.get(name, "") for name in fields},
+        )
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, "Escalated to Dell: the dispatch is requested.")
+    return _back(request, case)
+
+
+@require_POST
+def transition(request: HttpRequest, pk: int) -> HttpResponse:
+    dispatch = _dispatch_for(request, pk)
+    version = request.POST.get("version", "")
+    action = request.POST.get("action", "")
+    try:
+        dispatch = services.dispatch_transition(
+            actor=request.user,
+            dispatch=dispatch,
+            action=action,
+            version=int(version) if version.isdigit() else -1,
+            now=timezone.now(),
+            note=request.POST.get("note", ""),
+            dispatch_number=request.POST.get("dispatch_number", ""),
+            visit_start_at=_site_datetime(request.POST.get("visit_start", ""), dispatch.site_timezone),
+            visit_end_at=_site_datetime(request.POST.get("visit_end", ""), dispatch.site_timezone),
+            accept_fee=request.POST.get("accept_fee") == "1",
+            outcome=request.POST.get("outcome", ""),
+        )
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, f"Done: the dispatch is now “{dispatch.state_enum.label}”.")
+    return _back(request, dispatch.case)
+
+
+@require_POST
+def site(request: HttpRequest, pk: int) -> HttpResponse:
+    dispatch = _dispatch_for(request, pk)
+    version = request.POST.get("version", "")
+    values = {name: request.POST.get(name, "") for name in services.SITE_FIELDS if name in request.POST}
+    try:
+        services.dispatch_site_update(
+            actor=request.user,
+            dispatch=dispatch,
+            version=int(version) if version.isdigit() else -1,
+            values=values,
+            now=timezone.now(),
+        )
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, "Site details saved.")
+    return _back(request, dispatch.case)
+
+
+@require_POST
+def clearance(request: HttpRequest, pk: int) -> HttpResponse:
+    dispatch = _dispatch_for(request, pk)
+    version = request.POST.get("version", "")
+    try:
+        services.clearance_step(
+            actor=request.user,
+            dispatch=dispatch,
+            action=request.POST.get("action", ""),
+            version=int(version) if version.isdigit() else -1,
+            note=request.POST.get("note", ""),
+            now=timezone.now(),
+        )
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, "Clearance updated.")
+    return _back(request, dispatch.case)
+
+
+@require_POST
+def part_add(request: HttpRequest, pk: int) -> HttpResponse:
+    dispatch = _dispatch_for(request, pk)
+    form = PartForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            "The part was not added: "
+            + " ".join(f"{name.replace('_', ' ')}: {' '.join(errors)}" for name, errors in form.errors.items()),
+        )
+        return _back(request, dispatch.case)
+    try:
+        services.part_add(actor=request.user, dispatch=dispatch, values=form.cleaned_data, now=timezone.now())
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, "Part added.")
+    return _back(request, dispatch.case)
+
+
+@require_POST
+def part_update(request: HttpRequest, pk: int, part_id: int) -> HttpResponse:
+    dispatch = _dispatch_for(request, pk)
+    part = get_object_or_404(Part, pk=part_id, dispatch=dispatch)
+    form = PartUpdateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Not saved: " + " ".join(" ".join(e) for e in form.errors.values()))
+        return _back(request, dispatch.case)
+    values = {name: value for name, value in form.cleaned_data.items() if name in request.POST}
+    try:
+        services.part_update(actor=request.user, part=part, values=values, now=timezone.now())
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, "Part updated.")
+    return _back(request, dispatch.case)
+
+
+@require_POST
+def fee_waive(request: HttpRequest, pk: int, fee_id: int) -> HttpResponse:
+    dispatch = _dispatch_for(request, pk)
+    fee = get_object_or_404(Fee, pk=fee_id, dispatch=dispatch)
+    try:
+        services.fee_waive(actor=request.user, fee=fee, reason=request.POST.get("reason", ""), now=timezone.now())
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, "Fee waived.")
+    return _back(request, dispatch.case)
+
+
+@require_POST
+def note(request: HttpRequest, pk: int) -> HttpResponse:
+    dispatch = _dispatch_for(request, pk)
+    try:
+        services.dispatch_note(
+            actor=request.user, dispatch=dispatch, body=request.POST.get("body", ""), now=timezone.now()
+        )
+    except DomainError as exc:
+        _error(request, exc)
+    return _back(request, dispatch.case)
+
+
+QUEUE_PAGE_SIZE = 50
+
+
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """Dell's dispatch queue (MTS sees every dispatch here too): sorted by NBD target, filtered by state,
+    country and overdue."""
+    kind = viewer_kind(request.user)
+    if kind not in {OrgKind.DELL, OrgKind.MTS}:
+        raise Http404
+    form = DispatchQueueForm(request.GET or None)
+    filters = selectors.DispatchFilters(open_only=True)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.DispatchFilters(
+            states=tuple(data["state"]) if data["state"] else (),
+            open_only=not data["state"],
+            country=data["country"] or "",
+            overdue=bool(data["overdue"]),
+            sort=data["sort"] or "nbd",
+        )
+    qs = selectors.dispatch_list(request.user, filters)
+    page = WindowPage(qs, request.GET.get("page"), QUEUE_PAGE_SIZE)
+    now = timezone.now()
+    return render(
+        request,
+        "dispatch/queue.html",
+        {"form": form, "page": page, "dispatches": page.object_list, "now": now, "viewer_kind": kind},
+    )

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from partners.kinds import OrgKind
 from partners.models import Organisation, User
 from partners.visibility import organisations_visible_to, scope_to_viewer, viewer_kind
+from servicetags import hooks
 from servicetags.models import Order, ServiceTagTransfer, TransferStatus, Unit
 from servicetags.validation import InvalidInput, RegisteredLocation, normalise_service_tag
 
@@ -27,17 +28,17 @@ __all__ = [
 ]
 
 
-def dell_unit_q() -> Q:
-    """What Dell may see of units: those with a transfer awaiting its confirmation.
-
-    The dispatch app widens this (units with a Dell dispatch) by OR-ing its own condition here.
-    """
-    return Q(Exists(ServiceTagTransfer.objects.filter(unit=OuterRef("pk"), status=TransferStatus.SUBMITTED)))
+def dell_unit_q(user: User) -> Q:
+    """What Dell may see of units: those with a transfer awaiting its confirmation, widened by the higher
+    apps through servicetags.hooks (the dispatch app: units with a dispatch sent to the user's organisation)."""
+    condition = Q(Exists(ServiceTagTransfer.objects.filter(unit=OuterRef("pk"), status=TransferStatus.SUBMITTED)))
+    extra = hooks.dell_unit_extra_q(user)
+    return condition if extra is None else condition | extra
 
 
 def units_visible_to(user: User) -> QuerySet[Unit]:
     """Units `user` may see: own (reseller), its resellers' (distributor), all (MTS), Dell's share."""
-    return scope_to_viewer(Unit.objects.all(), user, reseller_field="reseller", dell_q=dell_unit_q())
+    return scope_to_viewer(Unit.objects.all(), user, reseller_field="reseller", dell_q=dell_unit_q(user))
 
 
 def open_transfer_subquery() -> QuerySet[ServiceTagTransfer]:

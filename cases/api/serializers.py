@@ -158,6 +158,13 @@ class TransitionInputSerializer(serializers.Serializer):
     action = serializers.CharField(max_length=40)
     note = serializers.CharField(required=False, allow_blank=True, max_length=20_000, default="")
     version = serializers.IntegerField(help_text="The case version you last saw; a stale one answers 409 conflict.")
+    dispatch = serializers.DictField(
+        required=False,
+        help_text=(
+            "escalate_to_dell only: `kind` (`onsite` or `parts_only`), `representative_name`, "
+            "`representative_phone`, `representative_email`, `security_requirements`."
+        ),
+    )
 
 
 class AvailableActionSerializer(serializers.Serializer):

@@ -192,6 +192,7 @@ class CaseViewSet(
             note=data["note"],
             version=data["version"],
             now=timezone.now(),
+            dispatch_request=data.get("dispatch"),
         )
         return Response(CaseSerializer(self.get_queryset().get(pk=case.pk)).data)
 

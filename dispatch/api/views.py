@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dispatch import selectors, services
+from dispatch import coverage, selectors
 from dispatch.api.serializers import (
     EXAMPLE_QUALIFIED_AT,
     CoverageSerializer,
@@ -61,8 +61,8 @@ class CoverageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise Http404 from exc
 
     def _write_input(self, request: Request, *, partial: bool) -> tuple[str, dict]:
-        if not services.may_edit_coverage(request.user):
-            raise services.CoverageWriteNotAllowed(
+        if not coverage.may_edit_coverage(request.user):
+            raise coverage.CoverageWriteNotAllowed(
                 "Only an admin of Milestone Technical Support may change the coverage table."
             )
         country = self.kwargs["country"].strip().upper()
@@ -78,7 +78,7 @@ class CoverageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     def update(self, request: Request, country: str) -> Response:
         code, values = self._write_input(request, partial=False)
-        row, created = services.coverage_put(actor=request.user, country=code, **values)
+        row, created = coverage.coverage_put(actor=request.user, country=code, **values)
         return Response(CoverageSerializer(row).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
@@ -88,7 +88,7 @@ class CoverageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     def partial_update(self, request: Request, country: str) -> Response:
         _code, values = self._write_input(request, partial=True)
-        row = services.coverage_update(actor=request.user, coverage=self.get_object(), **values)
+        row = coverage.coverage_update(actor=request.user, coverage=self.get_object(), **values)
         return Response(CoverageSerializer(row).data)
 
 

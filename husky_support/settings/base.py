@@ -400,3 +400,13 @@ CELERY_BEAT_SCHEDULE["servicetags-transfer-reminders"] = {
     "task": "servicetags.tasks.send_transfer_reminders_task",
     "schedule": crontab(hour=6, minute=0),  # daily, 06:00 UTC
 }
+
+# --- dispatch ------------------------------------------------------------------------------------
+# Fee amounts per kind as (amount, ISO 4217 currency); a kind left out is charged "per contract".
+DISPATCH_FEES: dict[str, tuple[str, str]] = {}
+# Reschedule-window reminders and freezes (rule 4), NBD missed (rule 1) and part returns: short scans
+# of indexed due-times, so a few minutes is cheap and keeps the site-local deadlines sharp.
+CELERY_BEAT_SCHEDULE["dispatch-sweeps"] = {
+    "task": "dispatch.tasks.dispatch_sweeps_task",
+    "schedule": crontab(minute="*/5"),
+}

@@ -25,7 +25,7 @@ def fake_dispatch():
     """Stand in for the dispatch app's hooks: a finished dispatch and a recorder of created ones."""
     created = []
     previous = (hooks.registry.dispatch_facts, hooks.registry.create_dispatch)
-    hooks.registry.dispatch_facts = lambda case, now: hooks.DispatchFacts(finished=True)
+    hooks.registry.dispatch_facts = lambda case, now, request=None: hooks.DispatchFacts(finished=True)
     hooks.registry.create_dispatch = lambda **kwargs: created.append(kwargs["case"].pk)
     yield created
     hooks.registry.dispatch_facts, hooks.registry.create_dispatch = previous

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cases import services
+from cases import hooks, services
 from cases.models import Case, CaseAttachment, CaseEvent
 from cases.workflow import Action, State
 from tests.cases.factories import PPID, CaseFactory, open_case
@@ -116,7 +116,9 @@ def test_get_transitions_lists_exactly_the_allowed_actions(state, kind, users, f
     assert [a["action"] for a in listed] == expected
 
 
-def test_escalate_to_dell_is_not_offered_until_dispatches_exist(users, api_as):
+def test_escalate_to_dell_is_not_offered_without_the_dispatch_app(users, api_as, monkeypatch):
+    monkeypatch.setattr(hooks.registry, "create_dispatch", None)
+    monkeypatch.setattr(hooks.registry, "dispatch_facts", None)
     case = case_in(State.L2_MTS_INVESTIGATING, reseller=users["reseller"].organisation, assignee=users["mts"])
     client = api_as(users["mts"])
     assert "escalate_to_dell" not in [a["action"] for a in client.get(f"/api/v1/cases/{case.pk}/transitions/").json()]

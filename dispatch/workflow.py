@@ -1,0 +1,383 @@
+"""The life of a Dell dispatch: states, actions, the transition table and its guards.
+
+Pure: the caller reads the dispatch and the clock and passes them in as DispatchFacts; plan() decides
+and changes nothing. Nothing else in the project decides a dispatch transition.
+
+Onsite:     requested → accepted → scheduled → completed | failed            (cancelled before the end)
+            requested → denied → (resubmit) requested; the third denial voids the dispatch
+            scheduled → (representative absent / clearance not arranged) accepted: back to scheduling
+Parts-only: requested → accepted → parts_shipped → delivered → completed
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from partners.kinds import OrgKind
+
+# DESIGN "Dispatch": a third denial voids the dispatch; a new one is needed.
+MAX_DENIALS = 3
+
+
+class DispatchKind(StrEnum):
+    ONSITE = "onsite"
+    PARTS_ONLY = "parts_only"
+
+    @property
+    def label(self) -> str:
+        return {DispatchKind.ONSITE: "Onsite technician", DispatchKind.PARTS_ONLY: "Parts only"}[self]
+
+
+class State(StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DENIED = "denied"
+    SCHEDULED = "scheduled"
+    PARTS_SHIPPED = "parts_shipped"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    VOIDED = "voided"
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self]
+
+
+class Action(StrEnum):
+    ACCEPT = "accept"
+    DENY = "deny"
+    RESUBMIT = "resubmit"
+    SCHEDULE = "schedule"
+    RESCHEDULE = "reschedule"
+    OUTCOME = "outcome"
+    SHIP_PARTS = "ship_parts"
+    CONFIRM_DELIVERY = "confirm_delivery"
+    COMPLETE = "complete"
+    CANCEL = "cancel"
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS[self]
+
+
+class Outcome(StrEnum):
+    """What the technician reports after a visit (DESIGN rule 5 and the seed's clearance paragraph)."""
+
+    COMPLETED = "completed"
+    REPRESENTATIVE_ABSENT = "representative_absent"
+    CLEARANCE_NOT_ARRANGED = "clearance_not_arranged"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {
+            Outcome.COMPLETED: "Completed",
+            Outcome.REPRESENTATIVE_ABSENT: "Representative absent",
+            Outcome.CLEARANCE_NOT_ARRANGED: "Security clearance not arranged",
+            Outcome.FAILED: "Failed for another reason",
+        }[self]
+
+
+class FeeKind(StrEnum):
+    LATE_RESCHEDULE = "late_reschedule"
+    REPRESENTATIVE_ABSENT = "representative_absent"
+    SECURITY_CLEARANCE_NOT_ARRANGED = "security_clearance_not_arranged"
+
+    @property
+    def label(self) -> str:
+        return {
+            FeeKind.LATE_RESCHEDULE: "Late rescheduling fee",
+            FeeKind.REPRESENTATIVE_ABSENT: "Follow-up visit: representative absent",
+            FeeKind.SECURITY_CLEARANCE_NOT_ARRANGED: "Security requirements not arranged beforehand",
+        }[self]
+
+
+class Clearance(StrEnum):
+    """Site security/clearance: the partner states it, MTS sends the special request, Dell decides."""
+
+    NONE = "none"  # no requirements stated
+    STATED = "stated"  # the partner stated requirements; MTS has not sent the request yet
+    REQUESTED = "requested"  # sent to Dell, awaiting its answer
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return {
+            Clearance.NONE: "No security requirements",
+            Clearance.STATED: "Requirements stated, not yet sent to Dell",
+            Clearance.REQUESTED: "Requested from Dell",
+            Clearance.ACCEPTED: "Accepted by Dell",
+            Clearance.DECLINED: "Declined by Dell",
+        }[self]
+
+    @property
+    def pending(self) -> bool:
+        """NBD is not guaranteed until Dell accepted the requirements (DESIGN rule 3)."""
+        return self in {Clearance.STATED, Clearance.REQUESTED, Clearance.DECLINED}
+
+
+S, A, K = State, Action, DispatchKind
+
+# (kind, state, action) -> next state. The outcome action's target depends on the outcome: see _outcome_target.
+TRANSITIONS: dict[tuple[DispatchKind, State, Action], State] = {
+    **{
+        (kind, state, action): target
+        for kind in DispatchKind
+        for (state, action), target in {
+            (S.REQUESTED, A.ACCEPT): S.ACCEPTED,
+            (S.REQUESTED, A.DENY): S.DENIED,  # or VOIDED on the third denial: see plan()
+            (S.DENIED, A.RESUBMIT): S.REQUESTED,
+            (S.REQUESTED, A.CANCEL): S.CANCELLED,
+            (S.ACCEPTED, A.CANCEL): S.CANCELLED,
+            (S.DENIED, A.CANCEL): S.CANCELLED,
+        }.items()
+    },
+    (K.ONSITE, S.ACCEPTED, A.SCHEDULE): S.SCHEDULED,
+    (K.ONSITE, S.SCHEDULED, A.RESCHEDULE): S.SCHEDULED,
+    (K.ONSITE, S.SCHEDULED, A.OUTCOME): S.COMPLETED,
+    (K.ONSITE, S.SCHEDULED, A.CANCEL): S.CANCELLED,
+    (K.PARTS_ONLY, S.ACCEPTED, A.SHIP_PARTS): S.PARTS_SHIPPED,
+    (K.PARTS_ONLY, S.PARTS_SHIPPED, A.CONFIRM_DELIVERY): S.DELIVERED,
+    (K.PARTS_ONLY, S.DELIVERED, A.COMPLETE): S.COMPLETED,
+    (K.PARTS_ONLY, S.PARTS_SHIPPED, A.CANCEL): S.CANCELLED,
+}
+
+PARTNERS = frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR})
+MTS = frozenset({OrgKind.MTS})
+DELL = frozenset({OrgKind.DELL})
+
+WHO_MAY: dict[Action, frozenset[OrgKind]] = {
+    A.ACCEPT: DELL,
+    A.DENY: DELL,
+    A.RESUBMIT: MTS,
+    A.SCHEDULE: DELL | MTS,  # Dell books the visit; MTS records one agreed by phone
+    A.RESCHEDULE: DELL | MTS | PARTNERS,  # anyone may ask; the 8-day rule decides the fee
+    A.OUTCOME: DELL,
+    A.SHIP_PARTS: DELL,
+    A.CONFIRM_DELIVERY: DELL | MTS | PARTNERS,  # whoever sees the carrier's delivery
+    A.COMPLETE: DELL | MTS,
+    A.CANCEL: MTS,
+}
+
+NOTE_REQUIRED: frozenset[Action] = frozenset({A.DENY, A.RESUBMIT, A.CANCEL})
+
+FINISHED_STATES: frozenset[State] = frozenset({S.COMPLETED, S.FAILED, S.CANCELLED, S.VOIDED})
+OPEN_STATES: frozenset[State] = frozenset(set(State) - FINISHED_STATES)
+# Until a visit is done Dell still owes the next-business-day target (rule 1).
+NBD_PENDING_STATES: frozenset[State] = frozenset({S.REQUESTED, S.ACCEPTED, S.DENIED, S.SCHEDULED})
+
+STATE_LABELS: dict[State, str] = {
+    S.REQUESTED: "Requested from Dell",
+    S.ACCEPTED: "Accepted by Dell",
+    S.DENIED: "Denied by Dell",
+    S.SCHEDULED: "Visit scheduled",
+    S.PARTS_SHIPPED: "Parts shipped",
+    S.DELIVERED: "Parts delivered",
+    S.COMPLETED: "Completed",
+    S.FAILED: "Failed",
+    S.CANCELLED: "Cancelled",
+    S.VOIDED: "Voided after three denials",
+}
+
+ACTION_LABELS: dict[Action, str] = {
+    A.ACCEPT: "Accept",
+    A.DENY: "Deny",
+    A.RESUBMIT: "Resubmit",
+    A.SCHEDULE: "Schedule visit",
+    A.RESCHEDULE: "Reschedule visit",
+    A.OUTCOME: "Report visit outcome",
+    A.SHIP_PARTS: "Ship parts",
+    A.CONFIRM_DELIVERY: "Confirm delivery",
+    A.COMPLETE: "Complete",
+    A.CANCEL: "Cancel dispatch",
+}
+
+
+class DispatchRefused(Exception):
+    """A refused dispatch step: stable `code`, human `message`, `status` 400 (bad input) or 409 (refusal)."""
+
+    def __init__(self, code: str, message: str, *, status: int = 409) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True, kw_only=True)
+class DispatchFacts:
+    """What the guards need, read by the caller. Fields only one action reads say so."""
+
+    kind: DispatchKind
+    now: datetime  # aware; read once at the edge
+    note: str = ""
+    denial_count: int = 0  # denials so far, before this one
+    representative_named: bool = False
+    dispatch_number: str = ""  # accept: Dell's number sent with the action
+    visit_start_at: datetime | None = None  # schedule/reschedule: the proposed window
+    visit_end_at: datetime | None = None
+    current_visit_start_at: datetime | None = None  # reschedule: the visit being moved
+    late_change: bool = False  # reschedule: rescheduling.reschedule_terms(...).fee_applies
+    accept_fee: bool = False  # reschedule: the requester accepts the late rescheduling fee
+    outcome: Outcome | None = None  # outcome
+    parts_count: int = 0  # ship_parts: parts listed on the dispatch
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step:
+    """A planned dispatch step; the service applies it and writes one timeline row on the case."""
+
+    from_state: State
+    to_state: State
+    action: Action
+    fee: FeeKind | None  # a fee the step records
+    voids: bool  # the third denial
+
+
+def _kinds(kinds: frozenset[OrgKind]) -> str:
+    return " or ".join(sorted(kind.label for kind in kinds))
+
+
+def _check_window(facts: DispatchFacts) -> None:
+    start, end = facts.visit_start_at, facts.visit_end_at
+    if start is None or end is None:
+        raise DispatchRefused("visit_window_required", "Give the visit's start and end.", status=400)
+    if start.tzinfo is None or end.tzinfo is None:
+        raise DispatchRefused("visit_window_naive", "Visit times need a time zone or UTC offset.", status=400)
+    if end <= start:
+        raise DispatchRefused("visit_window_inverted", "The visit must end after it starts.", status=400)
+    if start <= facts.now:
+        raise DispatchRefused("visit_in_past", "The visit cannot start in the past.", status=400)
+
+
+def _outcome_target(outcome: Outcome) -> tuple[State, FeeKind | None]:
+    # DESIGN rule 5: an absent representative fails the visit, records the follow-up fee and goes back
+    # to scheduling; the seed: clearance not arranged beforehand is an additional fee too.
+    if outcome is Outcome.COMPLETED:
+        return S.COMPLETED, None
+    if outcome is Outcome.REPRESENTATIVE_ABSENT:
+        return S.ACCEPTED, FeeKind.REPRESENTATIVE_ABSENT
+    if outcome is Outcome.CLEARANCE_NOT_ARRANGED:
+        return S.ACCEPTED, FeeKind.SECURITY_CLEARANCE_NOT_ARRANGED
+    return S.FAILED, None
+
+
+def _check_guards(state: State, action: Action, actor_kind: OrgKind | None, facts: DispatchFacts) -> None:
+    allowed = WHO_MAY[action]
+    if actor_kind not in allowed:
+        raise DispatchRefused(
+            "role_not_allowed", f"Only {_kinds(allowed)} may use “{action.label}” on a dispatch “{state.label}”."
+        )
+    if action is A.ACCEPT and not facts.dispatch_number.strip():
+        raise DispatchRefused("dispatch_number_required", "Give Dell's dispatch number to accept.", status=400)
+    if action in {A.SCHEDULE, A.RESCHEDULE}:
+        if action is A.SCHEDULE and not facts.representative_named:
+            raise DispatchRefused(
+                "authorized_rep_missing",
+                "Name the customer's authorised representative (name and phone) before a visit is scheduled.",
+            )
+        started = facts.current_visit_start_at is not None and facts.current_visit_start_at <= facts.now
+        if action is A.RESCHEDULE and started:
+            raise DispatchRefused("visit_started", "The visit has started; it can no longer be rescheduled.")
+        _check_window(facts)
+        # DESIGN rule 4: a late change is refused unless the requester accepts the fee.
+        if action is A.RESCHEDULE and facts.late_change and not facts.accept_fee:
+            raise DispatchRefused(
+                "late_reschedule_requires_fee_acceptance",
+                "The visit is less than 8 days away at the site: rescheduling now is subject to a rescheduling "
+                "fee. Send accept_fee to accept it.",
+            )
+    if action is A.OUTCOME and facts.outcome is None:
+        raise DispatchRefused("outcome_required", "Say how the visit went.", status=400)
+    if action is A.SHIP_PARTS and facts.parts_count == 0:
+        raise DispatchRefused("parts_required", "List the replacement parts before shipping them.")
+    if action in NOTE_REQUIRED and not facts.note.strip():
+        what = "a reason" if action in {A.DENY, A.CANCEL} else "a note saying what was corrected"
+        raise DispatchRefused("note_required", f"“{action.label}” needs {what}.", status=400)
+    if action is A.OUTCOME and facts.outcome is Outcome.FAILED and not facts.note.strip():
+        raise DispatchRefused("note_required", "Say why the visit failed.", status=400)
+
+
+def plan(
+    kind: DispatchKind | str, state: State | str, action: Action | str, actor_kind: OrgKind | None, facts: DispatchFacts
+) -> Step:
+    """Decide the step for `action` on a dispatch of `kind` in `state`. Changes nothing; raises DispatchRefused."""
+    try:
+        action = Action(action)
+    except ValueError:
+        raise DispatchRefused("unknown_action", f"There is no dispatch action “{action}”.", status=400) from None
+    state, kind = State(state), DispatchKind(kind)
+    if (kind, state, action) not in TRANSITIONS:
+        raise DispatchRefused(
+            "not_allowed_from_state",
+            f"“{action.label}” is not possible for a {kind.label.lower()} dispatch “{state.label}”.",
+        )
+    _check_guards(state, action, actor_kind, facts)
+    to_state, fee = TRANSITIONS[(kind, state, action)], None
+    voids = False
+    if action is A.OUTCOME and facts.outcome is not None:
+        to_state, fee = _outcome_target(facts.outcome)
+    elif action is A.DENY and facts.denial_count + 1 >= MAX_DENIALS:
+        to_state, voids = S.VOIDED, True
+    elif action is A.RESCHEDULE and facts.late_change:
+        fee = FeeKind.LATE_RESCHEDULE
+    return Step(from_state=state, to_state=to_state, action=action, fee=fee, voids=voids)
+
+
+def available_actions(
+    kind: DispatchKind | str, state: State | str, actor_kind: OrgKind | None, facts: DispatchFacts
+) -> list[Action]:
+    """The actions this actor may take now. Input the request carries (a note, a number, a window, an
+    outcome, fee acceptance) does not hide an action: only the role, the state and the dispatch do."""
+    actions = []
+    for action in Action:
+        try:
+            plan(kind, state, action, actor_kind, facts)
+        except DispatchRefused as refused:
+            if refused.status != 400 and refused.code != "late_reschedule_requires_fee_acceptance":
+                continue
+        actions.append(action)
+    return actions
+
+
+class ClearanceAction(StrEnum):
+    REQUEST = "request"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+
+
+CLEARANCE_TRANSITIONS: dict[tuple[Clearance, ClearanceAction], Clearance] = {
+    (Clearance.STATED, ClearanceAction.REQUEST): Clearance.REQUESTED,
+    (Clearance.DECLINED, ClearanceAction.REQUEST): Clearance.REQUESTED,  # MTS resends after talking to the site
+    (Clearance.REQUESTED, ClearanceAction.ACCEPT): Clearance.ACCEPTED,
+    (Clearance.REQUESTED, ClearanceAction.DECLINE): Clearance.DECLINED,
+}
+CLEARANCE_WHO_MAY: dict[ClearanceAction, frozenset[OrgKind]] = {
+    ClearanceAction.REQUEST: MTS,
+    ClearanceAction.ACCEPT: DELL,
+    ClearanceAction.DECLINE: DELL,
+}
+
+
+def plan_clearance(
+    current: Clearance, action: ClearanceAction | str, actor_kind: OrgKind | None, *, note: str
+) -> Clearance:
+    """The seed's special request: the partner states the site's requirements, MTS sends the request to
+    Dell, Dell accepts or declines it (a decline needs a reason). Raises DispatchRefused."""
+    try:
+        action = ClearanceAction(action)
+    except ValueError:
+        raise DispatchRefused("unknown_action", f"There is no clearance action “{action}”.", status=400) from None
+    if (current, action) not in CLEARANCE_TRANSITIONS:
+        raise DispatchRefused(
+            "not_allowed_from_state", f"The clearance cannot be {action.value}ed while “{current.label}”."
+        )
+    if actor_kind not in CLEARANCE_WHO_MAY[action]:
+        raise DispatchRefused("role_not_allowed", f"Only {_kinds(CLEARANCE_WHO_MAY[action])} may do this.")
+    if action is ClearanceAction.DECLINE and not note.strip():
+        raise DispatchRefused("note_required", "Say why Dell declines the site's requirements.", status=400)
+    return CLEARANCE_TRANSITIONS[(current, action)]

@@ -1,0 +1,36 @@
+"""Dispatches for tests, made through the real services: a hardware case escalated to MTS, taken, and
+escalated to Dell by its technician."""
+
+from datetime import UTC, datetime, timedelta
+
+from cases import services as case_services
+from cases.workflow import Action
+from dispatch.models import Dispatch
+from tests.cases.factories import open_case
+
+# Tuesday 10 March 2026, 12:00 UTC = 13:00 in Copenhagen: a business day before the cut-off.
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+REPRESENTATIVE = {"representative_name": "Mette Holm", "representative_phone": "+45 33 12 34 56"}
+
+
+def escalated_case(partner, mts, unit, *, now=NOW, **overrides):
+    """A case investigated by `mts`, ready for escalate_to_dell."""
+    case = open_case(partner, unit, now=now - timedelta(hours=2), escalate=True, **overrides)
+    return case_services.case_transition(
+        actor=mts, case=case, action=Action.TAKE, version=case.version, now=now - timedelta(hours=1)
+    )
+
+
+def dispatch_for(partner, mts, unit, *, now=NOW, request=None, **overrides) -> Dispatch:
+    """A requested dispatch (escalate_to_dell at `now`, the moment of qualification)."""
+    case = escalated_case(partner, mts, unit, now=now, **overrides)
+    case = case_services.case_transition(
+        actor=mts,
+        case=case,
+        action=Action.ESCALATE_TO_DELL,
+        version=case.version,
+        now=now,
+        note="Drive failed; replace it.",
+        dispatch_request=REPRESENTATIVE if request is None else request,
+    )
+    return Dispatch.objects.get(case=case)
