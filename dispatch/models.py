@@ -66,6 +66,12 @@ def _choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
 
 
 DISPATCH_STATES = [state.value for state in DispatchState]
+# One choice list per enum, used by the model, the API's filters and serializers (one schema enum each).
+DISPATCH_KIND_CHOICES = _choices(DispatchKind)
+DISPATCH_STATE_CHOICES = _choices(DispatchState)
+OUTCOME_CHOICES = _choices(Outcome)
+FEE_KIND_CHOICES = _choices(FeeKind)
+CLEARANCE_CHOICES = _choices(Clearance)
 
 
 class Dispatch(models.Model):
@@ -75,8 +81,8 @@ class Dispatch(models.Model):
     dell_org = models.ForeignKey(
         "partners.Organisation", on_delete=models.PROTECT, related_name="dispatches", help_text="The Dell team."
     )
-    kind = models.CharField(max_length=12, choices=_choices(DispatchKind), default=DispatchKind.ONSITE.value)
-    state = models.CharField(max_length=16, choices=_choices(DispatchState), default=DispatchState.REQUESTED.value)
+    kind = models.CharField(max_length=12, choices=DISPATCH_KIND_CHOICES, default=DispatchKind.ONSITE.value)
+    state = models.CharField(max_length=16, choices=DISPATCH_STATE_CHOICES, default=DispatchState.REQUESTED.value)
     version = models.PositiveIntegerField(default=1)
     dispatch_number = models.CharField("Dell dispatch number", max_length=40, blank=True)
     denial_count = models.PositiveSmallIntegerField(default=0)
@@ -96,12 +102,12 @@ class Dispatch(models.Model):
     representative_phone = models.CharField(max_length=40, blank=True)
     representative_email = models.EmailField(blank=True)
     security_requirements = models.TextField(blank=True)
-    clearance = models.CharField(max_length=10, choices=_choices(Clearance), default=Clearance.NONE.value)
+    clearance = models.CharField(max_length=10, choices=CLEARANCE_CHOICES, default=Clearance.NONE.value)
     clearance_note = models.TextField(blank=True, help_text="Dell's answer to the special request.")
 
     visit_start_at = models.DateTimeField(null=True, blank=True)
     visit_end_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=24, choices=_choices(Outcome), blank=True)
+    outcome = models.CharField(max_length=24, choices=OUTCOME_CHOICES, blank=True)
     outcome_note = models.TextField(blank=True)
 
     # Indexed due-times of the sweeps (rule 4 and the NBD watch), set when the state that needs them is entered.
@@ -253,7 +259,7 @@ class Fee(models.Model):
     """A fee assessed on a dispatch, with its reason; waivable by MTS admins (the waiver is kept)."""
 
     dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="fees")
-    kind = models.CharField(max_length=40, choices=_choices(FeeKind))
+    kind = models.CharField(max_length=40, choices=FEE_KIND_CHOICES)
     amount = models.DecimalField(
         max_digits=10, decimal_places=2, null=True, blank=True, help_text="Empty: per contract."
     )

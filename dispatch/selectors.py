@@ -222,12 +222,13 @@ def dispatches_visible_to(user: User) -> QuerySet[Dispatch]:
 
 def dell_case_q(user: User) -> Q:
     """The cases.hooks seam: the cases a Dell user may see are those with a dispatch sent to its organisation."""
-    return Q(Exists(Dispatch.objects.filter(case=OuterRef("pk"), dell_org_id=user.organisation_id)))
+    return Q(Exists(Dispatch.objects.filter(case=OuterRef("pk"), dell_org_id=getattr(user, "organisation_id", None))))
 
 
 def dell_unit_q(user: User) -> Q:
     """Units a Dell user may see because a dispatch on one of their cases was sent to its organisation."""
-    return Q(Exists(Dispatch.objects.filter(case__unit=OuterRef("pk"), dell_org_id=user.organisation_id)))
+    org_id = getattr(user, "organisation_id", None)
+    return Q(Exists(Dispatch.objects.filter(case__unit=OuterRef("pk"), dell_org_id=org_id)))
 
 
 DISPATCH_ORDERS: dict[str, list[Any]] = {

@@ -164,8 +164,10 @@ def _qualify(case: Case, request: DispatchRequest, now: datetime) -> tuple[Eligi
     target = answer.nbd_target_date
     if target is None and site.security_requirements:
         cleared = replace(site, security_requirements=False)
-        target = eligibility_for_unit(case.unit, qualified_at=now, site_country=site.site_country, site=cleared)
-        target = target.eligibility.nbd_target_date
+        without_clearance = eligibility_for_unit(
+            case.unit, qualified_at=now, site_country=site.site_country, site=cleared
+        )
+        target = without_clearance.eligibility.nbd_target_date
     return answer, target
 
 

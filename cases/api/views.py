@@ -1,13 +1,11 @@
 """Case API: thin views over cases.selectors and cases.services; state changes are POST transitions/."""
 
 import django_filters
-from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -30,30 +28,8 @@ from cases.pagination import CappedCountPagination
 from cases.views_common import available_actions_for
 from cases.workflow import State
 from husky_support.api.exceptions import DomainError
-from husky_support.api.filters import IdFilter, IsoDateTimeFilter
+from husky_support.api.filters import IdFilter, IsoDateTimeFilter, NullsLastOrderingFilter
 from partners.visibility import organisations_visible_to
-
-
-class NullsLastOrderingFilter(OrderingFilter):
-    """Explicit orderings (allow-list); cases without an SLA clock sort after those with one on every
-    database. Without `ordering` the selector's indexed order stands."""
-
-    NULLABLE = frozenset({"sla_due_at"})
-
-    def filter_queryset(self, request, queryset, view):
-        if not request.query_params.get(self.ordering_param):
-            return queryset
-        ordering = self.get_ordering(request, queryset, view)
-        if not ordering:
-            return queryset
-        terms: list = []
-        for term in ordering:
-            name = term.lstrip("-")
-            if name in self.NULLABLE:
-                terms.append(F(name).desc(nulls_last=True) if term.startswith("-") else F(name).asc(nulls_last=True))
-            else:
-                terms.append(term)
-        return queryset.order_by(*terms, "-id" if ordering[0].startswith("-") else "id")
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -108,6 +84,7 @@ class CaseViewSet(
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, NullsLastOrderingFilter]
     filterset_class = CaseFilter
     ordering_fields = ["created_at", "updated_at", "sla_due_at", "priority", "number"]
+    nullable_ordering_fields = frozenset({"sla_due_at"})
     ordering = ["-created_at", "-id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 

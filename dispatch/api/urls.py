@@ -5,6 +5,7 @@ from dispatch.api import views
 
 router = SimpleRouter()
 router.register("coverage", views.CoverageViewSet, basename="coverage")
+router.register("dispatches", views.DispatchViewSet, basename="dispatch")
 
 urlpatterns = [
     # Beside servicetags' units/ router: its detail route (units/{tag}/) does not match this longer path.

@@ -1,17 +1,23 @@
-"""Dispatch API: the coverage table and a unit's onsite eligibility (DESIGN rules 1-3)."""
+"""Dispatch API: the coverage table, a unit's onsite eligibility (DESIGN rules 1-3) and Dell dispatches."""
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dispatch import coverage, selectors
+from cases.pagination import CappedCountPagination
+from dispatch import coverage, selectors, services
+from dispatch import workflow as flow
+from dispatch.api import dispatch_serializers as ds
 from dispatch.api.serializers import (
     EXAMPLE_QUALIFIED_AT,
     CoverageSerializer,
@@ -21,8 +27,9 @@ from dispatch.api.serializers import (
     eligibility_payload,
     raise_first_error,
 )
-from dispatch.models import Coverage
+from dispatch.models import DISPATCH_KIND_CHOICES, DISPATCH_STATE_CHOICES, Coverage, Dispatch, Fee, Part
 from husky_support.api.exceptions import DomainError
+from husky_support.api.filters import NullsLastOrderingFilter
 from husky_support.calendar import CalendarError
 from servicetags.models import Unit
 
@@ -173,3 +180,203 @@ class UnitEligibilityView(APIView):
 def _organisation_zone(user) -> str | None:
     """The caller's organisation zone (the default partner zone); None for a user without an organisation."""
     return user.organisation.timezone if user.organisation_id else None
+
+
+# --- dispatches ------------------------------------------------------------------------------------------
+
+
+class DispatchFilter(filters.FilterSet):
+    state = filters.MultipleChoiceFilter(choices=DISPATCH_STATE_CHOICES)
+    kind = filters.ChoiceFilter(choices=DISPATCH_KIND_CHOICES)
+    country = filters.CharFilter(field_name="site_country", method="filter_country")
+    case = filters.NumberFilter(field_name="case_id")
+    open = filters.BooleanFilter(method="filter_open", help_text="Only dispatches that have not ended.")
+    overdue = filters.BooleanFilter(method="filter_overdue", help_text="NBD missed or a faulty part overdue.")
+
+    class Meta:
+        model = Dispatch
+        fields = ["state", "kind", "country", "case", "open", "overdue"]
+
+    def filter_country(self, qs, name, value):
+        return qs.filter(site_country=value.strip().upper()[:2])
+
+    def filter_open(self, qs, name, value):
+        open_states = [s.value for s in flow.OPEN_STATES]
+        return qs.filter(state__in=open_states) if value else qs.exclude(state__in=open_states)
+
+    def filter_overdue(self, qs, name, value):
+        condition = Q(nbd_missed_at__isnull=False) | Q(has_overdue_part=True)
+        return qs.filter(condition) if value else qs.exclude(condition)
+
+
+def _version(data) -> int:
+    return data["version"]
+
+
+class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Dell dispatches you may see: a case's partner and MTS see its dispatches, Dell those sent to it.
+    Change state with transitions/ (or the schedule/, reschedule/ and outcome/ shortcuts)."""
+
+    lookup_value_regex = "[0-9]+"
+    pagination_class = CappedCountPagination
+    filter_backends = [filters.DjangoFilterBackend, NullsLastOrderingFilter]
+    filterset_class = DispatchFilter
+    ordering_fields = ["nbd_target_on", "created_at", "updated_at", "visit_start_at"]
+    nullable_ordering_fields = frozenset({"nbd_target_on", "visit_start_at"})
+    ordering = ["nbd_target_on", "created_at", "id"]
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.dispatch_list(self.request.user)
+        return (
+            selectors.dispatches_visible_to(self.request.user)
+            .select_related("case", "case__unit")
+            .prefetch_related("parts", "fees", "schedule_changes")
+        )
+
+    def get_serializer_class(self):
+        return ds.DispatchListSerializer if self.action == "list" else ds.DispatchSerializer
+
+    def _detail(self, dispatch: Dispatch) -> Response:
+        return Response(ds.DispatchSerializer(self.get_queryset().get(pk=dispatch.pk)).data)
+
+    def _step(self, request: Request, action: str, serializer_class, **fixed) -> Response:
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = {**serializer.validated_data, **fixed}
+        dispatch = services.dispatch_transition(
+            actor=request.user,
+            dispatch=self.get_object(),
+            action=data.pop("action", action),
+            version=data.pop("version"),
+            now=timezone.now(),
+            **data,
+        )
+        return self._detail(dispatch)
+
+    @extend_schema(methods=["GET"], responses=ds.AvailableDispatchActionSerializer(many=True))
+    @extend_schema(methods=["POST"], request=ds.DispatchActionSerializer, responses=ds.DispatchSerializer)
+    @action(detail=True, methods=["get", "post"])
+    def transitions(self, request, pk=None):
+        """GET: the actions you may take now (the workflow's own answer). POST: take one."""
+        dispatch = self.get_object()
+        if request.method == "GET":
+            facts = services.dispatch_facts(dispatch, now=timezone.now())
+            actions = flow.available_actions(dispatch.kind, dispatch.state, request.user.org_kind, facts)
+            return Response([{"action": a.value, "label": a.label} for a in actions])
+        return self._step(request, "", ds.DispatchActionSerializer)
+
+    @extend_schema(request=ds.ScheduleSerializer, responses=ds.DispatchSerializer)
+    @action(detail=True, methods=["post"])
+    def schedule(self, request, pk=None):
+        """Book the visit (site-local window given as ISO 8601 with an offset). Needs the representative."""
+        return self._step(request, flow.Action.SCHEDULE, ds.ScheduleSerializer)
+
+    @extend_schema(request=ds.RescheduleSerializer, responses=ds.DispatchSerializer)
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, pk=None):
+        """Move the visit. Under 8 site-local days before it starts: 409
+        `late_reschedule_requires_fee_acceptance` unless `accept_fee` is true, which records the fee."""
+        return self._step(request, flow.Action.RESCHEDULE, ds.RescheduleSerializer)
+
+    @extend_schema(request=ds.OutcomeSerializer, responses=ds.DispatchSerializer)
+    @action(detail=True, methods=["post"])
+    def outcome(self, request, pk=None):
+        """Dell reports the visit: completed, representative absent (fee; back to scheduling), clearance
+        not arranged (fee; back to scheduling) or failed (with the reason)."""
+        return self._step(request, flow.Action.OUTCOME, ds.OutcomeSerializer)
+
+    @extend_schema(request=ds.SiteSerializer, responses=ds.DispatchSerializer)
+    @action(detail=True, methods=["patch"])
+    def site(self, request, pk=None):
+        """The partner or MTS names the authorised representative and states the site's requirements."""
+        serializer = ds.SiteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        dispatch = services.dispatch_site_update(
+            actor=request.user,
+            dispatch=self.get_object(),
+            version=data.pop("version"),
+            values=data,
+            now=timezone.now(),
+        )
+        return self._detail(dispatch)
+
+    @extend_schema(request=ds.ClearanceSerializer, responses=ds.DispatchSerializer)
+    @action(detail=True, methods=["post"])
+    def clearance(self, request, pk=None):
+        """The special security request: MTS `request`s it from Dell; Dell `accept`s or `decline`s (reason)."""
+        serializer = ds.ClearanceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        dispatch = services.clearance_step(
+            actor=request.user,
+            dispatch=self.get_object(),
+            action=data["action"],
+            version=data["version"],
+            note=data["note"],
+            now=timezone.now(),
+        )
+        return self._detail(dispatch)
+
+    @extend_schema(methods=["GET"], responses=ds.PartSerializer(many=True))
+    @extend_schema(methods=["POST"], request=ds.PartInputSerializer, responses={201: ds.PartSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def parts(self, request, pk=None):
+        """Replacement parts (at most 4 per dispatch); Dell or MTS adds them."""
+        dispatch = self.get_object()
+        if request.method == "GET":
+            return Response(ds.PartSerializer(dispatch.parts.order_by("id"), many=True).data)
+        serializer = ds.PartInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        part = services.part_add(
+            actor=request.user, dispatch=dispatch, values=dict(serializer.validated_data), now=timezone.now()
+        )
+        return Response(ds.PartSerializer(part).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ds.PartUpdateSerializer, responses=ds.PartSerializer)
+    @action(detail=True, methods=["patch"], url_path=r"parts/(?P<part_id>[0-9]+)")
+    def part(self, request, pk=None, part_id=None):
+        """Record shipping, delivery (starts the 10-day return) and the faulty part's return."""
+        dispatch = self.get_object()
+        found = Part.objects.filter(dispatch=dispatch, pk=int(part_id)).first() if len(part_id) < 12 else None
+        if found is None:
+            raise Http404
+        serializer = ds.PartUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        part = services.part_update(
+            actor=request.user, part=found, values=dict(serializer.validated_data), now=timezone.now()
+        )
+        return Response(ds.PartSerializer(part).data)
+
+    @extend_schema(responses=ds.FeeSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def fees(self, request, pk=None):
+        """Fees assessed on the dispatch, with their reasons; MTS and the partner see them."""
+        return Response(ds.FeeSerializer(self.get_object().fees.order_by("recorded_at", "id"), many=True).data)
+
+    @extend_schema(request=ds.WaiveSerializer, responses=ds.FeeSerializer)
+    @action(detail=True, methods=["post"], url_path=r"fees/(?P<fee_id>[0-9]+)/waive")
+    def waive_fee(self, request, pk=None, fee_id=None):
+        """An MTS admin waives a fee with a reason (kept beside the fee)."""
+        dispatch = self.get_object()
+        fee = Fee.objects.filter(dispatch=dispatch, pk=int(fee_id)).first() if len(fee_id) < 12 else None
+        if fee is None:
+            raise Http404
+        serializer = ds.WaiveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fee = services.fee_waive(
+            actor=request.user, fee=fee, reason=serializer.validated_data["reason"], now=timezone.now()
+        )
+        return Response(ds.FeeSerializer(fee).data)
+
+    @extend_schema(request=ds.NoteSerializer, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def notes(self, request, pk=None):
+        """A message on the dispatch thread (the partner, MTS and Dell read it)."""
+        serializer = ds.NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.dispatch_note(
+            actor=request.user, dispatch=self.get_object(), body=serializer.validated_data["body"], now=timezone.now()
+        )
+        return Response(status=status.HTTP_201_CREATED)

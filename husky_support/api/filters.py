@@ -4,6 +4,8 @@ from datetime import UTC, timedelta
 
 import django_filters
 from django import forms
+from django.db.models import F
+from rest_framework.filters import OrderingFilter
 
 # The largest value a BIGINT primary key holds; SQLite raises OverflowError beyond it.
 MAX_ID = 2**63 - 1
@@ -39,3 +41,24 @@ class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
 
 class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+class NullsLastOrderingFilter(OrderingFilter):
+    """Explicit orderings (allow-list); rows without a value in one of the view's
+    `nullable_ordering_fields` sort after those with one on every database. Without `ordering` the
+    selector's indexed order stands."""
+
+    def filter_queryset(self, request, queryset, view):
+        if not request.query_params.get(self.ordering_param):
+            return queryset
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        terms: list = []
+        for term in ordering:
+            name = term.lstrip("-")
+            if name in getattr(view, "nullable_ordering_fields", frozenset()):
+                terms.append(F(name).desc(nulls_last=True) if term.startswith("-") else F(name).asc(nulls_last=True))
+            else:
+                terms.append(term)
+        return queryset.order_by(*terms, "-id" if ordering[0].startswith("-") else "id")

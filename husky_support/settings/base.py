@@ -306,6 +306,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrgKindEnum": "partners.models.ORG_KIND_CHOICES",
         "CaseStateEnum": "cases.models.STATE_CHOICES",
+        "DispatchKindEnum": "dispatch.models.DISPATCH_KIND_CHOICES",
+        "DispatchStateEnum": "dispatch.models.DISPATCH_STATE_CHOICES",
+        "VisitOutcomeEnum": "dispatch.models.OUTCOME_CHOICES",
+        "FeeKindEnum": "dispatch.models.FEE_KIND_CHOICES",
+        "ClearanceEnum": "dispatch.models.CLEARANCE_CHOICES",
     },
 }
 

@@ -1,0 +1,246 @@
+"""Dispatch API shapes: what a dispatch shows (the same to the partner, MTS and Dell: only what Dell needs
+of the case and unit, never a comment thread), and one small input serializer per write."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from dispatch import workflow as flow
+from dispatch.models import OUTCOME_CHOICES, Dispatch, Fee, Part, ScheduleChange
+
+
+class DispatchCaseSerializer(serializers.Serializer):
+    """The minimum of the case Dell needs: number, title, component and the site."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    component = serializers.CharField()
+    service_tag = serializers.CharField(source="unit.service_tag", default=None)
+    unit_model = serializers.CharField(source="unit.model", default=None)
+    site_address_line1 = serializers.CharField()
+    site_address_line2 = serializers.CharField()
+    site_city = serializers.CharField()
+    site_postal_code = serializers.CharField()
+    site_country = serializers.CharField()
+    site_timezone = serializers.CharField()
+
+
+class PartSerializer(serializers.ModelSerializer):
+    return_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Part
+        fields = [
+            "id",
+            "part_number",
+            "description",
+            "quantity",
+            "is_hard_drive",
+            "faulty_ppid",
+            "carrier",
+            "tracking_number",
+            "shipped_on",
+            "delivered_on",
+            "keep_faulty",
+            "return_due_on",
+            "returned_on",
+            "return_overdue",
+        ]
+        read_only_fields = fields
+
+
+class FeeSerializer(serializers.ModelSerializer):
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True, read_only=True)
+    per_contract = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Fee
+        fields = [
+            "id",
+            "kind",
+            "amount",
+            "currency",
+            "per_contract",
+            "reason",
+            "recorded_at",
+            "waived_at",
+            "waiver_reason",
+        ]
+        read_only_fields = fields
+
+    def get_per_contract(self, fee: Fee) -> bool:
+        return fee.amount is None
+
+
+class ScheduleChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ScheduleChange
+        fields = [
+            "visit_start_at",
+            "visit_end_at",
+            "previous_start_at",
+            "previous_end_at",
+            "agreed_at",
+            "days_before",
+            "late",
+            "fee",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+class DispatchListSerializer(serializers.ModelSerializer):
+    """A list row; every relation joined by the selector (constant queries per page)."""
+
+    case = DispatchCaseSerializer()
+    part_count = serializers.IntegerField(read_only=True)
+    has_overdue_part = serializers.BooleanField(read_only=True)
+    nbd_guaranteed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dispatch
+        fields = [
+            "id",
+            "case",
+            "kind",
+            "state",
+            "version",
+            "dispatch_number",
+            "nbd_target_on",
+            "nbd_guaranteed",
+            "nbd_missed_at",
+            "site_country",
+            "site_timezone",
+            "visit_start_at",
+            "visit_end_at",
+            "clearance",
+            "part_count",
+            "has_overdue_part",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_nbd_guaranteed(self, dispatch: Dispatch) -> bool:
+        """DESIGN rule 3: a target is not guaranteed while the site's clearance is pending."""
+        return dispatch.nbd_target_on is not None and not dispatch.clearance_enum.pending
+
+
+class DispatchSerializer(DispatchListSerializer):
+    parts = PartSerializer(many=True, read_only=True)
+    fees = FeeSerializer(many=True, read_only=True)
+    schedule_changes = ScheduleChangeSerializer(many=True, read_only=True)
+    part_count = serializers.SerializerMethodField()
+    has_overdue_part = serializers.SerializerMethodField()
+
+    class Meta(DispatchListSerializer.Meta):
+        fields = [
+            *DispatchListSerializer.Meta.fields,
+            "qualified_at",
+            "eligibility",
+            "onsite_eligible",
+            "nbd_eligible",
+            "kyhd_keeps_drive",
+            "denial_count",
+            "last_denial_reason",
+            "representative_name",
+            "representative_phone",
+            "representative_email",
+            "security_requirements",
+            "clearance_note",
+            "free_window_closes_at",
+            "schedule_frozen_at",
+            "outcome",
+            "outcome_note",
+            "finished_at",
+            "parts",
+            "fees",
+            "schedule_changes",
+        ]
+        read_only_fields = fields
+
+    def get_part_count(self, dispatch: Dispatch) -> int:
+        return len(dispatch.parts.all())
+
+    def get_has_overdue_part(self, dispatch: Dispatch) -> bool:
+        return any(part.return_overdue for part in dispatch.parts.all())
+
+
+class DispatchActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[(a.value, a.label) for a in flow.Action])
+    version = serializers.IntegerField(help_text="The dispatch version you last saw; a stale one answers 409.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
+    dispatch_number = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    visit_start_at = serializers.DateTimeField(required=False, default=None, help_text="ISO 8601 with an offset.")
+    visit_end_at = serializers.DateTimeField(required=False, default=None)
+    accept_fee = serializers.BooleanField(required=False, default=False)
+    outcome = serializers.ChoiceField(choices=OUTCOME_CHOICES, required=False, default="")
+
+
+class ScheduleSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    visit_start_at = serializers.DateTimeField(help_text="ISO 8601 with an offset; shown site-local.")
+    visit_end_at = serializers.DateTimeField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
+
+
+class RescheduleSerializer(ScheduleSerializer):
+    accept_fee = serializers.BooleanField(
+        required=False, default=False, help_text="Accept the late rescheduling fee (rule 4: under 8 days)."
+    )
+
+
+class OutcomeSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    outcome = serializers.ChoiceField(choices=OUTCOME_CHOICES)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
+
+
+class AvailableDispatchActionSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    label = serializers.CharField()
+
+
+class SiteSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    representative_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    representative_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    representative_email = serializers.EmailField(required=False, allow_blank=True)
+    security_requirements = serializers.CharField(required=False, allow_blank=True, max_length=5_000)
+
+
+class ClearanceSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[a.value for a in flow.ClearanceAction])
+    version = serializers.IntegerField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5_000, default="")
+
+
+class PartInputSerializer(serializers.Serializer):
+    part_number = serializers.CharField(max_length=40)
+    description = serializers.CharField(max_length=200)
+    quantity = serializers.IntegerField(min_value=1, max_value=20, default=1)
+    is_hard_drive = serializers.BooleanField(required=False)
+    faulty_ppid = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    carrier = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    tracking_number = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    faulty_pickup = serializers.BooleanField(
+        required=False, help_text="Arrange the faulty part's pickup; refused for a drive kept under KYHD."
+    )
+
+
+class PartUpdateSerializer(serializers.Serializer):
+    carrier = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    tracking_number = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    shipped_on = serializers.DateField(required=False)
+    delivered_on = serializers.DateField(required=False, help_text="Site-local date; starts the 10-day return.")
+    returned_on = serializers.DateField(required=False)
+    faulty_ppid = serializers.CharField(required=False, allow_blank=True, max_length=30)
+
+
+class WaiveSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5_000)
+
+
+class NoteSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=10_000)
