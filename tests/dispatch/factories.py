@@ -6,7 +6,10 @@ from datetime import UTC, datetime, timedelta
 from cases import services as case_services
 from cases.workflow import Action
 from dispatch.models import Dispatch
+from partners.kinds import OrgKind
+from partners.models import Organisation
 from tests.cases.factories import open_case
+from tests.partners.factories import DellFactory
 
 # Tuesday 10 March 2026, 12:00 UTC = 13:00 in Copenhagen: a business day before the cut-off.
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -22,7 +25,10 @@ def escalated_case(partner, mts, unit, *, now=NOW, **overrides):
 
 
 def dispatch_for(partner, mts, unit, *, now=NOW, request=None, **overrides) -> Dispatch:
-    """A requested dispatch (escalate_to_dell at `now`, the moment of qualification)."""
+    """A requested dispatch (escalate_to_dell at `now`, the moment of qualification), sent to the Dell
+    organisation (one is created when the test has none)."""
+    if not Organisation.objects.filter(kind=OrgKind.DELL, is_active=True).exists():
+        DellFactory()
     case = escalated_case(partner, mts, unit, now=now, **overrides)
     case = case_services.case_transition(
         actor=mts,
