@@ -17,7 +17,7 @@ from partners.models import User
 STEP_LABELS: dict[str, str] = {
     **{action.value: action.label for action in Action},
     "requested": "Dell dispatch requested",
-    "reschedule_window_closing": "Free rescheduling ends in 2 days",
+    "reschedule_window_ending": "Free rescheduling ends in 2 days",
     "nbd_missed": "Next-business-day target missed",
     "part_return_due_soon": "Faulty part due back in 2 days",
     "part_return_overdue": "Faulty part return overdue",
@@ -35,7 +35,7 @@ AUDIENCE: dict[str, str] = {
     Action.CONFIRM_DELIVERY.value: "MD",
     Action.COMPLETE.value: "PM",
     Action.CANCEL.value: "PD",
-    "reschedule_window_closing": "P",
+    "reschedule_window_ending": "P",
     "nbd_missed": "M",
     "part_return_due_soon": "P",
     "part_return_overdue": "PMD",

@@ -228,7 +228,7 @@ EVENT_LABELS: dict[str, str] = {
     "part_added": "replacement part listed",
     "part_updated": "part updated",
     "fee_waived": "fee waived",
-    "reschedule_window_closing": "free rescheduling ends in 2 days",
+    "reschedule_window_ending": "free rescheduling ends in 2 days",
     "schedule_frozen": "schedule frozen: changes now carry the fee",
     "nbd_missed": "next-business-day target missed",
     "part_return_due_soon": "faulty part due back in 2 days",

@@ -53,10 +53,10 @@ def _remind(pk: int, now: datetime) -> bool:
             row,
             actor=None,
             now=now,
-            action="reschedule_window_closing",
+            action="reschedule_window_ending",
             closes_at=row.free_window_closes_at.isoformat() if row.free_window_closes_at else None,
         )
-        transaction.on_commit(lambda: notify_dispatch_step(pk, "reschedule_window_closing"))
+        transaction.on_commit(lambda: notify_dispatch_step(pk, "reschedule_window_ending"))
     return True
 
 
