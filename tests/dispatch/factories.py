@@ -40,3 +40,30 @@ def dispatch_for(partner, mts, unit, *, now=NOW, request=None, **overrides) -> D
         dispatch_request=REPRESENTATIVE if request is None else request,
     )
     return Dispatch.objects.get(case=case)
+
+
+def bulk_dispatches(count: int, *, reseller, dell_org, unit=None, state="scheduled") -> list[Dispatch]:
+    """Plain dispatch rows (no history) for list and query-count tests: one case each."""
+    from cases.models import Case
+    from tests.cases.factories import CaseFactory
+
+    cases = CaseFactory.build_batch(count, reseller=reseller, unit=unit, state="l3_dell")
+    Case.objects.bulk_create(cases)
+    rows = [
+        Dispatch(
+            case=case,
+            dell_org=dell_org,
+            state=state,
+            qualified_at=NOW,
+            eligibility={"reasons": []},
+            nbd_target_on=(NOW + timedelta(days=1 + n % 5)).date(),
+            site_timezone="Europe/Copenhagen",
+            site_country="DK",
+            visit_start_at=NOW + timedelta(days=3),
+            visit_end_at=NOW + timedelta(days=3, hours=2),
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        for n, case in enumerate(Case.objects.filter(reseller=reseller, state="l3_dell").order_by("id"))
+    ]
+    return Dispatch.objects.bulk_create(rows)
