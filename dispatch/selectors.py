@@ -249,6 +249,13 @@ class DispatchFilters:
     sort: str = "nbd"
 
 
+def overdue_q() -> Q:
+    """Dispatches that missed their NBD target or have a faulty part overdue (works with or without the
+    list's annotations)."""
+    overdue_parts = Part.objects.filter(dispatch=OuterRef("pk"), return_flagged_at__isnull=False, returned_on=None)
+    return Q(nbd_missed_at__isnull=False) | Q(Exists(overdue_parts))
+
+
 def dispatch_list(user: User, filters: DispatchFilters | None = None) -> QuerySet[Dispatch]:
     """Visible dispatches with what a list row shows joined in: a constant number of queries per page."""
     f = filters or DispatchFilters()
@@ -264,7 +271,7 @@ def dispatch_list(user: User, filters: DispatchFilters | None = None) -> QuerySe
     overdue_parts = Part.objects.filter(dispatch=OuterRef("pk"), return_flagged_at__isnull=False, returned_on=None)
     qs = qs.annotate(has_overdue_part=Exists(overdue_parts), part_count=Count("parts", distinct=True))
     if f.overdue:
-        qs = qs.filter(Q(nbd_missed_at__isnull=False) | Q(has_overdue_part=True))
+        qs = qs.filter(overdue_q())
     return qs.select_related("case", "case__unit", "case__reseller", "dell_org").order_by(
         *DISPATCH_ORDERS.get(f.sort, DISPATCH_ORDERS["nbd"])
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -29,7 +28,7 @@ from dispatch.api.serializers import (
 )
 from dispatch.models import DISPATCH_KIND_CHOICES, DISPATCH_STATE_CHOICES, Coverage, Dispatch, Fee, Part
 from husky_support.api.exceptions import DomainError
-from husky_support.api.filters import NullsLastOrderingFilter
+from husky_support.api.filters import IdFilter, NullsLastOrderingFilter
 from husky_support.calendar import CalendarError
 from servicetags.models import Unit
 
@@ -189,7 +188,7 @@ class DispatchFilter(filters.FilterSet):
     state = filters.MultipleChoiceFilter(choices=DISPATCH_STATE_CHOICES)
     kind = filters.ChoiceFilter(choices=DISPATCH_KIND_CHOICES)
     country = filters.CharFilter(field_name="site_country", method="filter_country")
-    case = filters.NumberFilter(field_name="case_id")
+    case = IdFilter(field_name="case_id")
     open = filters.BooleanFilter(method="filter_open", help_text="Only dispatches that have not ended.")
     overdue = filters.BooleanFilter(method="filter_overdue", help_text="NBD missed or a faulty part overdue.")
 
@@ -205,7 +204,7 @@ class DispatchFilter(filters.FilterSet):
         return qs.filter(state__in=open_states) if value else qs.exclude(state__in=open_states)
 
     def filter_overdue(self, qs, name, value):
-        condition = Q(nbd_missed_at__isnull=False) | Q(has_overdue_part=True)
+        condition = selectors.overdue_q()
         return qs.filter(condition) if value else qs.exclude(condition)
 
 
