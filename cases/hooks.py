@@ -8,7 +8,9 @@ The dispatch app registers, from its AppConfig.ready():
 - `dell_visibility(user) -> Q`: which cases this Dell user may see (those with a dispatch sent to its
   organisation), for `cases_visible_to`;
 - `case_panels`: callables `(request, case) -> str` rendering extra sections of the case page, and
-  `panel_actions`: the case actions such a panel offers with its own form (left out of the action bar).
+  `panel_actions`: the case actions such a panel offers with its own form (left out of the action bar);
+- `queue_annotations`: callables `(queryset) -> queryset` adding columns the triage queue shows
+  (`dispatch_nbd_target_on`, `dispatch_nbd_missed`).
 Until then Dell sees no case and escalate_to_dell is refused with `dispatch_unavailable`.
 """
 
@@ -36,6 +38,8 @@ class _Registry:
     dell_visibility: Callable[[Any], Q] | None = None
     case_panels: list[Callable[[Any, Any], str]] = field(default_factory=list)
     panel_actions: set[str] = field(default_factory=set)  # case actions a panel offers instead of the action bar
+    # Annotate the triage queue's queryset (e.g. the dispatch's NBD target for L3 cases), in SQL, per page.
+    queue_annotations: list[Callable[[Any], Any]] = field(default_factory=list)
 
 
 registry = _Registry()

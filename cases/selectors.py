@@ -116,6 +116,8 @@ def triage_queue(
         qs = qs.filter(created_at__lte=now - AGE_FILTERS[older_than_days])
     if q:
         qs = search(qs, q)
+    for annotate in hooks.registry.queue_annotations:
+        qs = annotate(qs)
     return qs.order_by(*queue_order(sort))
 
 

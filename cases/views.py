@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -68,7 +70,19 @@ def _queue_row(case: Case, *, viewer_id: int | None) -> dict:
         "mine": case.assignee_id is not None and case.assignee_id == viewer_id,
         "sla_due_at": case.sla_due_at,
         "created_at": case.created_at,
+        "nbd_target_on": getattr(case, "dispatch_nbd_target_on", None),
+        "nbd_at_risk": _nbd_at_risk(case),
     }
+
+
+def _nbd_at_risk(case: Case) -> bool:
+    """An L3 case whose Dell target day has come at the site (or passed: flagged missed) with no visit done."""
+    target = getattr(case, "dispatch_nbd_target_on", None)
+    if getattr(case, "dispatch_nbd_missed", False):
+        return True
+    if target is None or not case.site_timezone:
+        return False
+    return timezone.now().astimezone(ZoneInfo(case.site_timezone)).date() >= target
 
 
 def _query_without_page(request: HttpRequest) -> str:

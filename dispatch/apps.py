@@ -17,5 +17,7 @@ class DispatchConfig(AppConfig):
         if panels.dispatch_panel not in case_hooks.registry.case_panels:
             case_hooks.registry.case_panels.append(panels.dispatch_panel)
         case_hooks.registry.panel_actions.add("escalate_to_dell")
+        if selectors.annotate_queue not in case_hooks.registry.queue_annotations:
+            case_hooks.registry.queue_annotations.append(selectors.annotate_queue)
         if selectors.dell_unit_q not in unit_hooks.dell_unit_conditions:
             unit_hooks.dell_unit_conditions.append(selectors.dell_unit_q)

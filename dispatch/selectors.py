@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from dispatch.eligibility import (
     BLOCKS_KYHD,
@@ -296,3 +296,13 @@ def current_dispatch_for_case(user: User, case_id: int) -> Dispatch | None:
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def annotate_queue(qs: QuerySet[Any]) -> QuerySet[Any]:
+    """The cases.hooks seam for the triage queue: each case's open dispatch's NBD target and missed flag."""
+    open_dispatches = Dispatch.objects.filter(case=OuterRef("pk"), state__in=[s.value for s in OPEN_STATES])
+    annotated: QuerySet[Any] = qs.annotate(
+        dispatch_nbd_target_on=Subquery(open_dispatches.order_by("-created_at").values("nbd_target_on")[:1]),
+        dispatch_nbd_missed=Exists(open_dispatches.filter(nbd_missed_at__isnull=False)),
+    )
+    return annotated

@@ -243,3 +243,16 @@ class TestQueryCounts:
 
 def test_cases_model_knows_nothing_of_dispatch_fields():
     assert not any(f.name.startswith("dispatch_") for f in Case._meta.get_fields() if not f.auto_created)
+
+
+def test_the_triage_queue_shows_the_nbd_target_and_the_risk(client, reseller_user, mts_user, unit):
+    dispatch = dispatch_for(reseller_user, mts_user, unit)
+    client.force_login(mts_user)
+    with time_machine.travel(NOW, tick=False):
+        calm = client.get("/cases/queue/?state=l3_dell").content.decode()
+    assert "NBD Wed 11 Mar" in calm
+    assert "NBD at risk" not in calm
+    Dispatch.objects.filter(pk=dispatch.pk).update(nbd_missed_at=NOW)
+    with time_machine.travel(NOW, tick=False):
+        risky = client.get("/cases/queue/?state=l3_dell").content.decode()
+    assert "NBD at risk" in risky
