@@ -2,14 +2,16 @@
 SLA clocks and numbers are what the portal would produce). Idempotent: a scenario already present (same
 reseller and title) is left alone."""
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from cases import hooks, services
-from cases.models import Case, CaseEvent, EventKind
+from cases import clocks, hooks, services
+from cases.models import Case, CaseEvent, EventKind, SlaPolicy, Team, TeamCountry
 from cases.workflow import Action, State
+from husky_support.business_hours import business_time_between
 from partners.models import Organisation, User
 
 PPIDS = ["CN-0ABC12-34567-8AB-0123", "TW0XJ4K2123456780042"]
@@ -115,10 +117,11 @@ def _demo_escalate_to_dell(case: Case, actor: User, note: str, now) -> None:
         locked = Case.objects.select_for_update().get(pk=case.pk)
         from_state = locked.state
         locked.state = State.L3_DELL.value
-        locked.sla_due_at = None
+        # Dell owes the answer now: MTS's clock stops (cases.sla), first response kept.
+        stopped = replace(clocks.clock_of(locked), due_at=None, near_at=None, paused_remaining=None)
         locked.version += 1
         locked.updated_at = now
-        locked.save(update_fields=["state", "sla_due_at", "version", "updated_at"])
+        locked.save(update_fields=["state", "version", "updated_at", *clocks.store(locked, stopped)])
         CaseEvent.objects.create(
             case=locked,
             kind=EventKind.TRANSITION,
@@ -131,8 +134,75 @@ def _demo_escalate_to_dell(case: Case, actor: User, note: str, now) -> None:
         )
 
 
+WEEKDAYS_8_17 = {day: [["08:00", "12:00"], ["12:30", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+TEAMS = [
+    # name, zone, holiday country, countries served, default
+    ("EMEA", "Europe/Copenhagen", "DK", ["DK", "SE", "NO", "DE", "GB", "FR", "NL", "AE"], True),
+    ("Americas", "America/New_York", "US", ["US", "CA", "BR", "MX"], False),
+    ("APAC", "Asia/Singapore", "SG", ["SG", "AU", "JP", "IN"], False),
+]
+# Business minutes: first response, next update.
+POLICY = {"p1_critical": (120, 240), "p2_high": (240, 480), "p3_normal": (480, 960), "p4_low": (960, 2400)}
+
+
+def _seed_sla() -> None:
+    mts_users = list(User.objects.filter(organisation__kind="mts").order_by("username"))
+    for name, zone, holidays, countries, default in TEAMS:
+        team, made = Team.objects.get_or_create(
+            name=name,
+            defaults={
+                "timezone": zone,
+                "holiday_country": holidays,
+                "weekly_hours": WEEKDAYS_8_17,
+                "is_default": default,
+            },
+        )
+        if made:
+            TeamCountry.objects.bulk_create(
+                [TeamCountry(team=team, country=c) for c in countries], ignore_conflicts=True
+            )
+            if mts_users:
+                team.lead = mts_users[-1]
+                team.save(update_fields=["lead"])
+                team.members.set(mts_users if name == "EMEA" else mts_users[-1:])
+    for priority, (first, update) in POLICY.items():
+        SlaPolicy.objects.get_or_create(
+            priority=priority, defaults={"first_response_minutes": first, "next_update_minutes": update}
+        )
+
+
+def _opened_for_share(team: Team | None, target: timedelta, share: float, now: datetime) -> datetime:
+    """When a case must have reached MTS so that `share` of its business-time target has passed at `now`
+    (bisection: the business time up to now only grows as the opening moves back)."""
+    hours = clocks.team_hours(team, now=now)
+    early, late = now - timedelta(days=21), now
+    for _ in range(40):
+        middle = early + (late - early) / 2
+        if business_time_between(middle, now, hours) > target * share:
+            early = middle
+        else:
+            late = middle
+    return late
+
+
+def _seed_sla_cases(reseller: Organisation, partner: User, now: datetime) -> int:
+    """A near-breach and a breached case (the paused one is the request-info scenario)."""
+    made = 0
+    for title, share in (("Camera stream stutters on all recorders", 0.9), ("Archive job fails every night", 3.0)):
+        if Case.objects.filter(reseller=reseller, title=title).exists():
+            continue
+        overrides = {"users_impacted": 30, "in_production": True, "site_country": reseller.country}
+        values = _values(title, "software", "", overrides, None)
+        team = clocks.team_for_country(reseller.country)
+        opened_at = _opened_for_share(team, clocks.targets_for("p1_critical").first_response, share, now)
+        services.case_create(actor=partner, now=opened_at, values=values, escalate=True)
+        made += 1
+    return made
+
+
 def seed() -> str:
     now = timezone.now()
+    _seed_sla()
     mts = User.objects.filter(username="mts1").first()
     created = 0
     for org_name, partner_username in (
@@ -183,5 +253,6 @@ def seed() -> str:
                     now=opened_at + timedelta(hours=3),
                 )
             created += 1
+        created += _seed_sla_cases(reseller, partner, now)
     total = Case.objects.count()
     return f"{created} demo cases created ({total} in total, every state for both resellers)."

@@ -64,9 +64,19 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_cases"
     )
 
-    # cases.sla: when MTS owes the next answer (None when no MTS clock runs) and the time left while paused.
+    # The MTS team whose business hours the SLA clock runs in (routed by site country, movable by MTS admins).
+    team = models.ForeignKey("cases.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="cases")
+    # cases.sla: when MTS owes the next answer (None when no MTS clock runs) and the business time left while
+    # paused. sla_due_at is whichever of the two targets runs; the triage queue sorts by it.
     sla_due_at = models.DateTimeField(null=True, blank=True)
     sla_paused_remaining = models.DurationField(null=True, blank=True)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    next_update_due_at = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    # When the running target has used SLA_NEAR_BREACH_RATIO of its business time; the sweep's other due-time.
+    sla_near_at = models.DateTimeField(null=True, blank=True)
+    # What the breach sweep already recorded for the running target (cases.sla.Alerted: 0, 1, 2).
+    sla_alerted = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True, help_text="First reported to MTS.")
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_at_l1 = models.BooleanField(default=False, help_text="The last resolve happened at the reseller.")
@@ -94,6 +104,18 @@ class Case(models.Model):
                 condition=Q(auto_close_due_at__isnull=False),
             ),
             models.Index(fields=["updated_at"], name="case_updated_idx"),
+            # The breach sweep's two range scans: only what is due and not yet recorded.
+            models.Index(
+                fields=["sla_near_at"],
+                name="case_sla_near_due_idx",
+                condition=Q(sla_alerted=0, sla_near_at__isnull=False),
+            ),
+            models.Index(
+                fields=["sla_due_at"],
+                name="case_sla_breach_due_idx",
+                condition=Q(sla_alerted__lt=2, sla_due_at__isnull=False),
+            ),
+            models.Index(fields=["team", "sla_due_at"], name="case_team_sla_idx"),
         ]
         constraints = [
             models.CheckConstraint(name="case_state_valid", condition=Q(state__in=[s.value for s in State])),
@@ -145,6 +167,66 @@ class Case(models.Model):
         return missing_items(self.checklist_input())
 
 
+class Team(models.Model):
+    """A regional MTS team (follow-the-sun): its zone, weekly business hours, holiday calendar and members."""
+
+    name = models.CharField(max_length=100, unique=True)
+    timezone = models.CharField(max_length=64, validators=[validate_timezone], help_text="IANA time zone")
+    # husky_support.business_hours.parse_weekly_hours shape: {"mon": [["08:00", "16:00"]], ...}.
+    weekly_hours = models.JSONField(default=dict)
+    holiday_country = models.CharField(max_length=2, validators=[validate_country], help_text="ISO 3166-1 alpha-2")
+    holiday_subdivision = models.CharField(max_length=10, blank=True, help_text="ISO 3166-2, e.g. US-NY")
+    is_default = models.BooleanField(default=False, help_text="Gets the cases of countries no team serves.")
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mts_teams")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="team_one_default"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamCountry(models.Model):
+    """A country a team serves; the unique country means one team only."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="countries")
+    country = models.CharField(max_length=2, unique=True, validators=[validate_country])
+
+    class Meta:
+        ordering = ["country"]
+
+    def __str__(self) -> str:
+        return f"{self.country} -> {self.team_id}"
+
+
+class SlaPolicy(models.Model):
+    """The SLA targets of one priority, in business minutes of the owning team (MTS admins edit them)."""
+
+    priority = models.CharField(max_length=12, choices=PRIORITY_CHOICES, unique=True)
+    first_response_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    next_update_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["priority"]
+        constraints = [
+            models.CheckConstraint(
+                name="slapolicy_targets_positive",
+                condition=Q(first_response_minutes__gt=0, next_update_minutes__gt=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.priority}: {self.first_response_minutes}/{self.next_update_minutes} min"
+
+
 class CaseNumberCounter(models.Model):
     """The last case number issued per year; incremented under a row lock so numbers never repeat."""
 
@@ -162,6 +244,8 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", "Attachment"
     FIELD_CHANGE = "field_change", "Details changed"
     DISPATCH = "dispatch", "Dell dispatch"  # a step of the case's Dell dispatch (the dispatch app writes these)
+    SLA_NEAR_BREACH = "sla_near_breach", "SLA near breach"
+    SLA_BREACHED = "sla_breached", "SLA breached"
 
 
 class CaseEvent(models.Model):
@@ -247,3 +331,51 @@ class CaseIdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class NotificationChannel(models.TextChoices):
+    IN_APP = "in_app", "In the portal"
+    EMAIL = "email", "Email"
+
+
+class Notification(models.Model):
+    """One message to one person about one timeline event, written in the change's transaction. The send
+    task sets `sent_at` under a row lock, so a task run twice or redelivered sends nothing twice."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    # The email address (email channel): a user's, or a shared MTS mailbox from settings without a user.
+    address = models.EmailField(blank=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    event = models.ForeignKey(CaseEvent, on_delete=models.CASCADE, related_name="notifications")
+    channel = models.CharField(max_length=10, choices=NotificationChannel.choices)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "address"], condition=Q(channel="email"), name="notification_email_once"
+            ),
+            models.UniqueConstraint(
+                fields=["event", "recipient"], condition=Q(channel="in_app"), name="notification_in_app_once"
+            ),
+            models.CheckConstraint(
+                name="notification_channel_valid", condition=Q(channel__in=NotificationChannel.values)
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "channel", "-created_at"], name="notification_recipient_idx"),
+            # The catch-up beat job: unsent emails only (a broker down at commit time loses nothing).
+            models.Index(
+                fields=["created_at"],
+                name="notification_unsent_idx",
+                condition=Q(sent_at__isnull=True, channel="email"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.address or self.recipient_id} about {self.event_id}"

@@ -1,12 +1,21 @@
-"""Emails about case transitions to "the other side". Partner-visible text only: the transition's own note
-(never an internal comment), the case number, title and state. One message per recipient (no shared To:)."""
+"""Notifications about case events: stored rows written in the change's transaction, sent by a task that marks
+each row sent under its lock (run twice, or redelivered after a worker died, it sends nothing twice).
+
+Partner-visible text only: a transition's own note (never an internal comment), the case number, title and
+state. An internal event (an SLA warning) goes only to MTS users. One message per recipient (no shared To:)."""
+
+from __future__ import annotations
+
+from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
-from cases.models import CaseEvent, EventKind
+from cases.models import CaseEvent, EventKind, Notification, NotificationChannel
 from cases.workflow import Action
 from partners.kinds import OrgKind, Role
 from partners.models import User
@@ -51,7 +60,87 @@ def recipients_for(event: CaseEvent) -> list[str]:
     return [e for e in emails if e != actor_email]
 
 
-def send_transition_email(event_id: int) -> int:
+def _enqueue(event: CaseEvent) -> None:
+    from cases.tasks import notify_case_transition_task
+
+    notify_case_transition_task.delay_on_commit(event.pk)
+
+
+def record_transition(event: CaseEvent, *, now: datetime) -> int:
+    """Store one email row per recipient of a transition, in the caller's transaction, and send them on
+    commit. Returns how many rows it wrote."""
+    addresses = recipients_for(event)
+    if not addresses:
+        return 0
+    users = {u.email: u for u in User.objects.filter(email__in=addresses, is_active=True)}
+    rows = [
+        Notification(
+            recipient=users.get(address),
+            address=address,
+            case=event.case,
+            event=event,
+            channel=NotificationChannel.EMAIL,
+            created_at=now,
+        )
+        for address in addresses
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    _enqueue(event)
+    return len(rows)
+
+
+def record_for_users(event: CaseEvent, users: list[User], *, now: datetime) -> int:
+    """In-app and email rows for `users` (an SLA warning to the assignee and the team lead): each person
+    once, MTS users only when the event is internal. Sent on commit."""
+    chosen: dict[int, User] = {}
+    for user in users:
+        if user is None or not user.is_active:
+            continue
+        if event.internal and user.org_kind != OrgKind.MTS:
+            continue  # MTS-internal content never reaches a partner or Dell, in any channel
+        chosen[user.pk] = user
+    rows = []
+    for user in chosen.values():
+        rows.append(Notification(recipient=user, case=event.case, event=event, channel="in_app", created_at=now))
+        if user.email:
+            rows.append(
+                Notification(
+                    recipient=user, address=user.email, case=event.case, event=event, channel="email", created_at=now
+                )
+            )
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        _enqueue(event)
+    return len(chosen)
+
+
+def _subject(event: CaseEvent) -> str:
+    case = event.case
+    if event.kind == EventKind.TRANSITION:
+        return f"[{case.number}] {Action(event.action).label}: {case.title}"[:200]
+    return f"[{case.number}] {EventKind(event.kind).label}: {case.title}"[:200]
+
+
+def _render(event: CaseEvent, recipient: User | None) -> tuple[str, str]:
+    case = event.case
+    zone = recipient.viewer_timezone if recipient is not None else "UTC"
+    context = {
+        "case": case,
+        "event": event,
+        "action_label": Action(event.action).label if event.action else EventKind(event.kind).label,
+        "url": settings.SITE_URL + reverse("cases:detail", args=[case.number]),
+        "recipient_zone": zone,
+        "site_zone": case.site_timezone or "UTC",
+    }
+    return (
+        render_to_string("cases/email/transition.txt", context),
+        render_to_string("cases/email/transition.html", context),
+    )
+
+
+def send_event_emails(event_id: int) -> int:
+    """Send the unsent email rows of one event, each under its row lock and marked sent in the same
+    transaction. Returns how many it sent now."""
     event = (
         CaseEvent.objects.select_related("case", "case__reseller", "case__opened_by", "case__assignee", "actor")
         .filter(pk=event_id)
@@ -59,21 +148,30 @@ def send_transition_email(event_id: int) -> int:
     )
     if event is None:
         return 0
-    recipients = recipients_for(event)
-    if not recipients:
-        return 0
-    case = event.case
-    context = {
-        "case": case,
-        "event": event,
-        "action_label": Action(event.action).label,
-        "url": getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-        + reverse("cases:detail", args=[case.number]),
-    }
-    subject = f"[{case.number}] {Action(event.action).label}: {case.title}"[:200]
-    body = render_to_string("cases/email/transition.txt", context)
+    sent = 0
+    pending = list(
+        Notification.objects.filter(event=event, channel=NotificationChannel.EMAIL, sent_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     with get_connection() as connection:
-        messages = [
-            EmailMessage(subject=subject, body=body, to=[address], connection=connection) for address in recipients
-        ]
-        return connection.send_messages(messages) or 0
+        for pk in pending:
+            with transaction.atomic():
+                row = (
+                    Notification.objects.select_for_update(of=("self",))
+                    .select_related("recipient", "recipient__organisation")
+                    .filter(pk=pk, sent_at__isnull=True)
+                    .first()
+                )
+                if row is None:  # another worker sent it meanwhile
+                    continue
+                text, html = _render(event, row.recipient)
+                message = EmailMultiAlternatives(
+                    subject=_subject(event), body=text, to=[row.address], connection=connection
+                )
+                message.attach_alternative(html, "text/html")
+                message.send()
+                row.sent_at = timezone.now()
+                row.save(update_fields=["sent_at"])
+                sent += 1
+    return sent

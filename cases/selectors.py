@@ -11,6 +11,7 @@ from django.db.models.expressions import OrderBy
 from cases import hooks
 from cases.archives import AttachmentKind
 from cases.models import QUEUE_STATES, Case, CaseAttachment, CaseEvent, EventKind
+from cases.sla import SlaState
 from partners.kinds import OrgKind
 from partners.models import User
 from partners.visibility import scope_to_viewer, viewer_kind
@@ -31,8 +32,16 @@ LIST_COLUMNS = (
     "version",
     "site_country",
     "sla_due_at",
+    "sla_near_at",
+    "sla_paused_remaining",
+    "first_response_due_at",
+    "next_update_due_at",
+    "first_responded_at",
+    "sla_alerted",
     "created_at",
     "updated_at",
+    "team_id",
+    "team__name",
     "reseller_id",
     "unit_id",
     "assignee_id",
@@ -57,17 +66,34 @@ def sees_internal(user: User) -> bool:
 
 
 def case_detail_queryset(user: User) -> QuerySet[Case]:
-    return cases_visible_to(user).select_related("reseller", "reseller__distributor", "unit", "assignee", "opened_by")
+    return cases_visible_to(user).select_related(
+        "reseller", "reseller__distributor", "unit", "assignee", "opened_by", "team"
+    )
 
 
 def case_list(user: User) -> QuerySet[Case]:
     """Visible cases with what a list row shows, newest first."""
     return (
         cases_visible_to(user)
-        .select_related("reseller", "unit", "assignee")
+        .select_related("reseller", "unit", "assignee", "team")
         .only(*LIST_COLUMNS)
         .order_by("-created_at", "-id")
     )
+
+
+def with_sla_state(qs: QuerySet[Case], states: list[str], now: datetime) -> QuerySet[Case]:
+    """Cases whose cases.sla.sla_state at `now` is one of `states`: range conditions on the stored due-times."""
+    conditions = {
+        SlaState.PAUSED: Q(sla_paused_remaining__isnull=False),
+        SlaState.NONE: Q(sla_due_at__isnull=True, sla_paused_remaining__isnull=True),
+        SlaState.BREACHED: Q(sla_due_at__lte=now),
+        SlaState.NEAR_BREACH: Q(sla_due_at__gt=now, sla_near_at__lte=now),
+        SlaState.OK: Q(sla_due_at__gt=now) & (Q(sla_near_at__gt=now) | Q(sla_near_at__isnull=True)),
+    }
+    condition = Q(pk__in=[])
+    for state in states:
+        condition |= conditions[SlaState(state)]
+    return qs.filter(condition)
 
 
 def queue_order(sort: str) -> list[OrderBy | str]:

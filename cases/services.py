@@ -12,12 +12,11 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from cases import hooks, sla
+from cases import clocks, hooks, notifications, sla
 from cases.archives import UploadLimits, UploadRefused, check_upload
 from cases.checklist import (
     Category,
     ChecklistError,
-    Priority,
     derive_priority,
     normalize_ppid,
     validate_users_impacted,
@@ -76,6 +75,8 @@ EDITABLE_FIELDS = (
 SITE_FIELDS = ("site_address_line1", "site_address_line2", "site_city", "site_postal_code", "site_country")
 PARTNER_EDITABLE_STATES = frozenset({State.L1_RESELLER.value, State.AWAITING_PARTNER.value})
 MTS_EDITABLE_STATES = frozenset(s.value for s in OPEN_STATES)
+# MTS transitions the partner sees as an answer: they meet the first response (cases.sla).
+MTS_ANSWER_ACTIONS = frozenset({Action.RETURN_TO_PARTNER, Action.REQUEST_INFO, Action.ESCALATE_TO_DELL, Action.RESOLVE})
 # Transitions that email the other side (partner-visible text only).
 NOTIFY_ACTIONS = frozenset(
     {
@@ -87,10 +88,6 @@ NOTIFY_ACTIONS = frozenset(
         Action.REOPEN,
     }
 )
-
-
-def sla_targets() -> dict[Priority, timedelta]:
-    return {Priority(key): timedelta(hours=hours) for key, hours in settings.CASES_SLA_TARGET_HOURS.items()}
 
 
 def upload_limits() -> UploadLimits:
@@ -290,16 +287,16 @@ def case_update(*, actor: User, case: Case | int, version: int | None, values: d
         return case
     old_priority = case.priority_enum
     new_priority = derive_priority(case.in_production, case.users_impacted)
-    fields = [*clean, "site_timezone", "priority", "sla_due_at", "version", "updated_at"]
+    fields = [*clean, "site_timezone", "priority", "version", "updated_at"]
     if new_priority != old_priority:
         changes["priority"] = [old_priority.value, new_priority.value]
         clock = sla.on_priority_change(
-            clock=sla.SlaClock(due_at=case.sla_due_at, paused_remaining=case.sla_paused_remaining),
-            old=old_priority,
-            new=new_priority,
-            targets=sla_targets(),
+            current=clocks.clock_of(case),
+            now=now,
+            old=clocks.targets_for(old_priority),
+            ctx=clocks.context_for(case, now=now, priority=new_priority),
         )
-        case.sla_due_at = clock.due_at
+        fields += clocks.store(case, clock)
     case.priority = new_priority.value
     case.version += 1
     case.updated_at = now
@@ -330,16 +327,17 @@ def case_facts(
 
 def _apply(case: Case, step: Step, *, actor: User | None, now: datetime) -> list[str]:
     """Set the fields the step changes; return their names for update_fields."""
-    changed = ["state", "version", "updated_at", "sla_due_at", "sla_paused_remaining"]
-    clock = sla.on_enter(
-        from_state=step.from_state,
-        to_state=step.to_state,
-        priority=case.priority_enum,
-        now=now,
-        current=sla.SlaClock(due_at=case.sla_due_at, paused_remaining=case.sla_paused_remaining),
-        targets=sla_targets(),
-    )
-    case.sla_due_at, case.sla_paused_remaining = clock.due_at, clock.paused_remaining
+    changed = ["state", "version", "updated_at"]
+    if step.action is Action.ESCALATE_TO_MTS and case.escalated_at is None:
+        # Routed when it first reaches MTS, by the site country as it stands then.
+        case.team = clocks.team_for_country(case.site_country)
+        changed.append("team")
+    ctx = clocks.context_for(case, now=now)
+    clock = clocks.clock_of(case)
+    if step.action in MTS_ANSWER_ACTIONS and _actor_kind(actor) is OrgKind.MTS:
+        clock = sla.on_mts_answer(current=clock, now=now, ctx=ctx)
+    clock = sla.on_enter(from_state=step.from_state, to_state=step.to_state, now=now, current=clock, ctx=ctx)
+    changed += clocks.store(case, clock)
     case.state = step.to_state.value
     if step.assign_to_actor:
         case.assignee = actor
@@ -421,9 +419,7 @@ def case_transition(
         # After the transition's own row, so the timeline reads "escalated", then the dispatch's first step.
         hooks.registry.create_dispatch(case=case, actor=actor, note=note, now=now, request=dispatch_request)
     if step.action in NOTIFY_ACTIONS:
-        from cases.tasks import notify_case_transition_task
-
-        notify_case_transition_task.delay_on_commit(event.pk)
+        notifications.record_transition(event, now=now)
     return case
 
 
@@ -440,8 +436,18 @@ def comment_create(*, actor: User, case: Case, body: str, internal: bool = False
         raise DomainError("Only MTS can write internal notes.", code="internal_not_allowed")
     if actor.org_kind == OrgKind.DELL:
         raise NotAllowed("Dell comments on its dispatch, not on the case.")
-    Case.objects.filter(pk=case.pk).update(updated_at=now)
-    return record_case_event(case, kind=EventKind.COMMENT, actor=actor, now=now, note=body, internal=internal)
+    locked = _lock(case)
+    clock = clocks.clock_of(locked)
+    if not internal:  # an internal note answers nobody
+        ctx = clocks.context_for(locked, now=now)
+        if actor.org_kind == OrgKind.MTS:
+            clock = sla.on_mts_answer(current=clock, now=now, ctx=ctx)
+        else:
+            clock = sla.on_partner_message(current=clock, now=now, ctx=ctx)
+    locked.updated_at = now
+    # Comments do not bump the version: they do not move the case, so nobody's open form goes stale.
+    locked.save(update_fields=["updated_at", *clocks.store(locked, clock)])
+    return record_case_event(locked, kind=EventKind.COMMENT, actor=actor, now=now, note=body, internal=internal)
 
 
 def attachment_create(

@@ -1,12 +1,15 @@
 """Thin Celery entry points for cases: ids in, the clock read once, a service called."""
 
 import logging
+from datetime import timedelta
+from smtplib import SMTPException
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
-from cases import notifications
-from cases.models import Case
+from cases import breaches, notifications
+from cases.models import Case, Notification
 from cases.services import case_transition
 from cases.workflow import Action, State
 from husky_support.api.exceptions import DomainError
@@ -14,12 +17,45 @@ from husky_support.api.exceptions import DomainError
 logger = logging.getLogger(__name__)
 
 AUTO_CLOSE_BATCH = 500
+# A row still unsent this long after it was written lost its task (broker down at commit, worker killed).
+UNSENT_GRACE = timedelta(minutes=2)
 
 
-@shared_task(name="cases.tasks.notify_case_transition_task")
+@shared_task(
+    name="cases.tasks.notify_case_transition_task",
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=True,
+    max_retries=8,
+)
 def notify_case_transition_task(event_id: int) -> int:
-    """Email the other side about one transition (partner-visible text only). Returns emails sent."""
-    return notifications.send_transition_email(event_id)
+    """Send the unsent email rows of one case event; each row is marked sent, so a second run (or a
+    redelivery) sends nothing again. Returns emails sent."""
+    return notifications.send_event_emails(event_id)
+
+
+@shared_task(name="cases.tasks.send_unsent_notifications_task")
+def send_unsent_notifications_task() -> int:
+    """Pick up email rows whose task never ran (partial index on unsent emails). Returns emails sent."""
+    cutoff = timezone.now() - UNSENT_GRACE
+    events = (
+        Notification.objects.filter(channel="email", sent_at__isnull=True, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("event_id", flat=True)[:500]
+    )
+    return sum(notifications.send_event_emails(event_id) for event_id in dict.fromkeys(events))
+
+
+@shared_task(name="cases.tasks.sweep_sla_breaches_task")
+def sweep_sla_breaches_task() -> int:
+    """Record near-breaches and breaches that fell due (cases.breaches): each once, whatever runs twice.
+    Returns how many it recorded."""
+    now = timezone.now()
+    batch = settings.CASES_SLA_SWEEP_BATCH
+    recorded = 0
+    for pk in dict.fromkeys([*breaches.due_breach(now, batch), *breaches.due_near_breach(now, batch)]):
+        if breaches.record_sla_alert(pk, now=now) is not None:
+            recorded += 1
+    return recorded
 
 
 @shared_task(name="cases.tasks.auto_close_resolved_cases_task")

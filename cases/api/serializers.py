@@ -1,7 +1,9 @@
 """Case API shapes: read serializers, and one small input serializer per write."""
 
+from django.utils import timezone
 from rest_framework import serializers
 
+from cases import clocks, sla
 from cases.archives import AttachmentKind
 from cases.checklist import ITEM_LABELS
 from cases.models import CATEGORY_CHOICES, COMPONENT_CHOICES, Case, CaseAttachment, CaseEvent
@@ -32,6 +34,11 @@ class CaseListSerializer(serializers.ModelSerializer):
     assignee = serializers.SerializerMethodField()
     state_label = serializers.SerializerMethodField()
     priority_label = serializers.SerializerMethodField()
+    team = serializers.SerializerMethodField()
+    sla_state = serializers.SerializerMethodField(
+        help_text="ok, near_breach (the configured share of the target's business time has passed), breached, "
+        "paused (awaiting the partner) or none (MTS owes no answer)."
+    )
 
     class Meta:
         model = Case
@@ -50,7 +57,11 @@ class CaseListSerializer(serializers.ModelSerializer):
             "service_tag",
             "site_country",
             "assignee",
+            "team",
             "sla_due_at",
+            "first_response_due_at",
+            "next_update_due_at",
+            "sla_state",
             "created_at",
             "updated_at",
         ]
@@ -75,7 +86,11 @@ class CaseListSerializer(serializers.ModelSerializer):
             "service_tag": case.unit.service_tag if case.unit_id else None,
             "site_country": case.site_country,
             "assignee": self.get_assignee(case),
+            "team": self.get_team(case),
             "sla_due_at": _iso(case.sla_due_at),
+            "first_response_due_at": _iso(case.first_response_due_at),
+            "next_update_due_at": _iso(case.next_update_due_at),
+            "sla_state": self.get_sla_state(case),
             "created_at": _iso(case.created_at),
             "updated_at": _iso(case.updated_at),
         }
@@ -85,6 +100,15 @@ class CaseListSerializer(serializers.ModelSerializer):
         if user is None:
             return None
         return {"id": user.pk, "name": user.get_full_name() or user.username}
+
+    def get_team(self, case) -> dict | None:
+        if case.team_id is None:
+            return None
+        return {"id": case.team_id, "name": case.team.name}
+
+    def get_sla_state(self, case) -> str:
+        now = self.context.get("now") or timezone.now()
+        return sla.sla_state(clocks.clock_of(case), now).value
 
     def get_state_label(self, case) -> str:
         return case.state_enum.label
@@ -117,6 +141,7 @@ class CaseSerializer(CaseListSerializer):
             "diagnostics_unavailable_reason",
             "checklist_missing",
             "escalated_at",
+            "first_responded_at",
             "resolved_at",
             "auto_close_due_at",
             "closed_at",
@@ -165,6 +190,11 @@ class TransitionInputSerializer(serializers.Serializer):
             "`representative_phone`, `representative_email`, `security_requirements`."
         ),
     )
+
+
+class MoveTeamInputSerializer(serializers.Serializer):
+    team = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    version = serializers.IntegerField(help_text="The case version you last saw; a stale one answers 409 conflict.")
 
 
 class AvailableActionSerializer(serializers.Serializer):

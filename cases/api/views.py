@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from cases import selectors, services
+from cases import selectors, services, teams
 from cases.api.serializers import (
     AttachmentInputSerializer,
     AttachmentSerializer,
@@ -20,11 +20,13 @@ from cases.api.serializers import (
     CommentInputSerializer,
     CommentSerializer,
     EventSerializer,
+    MoveTeamInputSerializer,
     TransitionInputSerializer,
 )
 from cases.downloads import attachment_response
 from cases.models import Case, EventKind
 from cases.pagination import CappedCountPagination
+from cases.sla import SlaState
 from cases.views_common import available_actions_for
 from cases.workflow import State
 from husky_support.api.exceptions import DomainError
@@ -46,6 +48,12 @@ class CaseFilter(django_filters.FilterSet):
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     updated_after = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     search = django_filters.CharFilter(method="filter_search", label="Case number, title or service tag")
+    team = IdFilter(field_name="team_id")
+    sla_state = django_filters.MultipleChoiceFilter(
+        choices=[(s.value, s.value) for s in SlaState], method="filter_sla_state"
+    )
+    first_response_due_before = IsoDateTimeFilter(field_name="first_response_due_at", lookup_expr="lt")
+    next_update_due_before = IsoDateTimeFilter(field_name="next_update_due_at", lookup_expr="lt")
 
     class Meta:
         model = Case
@@ -65,6 +73,9 @@ class CaseFilter(django_filters.FilterSet):
     def filter_search(self, qs, name, value):
         return selectors.search(qs, value)
 
+    def filter_sla_state(self, qs, name, value):
+        return selectors.with_sla_state(qs, value, timezone.now()) if value else qs
+
 
 def _input_values(data: dict) -> dict:
     """The EDITABLE_FIELDS present in validated data (absent stays absent: PATCH changes only what is sent)."""
@@ -83,8 +94,16 @@ class CaseViewSet(
     pagination_class = CappedCountPagination
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, NullsLastOrderingFilter]
     filterset_class = CaseFilter
-    ordering_fields = ["created_at", "updated_at", "sla_due_at", "priority", "number"]
-    nullable_ordering_fields = frozenset({"sla_due_at"})
+    ordering_fields = [
+        "created_at",
+        "updated_at",
+        "sla_due_at",
+        "first_response_due_at",
+        "next_update_due_at",
+        "priority",
+        "number",
+    ]
+    nullable_ordering_fields = frozenset({"sla_due_at", "first_response_due_at", "next_update_due_at"})
     ordering = ["-created_at", "-id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -92,6 +111,9 @@ class CaseViewSet(
         if self.action == "list":
             return selectors.case_list(self.request.user)
         return selectors.case_detail_queryset(self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": timezone.now()}  # one clock for every row's sla_state
 
     def get_serializer_class(self):
         return CaseListSerializer if self.action == "list" else CaseSerializer
@@ -147,6 +169,21 @@ class CaseViewSet(
             raise DomainError("Send the version you last saw.", code="version_required")
         values = {**_input_values(data), **self._unit_and_reseller(data)}
         services.case_update(actor=request.user, case=case, version=data["version"], values=values, now=timezone.now())
+        return Response(CaseSerializer(self.get_queryset().get(pk=case.pk)).data)
+
+    @extend_schema(request=MoveTeamInputSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], url_path="team")
+    def move_team(self, request, pk=None):
+        """MTS admins: move the case to another team; the business time left counts on in its hours."""
+        case = self.get_object()
+        serializer = MoveTeamInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        team = teams.teams_visible_to(request.user).filter(pk=serializer.validated_data["team"]).first()
+        if team is None:
+            raise DomainError("No such team.", code="unknown_team", extra={"fields": {"team": ["Unknown team."]}})
+        teams.case_move_team(
+            actor=request.user, case=case, team=team, version=serializer.validated_data["version"], now=timezone.now()
+        )
         return Response(CaseSerializer(self.get_queryset().get(pk=case.pk)).data)
 
     @extend_schema(methods=["GET"], responses=AvailableActionSerializer(many=True))

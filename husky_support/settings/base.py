@@ -379,13 +379,30 @@ _MB = 1024 * 1024
 CASES_ATTACHMENT_MAX_BYTES = env_int("CASES_ATTACHMENT_MAX_MB", 100) * _MB
 CASES_ARCHIVE_MAX_MEMBERS = env_int("CASES_ARCHIVE_MAX_MEMBERS", 20_000)
 CASES_ARCHIVE_MAX_UNCOMPRESSED_BYTES = env_int("CASES_ARCHIVE_MAX_UNCOMPRESSED_MB", 2048) * _MB
-# First-response target per priority in wall-clock hours, from escalation to MTS (cases.sla). The SLA
-# issue (DESIGN rule 7) replaces this with business hours of the owning team.
+# SLA targets per priority in business hours of the owning team (DESIGN rule 7), used until MTS admins
+# store a policy for the priority (sla-policies/): first response, then each next update.
 CASES_SLA_TARGET_HOURS = {
     "p1_critical": env_int("CASES_SLA_P1_HOURS", 4),
     "p2_high": env_int("CASES_SLA_P2_HOURS", 8),
     "p3_normal": env_int("CASES_SLA_P3_HOURS", 24),
     "p4_low": env_int("CASES_SLA_P4_HOURS", 72),
+}
+CASES_SLA_NEXT_UPDATE_HOURS = {
+    "p1_critical": env_int("CASES_SLA_P1_UPDATE_HOURS", 4),
+    "p2_high": env_int("CASES_SLA_P2_UPDATE_HOURS", 8),
+    "p3_normal": env_int("CASES_SLA_P3_UPDATE_HOURS", 24),
+    "p4_low": env_int("CASES_SLA_P4_UPDATE_HOURS", 72),
+}
+# A running target is a near-breach once this share of its business time has passed.
+CASES_SLA_NEAR_BREACH_RATIO = float(os.environ.get("CASES_SLA_NEAR_BREACH_RATIO", "0.8"))
+CASES_SLA_SWEEP_BATCH = env_int("CASES_SLA_SWEEP_BATCH", 500)
+CELERY_BEAT_SCHEDULE["cases-sla-sweep"] = {
+    "task": "cases.tasks.sweep_sla_breaches_task",
+    "schedule": crontab(minute="*"),  # every minute: a P1 near-breach warning is worth minutes
+}
+CELERY_BEAT_SCHEDULE["cases-send-unsent-notifications"] = {
+    "task": "cases.tasks.send_unsent_notifications_task",
+    "schedule": crontab(minute="*/5"),
 }
 # Lists count their rows exactly up to this many, then say "more than N" instead of counting every row.
 CASES_LIST_COUNT_CAP = env_int("CASES_LIST_COUNT_CAP", 10_000)

@@ -69,3 +69,26 @@ class CaseFactory(factory.django.DjangoModelFactory):
     )
     resolved_at = factory.LazyAttribute(lambda c: NOW - timedelta(days=1) if c.state == "resolved" else None)
     auto_close_due_at = factory.LazyAttribute(lambda c: NOW + timedelta(days=13) if c.state == "resolved" else None)
+
+
+OFFICE_HOURS = {day: [["08:00", "16:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    """An MTS team working 08:00-16:00 on weekdays in Copenhagen, with Danish holidays."""
+
+    class Meta:
+        model = "cases.Team"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    timezone = "Europe/Copenhagen"
+    weekly_hours = factory.LazyFunction(lambda: dict(OFFICE_HOURS))
+    holiday_country = "DK"
+
+    @factory.post_generation
+    def countries(self, create, extracted, **kwargs):
+        from cases.models import TeamCountry
+
+        for code in extracted or ():
+            TeamCountry.objects.create(team=self, country=code)

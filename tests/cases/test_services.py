@@ -180,18 +180,22 @@ def test_partners_cannot_edit_a_case_mts_is_working_on(reseller_user, mts_user, 
 
 
 def test_awaiting_partner_pauses_the_sla_and_the_answer_resumes_it(reseller_user, mts_user, unit):
-    case = open_case(reseller_user, unit, escalate=True)  # due NOW + 4 h
+    case = open_case(reseller_user, unit, escalate=True)  # first response due NOW + 4 h (no team: wall clock)
     case = services.case_transition(actor=mts_user, case=case, action="take", version=case.version, now=NOW)
+    assert case.first_response_due_at == NOW + timedelta(hours=4)  # taking it is not an answer
     asked = NOW + timedelta(hours=1)
     case = services.case_transition(
         actor=mts_user, case=case, action="request_info", note="Send the TSR.", version=case.version, now=asked
     )
-    assert (case.sla_due_at, case.sla_paused_remaining) == (None, timedelta(hours=3))
+    # Asking is the first answer: the next update (P1: 4 h) starts and pauses at once with all of it left.
+    assert case.first_responded_at == asked
+    assert (case.sla_due_at, case.sla_paused_remaining) == (None, timedelta(hours=4))
     answered = NOW + timedelta(days=3)
     case = services.case_transition(
         actor=reseller_user, case=case, action="provide_info", note="Attached.", version=case.version, now=answered
     )
-    assert case.sla_due_at == answered + timedelta(hours=3)
+    assert case.sla_due_at == case.next_update_due_at == answered + timedelta(hours=4)
+    assert case.first_response_due_at is None
 
 
 def test_reopen_goes_back_to_the_level_that_resolved(reseller_user, mts_user, unit):

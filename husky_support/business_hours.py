@@ -1,0 +1,216 @@
+"""Business-hours arithmetic: add business time to an instant, and the business time between two instants.
+
+Pure: no ORM, no clock, no settings. Business hours are site-local wall-clock intervals per weekday (a day
+may be split, e.g. 08:00-12:00 and 13:00-17:00) in one IANA zone, on the days a Calendar calls business
+days. Durations are real elapsed time: a 00:00-24:00 day on a spring-forward night has 23 hours, a fall-back
+night 25, and an interval inside the skipped hour is empty. Used by the SLA clocks (DESIGN rule 7).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from husky_support.calendar import Calendar
+
+__all__ = [
+    "WEEKDAYS",
+    "BusinessHours",
+    "BusinessHoursError",
+    "Calendar",
+    "WeeklyHours",
+    "add_business_minutes",
+    "add_business_time",
+    "business_minutes_between",
+    "business_time_between",
+    "parse_weekly_hours",
+]
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_MINUTES = 24 * 60
+# A calendar that closes every day for two years is broken; the bound turns it into an error, not a hang.
+_MAX_DAYS = 2 * 366
+_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class BusinessHoursError(ValueError):
+    """Bad business-hours input. `code` is stable and machine-readable; `field` names the weekday (or "")."""
+
+    def __init__(self, code: str, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyHours:
+    """Per weekday (Monday=0) the sorted, non-overlapping (start, end) minutes of the day, end <= 24:00."""
+
+    days: tuple[tuple[tuple[int, int], ...], ...]
+
+    def __post_init__(self) -> None:
+        if len(self.days) != 7:
+            raise BusinessHoursError("hours_invalid", "Business hours need an entry for each of the 7 weekdays.")
+        for weekday, intervals in enumerate(self.days):
+            _check_day(WEEKDAYS[weekday], intervals)
+        if not any(self.days):
+            raise BusinessHoursError("hours_empty", "Give business hours on at least one weekday.")
+
+    def as_mapping(self) -> dict[str, list[list[str]]]:
+        """The JSON shape stored on a team: {"mon": [["08:00", "16:00"]], ...}."""
+        return {
+            name: [[_hhmm(start), _hhmm(end)] for start, end in intervals]
+            for name, intervals in zip(WEEKDAYS, self.days, strict=True)
+        }
+
+    @property
+    def minutes_per_week(self) -> int:
+        return sum(end - start for intervals in self.days for start, end in intervals)
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _check_day(name: str, intervals: Sequence[tuple[int, int]]) -> None:
+    previous_end = -1
+    for start, end in intervals:
+        if not (0 <= start <= DAY_MINUTES and 0 <= end <= DAY_MINUTES):
+            raise BusinessHoursError("hours_out_of_range", f"{name}: times run from 00:00 to 24:00.", field=name)
+        if end <= start:
+            raise BusinessHoursError(
+                "hours_end_before_start", f"{name}: {_hhmm(start)}-{_hhmm(end)} ends before it starts.", field=name
+            )
+        if start < previous_end:
+            raise BusinessHoursError("hours_overlap", f"{name}: the intervals overlap or are not in order.", field=name)
+        previous_end = end
+
+
+def _parse_minutes(value: object, name: str) -> int:
+    match = _HHMM.match(value) if isinstance(value, str) else None
+    if match is None or (match.group(1) == "24" and match.group(2) != "00"):
+        raise BusinessHoursError("hours_invalid", f"{name}: {value!r} is not a time HH:MM (00:00-24:00).", field=name)
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def parse_weekly_hours(raw: object) -> WeeklyHours:
+    """{"mon": [["08:00", "12:00"], ["13:00", "17:00"]], ...} -> WeeklyHours; a missing weekday is closed.
+
+    Intervals of a day are sorted first, so only a real overlap is refused. Raises BusinessHoursError with
+    code hours_invalid, hours_end_before_start, hours_overlap, hours_out_of_range or hours_empty.
+    """
+    if not isinstance(raw, Mapping):
+        raise BusinessHoursError("hours_invalid", 'Business hours are an object like {"mon": [["08:00", "16:00"]]}.')
+    unknown = sorted(str(key) for key in raw if key not in WEEKDAYS)
+    if unknown:
+        raise BusinessHoursError("hours_invalid", f"Unknown weekdays: {', '.join(unknown)} (use mon..sun).")
+    days: list[tuple[tuple[int, int], ...]] = []
+    for name in WEEKDAYS:
+        entries = raw.get(name) or []
+        if not isinstance(entries, Sequence) or isinstance(entries, str):
+            raise BusinessHoursError("hours_invalid", f"{name}: a list of [start, end] pairs.", field=name)
+        intervals: list[tuple[int, int]] = []
+        for entry in entries:
+            if not isinstance(entry, Sequence) or isinstance(entry, str) or len(entry) != 2:
+                raise BusinessHoursError("hours_invalid", f"{name}: each interval is [start, end].", field=name)
+            intervals.append((_parse_minutes(entry[0], name), _parse_minutes(entry[1], name)))
+        intervals.sort()
+        _check_day(name, intervals)
+        days.append(tuple(intervals))
+    return WeeklyHours(days=tuple(days))
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The ZoneInfo for an IANA name; raises BusinessHoursError `unknown_timezone`."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError, TypeError):
+        raise BusinessHoursError("unknown_timezone", f"{name!r} is not an IANA time zone.") from None
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessHours:
+    """When a team works: weekly hours in `zone`, on the days `calendar` calls business days."""
+
+    zone: ZoneInfo
+    weekly: WeeklyHours
+    calendar: Calendar
+
+    def _utc(self, day: date, minutes: int) -> datetime:
+        # fold=0: a wall time the clock skips maps past the jump, one repeated twice means its first pass.
+        local = datetime.combine(day + timedelta(days=minutes // DAY_MINUTES), time(0), tzinfo=self.zone)
+        local = local.replace(hour=(minutes % DAY_MINUTES) // 60, minute=minutes % 60)
+        return local.astimezone(UTC)
+
+    def open_intervals(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """The business intervals (UTC) that end after `start`, in order; raises BusinessHoursError when
+        the calendar has no business day for two years."""
+        day = start.astimezone(self.zone).date() - timedelta(days=1)
+        closed_run = 0
+        while True:
+            intervals = self.weekly.days[day.weekday()] if self.calendar.is_business_day(day) else ()
+            closed_run = 0 if intervals else closed_run + 1
+            if closed_run > _MAX_DAYS:
+                raise BusinessHoursError("hours_never_open", "No business hours within two years.")
+            for begin, end in intervals:
+                begin_at, end_at = self._utc(day, begin), self._utc(day, end)
+                if end_at > start and end_at > begin_at:
+                    yield begin_at, end_at
+            day += timedelta(days=1)
+
+
+def _require_aware(moment: datetime, name: str) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime, got naive {moment.isoformat()}.")
+
+
+def add_business_time(start: datetime, duration: timedelta, hours: BusinessHours) -> datetime:
+    """The earliest instant (UTC) by which `duration` of business time has passed since `start`.
+
+    A zero duration answers `start` itself; a positive one lands inside business hours or on the end of an
+    interval. Raises ValueError for a naive `start` or a negative duration.
+    """
+    _require_aware(start, "start")
+    if duration < timedelta(0):
+        raise ValueError("duration must not be negative.")
+    start = start.astimezone(UTC)
+    if not duration:
+        return start
+    remaining = duration
+    for begin_at, end_at in hours.open_intervals(start):
+        segment_start = max(begin_at, start)
+        available = end_at - segment_start
+        if remaining <= available:
+            return segment_start + remaining
+        remaining -= available
+    raise AssertionError("open_intervals is endless")  # pragma: no cover
+
+
+def business_time_between(start: datetime, end: datetime, hours: BusinessHours) -> timedelta:
+    """The business time from `start` to `end`; negative when `end` is before `start` (time overdue)."""
+    _require_aware(start, "start")
+    _require_aware(end, "end")
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    if end < start:
+        return -business_time_between(end, start, hours)
+    total = timedelta(0)
+    for begin_at, end_at in hours.open_intervals(start):
+        if begin_at >= end:
+            break
+        total += min(end_at, end) - max(begin_at, start)
+    return total
+
+
+def add_business_minutes(start: datetime, minutes: int, hours: BusinessHours) -> datetime:
+    """add_business_time in whole minutes (SLA targets are set in business minutes)."""
+    return add_business_time(start, timedelta(minutes=minutes), hours)
+
+
+def business_minutes_between(start: datetime, end: datetime, hours: BusinessHours) -> int:
+    """business_time_between in whole minutes, rounded towards zero."""
+    seconds = business_time_between(start, end, hours).total_seconds()
+    return int(seconds / 60)
