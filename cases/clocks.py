@@ -143,3 +143,43 @@ def store(case: Case, clock: sla.SlaClock) -> list[str]:
 
 def sla_state_of(case: Case, now: datetime) -> sla.SlaState:
     return sla.sla_state(clock_of(case), now)
+
+
+class TeamHoursCache:
+    """The BusinessHours of each team a page needs, built once per request: one query for the teams and
+    one calendar read per distinct team, whatever the number of rows."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._teams: dict[int, Team] = {}
+        self._hours: dict[int | None, BusinessHours] = {}
+
+    def load(self, team_ids: set[int]) -> None:
+        missing = team_ids - set(self._teams)
+        if missing:
+            self._teams.update(Team.objects.in_bulk(list(missing)))
+
+    def hours(self, team_id: int | None) -> BusinessHours:
+        if team_id not in self._hours:
+            if team_id is not None:
+                self.load({team_id})
+            team = self._teams.get(team_id) if team_id is not None else None
+            self._hours[team_id] = team_hours(team, now=self.now)
+        return self._hours[team_id]
+
+
+_BADGES = {
+    sla.SlaState.OK: "text-bg-light border",
+    sla.SlaState.NEAR_BREACH: "text-bg-warning",
+    sla.SlaState.BREACHED: "text-bg-danger",
+    sla.SlaState.PAUSED: "text-bg-secondary",
+    sla.SlaState.NONE: "",
+}
+
+
+def sla_display(case: Case, cache: TeamHoursCache) -> dict[str, object]:
+    """What the queue and the case page show: state, badge colour, time left in business hours in words."""
+    clock = clock_of(case)
+    state = sla.sla_state(clock, cache.now)
+    words = sla.time_left_words(clock, cache.now, cache.hours(case.team_id)) if state is not sla.SlaState.NONE else ""
+    return {"state": state.value, "label": state.label, "css": _BADGES[state], "words": words, "due_at": clock.due_at}

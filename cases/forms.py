@@ -243,10 +243,19 @@ class QueueFilterForm(forms.Form):
         required=False, max_length=100, widget=forms.TextInput(attrs={"placeholder": "Number, title or tag"})
     )
     sort = forms.ChoiceField(required=False, choices=list(QUEUE_SORTS.items()))
+    team = forms.ChoiceField(required=False, choices=[("", "My team")])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, teams=(), own_team=None, **kwargs):
         super().__init__(*args, **kwargs)
         from cases.checklist import Priority
+
+        # "" is the viewer's own team (the default), "all" every team.
+        first = [("", f"My team ({own_team.name})")] if own_team is not None else [("", "All teams")]
+        self.fields["team"].choices = [
+            *first,
+            *([("all", "All teams")] if own_team is not None else []),
+            *[(str(team.pk), team.name) for team in teams],
+        ]
 
         self.fields["priority"].choices = [("", "Any priority"), *[(p.value, p.label) for p in Priority]]
         for name, field in self.fields.items():

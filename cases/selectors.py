@@ -122,10 +122,13 @@ def triage_queue(
     older_than_days: str = "",
     q: str = "",
     sort: str = "sla",
+    team_id: int | None = None,
 ) -> QuerySet[Case]:
     """The MTS queue: open MTS-side cases filtered and sorted by SLA due (default). `assignee` is "me",
-    "none" or a user id; unknown filter values are ignored rather than failing."""
+    "none" or a user id; `team_id` one team's cases; unknown filter values are ignored rather than failing."""
     qs = case_list(user)
+    if team_id is not None:
+        qs = qs.filter(team_id=team_id)
     chosen = [s for s in (states or []) if s in QUEUE_STATES]
     qs = qs.filter(state__in=chosen or QUEUE_STATES)
     if priority:

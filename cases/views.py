@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import hooks, selectors, services
+from cases import clocks, hooks, selectors, services, teams
 from cases.checklist import ITEM_LABELS, Category, HardwareComponent, derive_priority, missing_items
 from cases.forms import CaseForm, QueueFilterForm, checklist_from_post
 from cases.models import OPEN_STATE_VALUES, Case
@@ -50,7 +50,7 @@ def _set_urls(case: Case, prefix: str) -> Case:
     return case
 
 
-def _queue_row(case: Case, *, viewer_id: int | None) -> dict:
+def _queue_row(case: Case, *, viewer_id: int | None, hours: clocks.TeamHoursCache) -> dict:
     """One triage-queue row as a plain dict. The queue is the portal's busiest page, and a dict key is the
     template engine's cheapest lookup (an attribute lookup first fails a dict lookup, then retries)."""
     return {
@@ -69,6 +69,8 @@ def _queue_row(case: Case, *, viewer_id: int | None) -> dict:
         "assignee_name": case.assignee_name,
         "mine": case.assignee_id is not None and case.assignee_id == viewer_id,
         "sla_due_at": case.sla_due_at,
+        "sla": clocks.sla_display(case, hours),
+        "team_name": case.team.name if case.team_id and case.team is not None else "",
         "created_at": case.created_at,
         "nbd_target_on": getattr(case, "dispatch_nbd_target_on", None),
         "nbd_at_risk": _nbd_at_risk(case),
@@ -143,8 +145,12 @@ def triage_queue(request: HttpRequest):
     if viewer_kind(request.user) != OrgKind.MTS:
         return _not_allowed(request)
     now = timezone.now()
-    form = QueueFilterForm(request.GET or None)
+    own_team = teams.team_of(request.user)
+    form = QueueFilterForm(request.GET or None, teams=teams.teams_visible_to(request.user), own_team=own_team)
     filters = form.cleaned_data if form.is_valid() else {}
+    # The viewer's own team unless another team (or all) is chosen.
+    chosen_team = filters.get("team") or ""
+    team_id = int(chosen_team) if chosen_team.isdigit() else (own_team.pk if own_team and not chosen_team else None)
     qs = selectors.triage_queue(
         request.user,
         now=now,
@@ -155,9 +161,12 @@ def triage_queue(request: HttpRequest):
         older_than_days=filters.get("age") or "",
         q=filters.get("q") or "",
         sort=filters.get("sort") or "sla",
+        team_id=team_id,
     )
     page = _page(request, qs)
-    page.object_list = [_queue_row(case, viewer_id=request.user.pk) for case in page.object_list]
+    hours = clocks.TeamHoursCache(now)
+    hours.load({case.team_id for case in page.object_list if case.team_id})
+    page.object_list = [_queue_row(case, viewer_id=request.user.pk, hours=hours) for case in page.object_list]
     context = {"page": page, "form": form, "now": now, "querystring": _query_without_page(request)}
     template = "cases/_queue_table.html" if request.htmx and not request.htmx.boosted else "cases/queue.html"
     return render(request, template, context)
@@ -344,6 +353,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
         "case": case,
         "now": now,
         "overdue": bool(case.sla_due_at and case.sla_due_at < now),
+        "sla": clocks.sla_display(case, clocks.TeamHoursCache(now)),
         "actions": [
             {"action": a, "note_required": a in NOTE_REQUIRED, "primary": a in PRIMARY_ACTIONS} for a in actions
         ],
@@ -372,8 +382,9 @@ def case_detail(request: HttpRequest, number: str):
 def _queue_row_response(request: HttpRequest, number: str, *, error: str = ""):
     """The refreshed queue row an htmx take swaps in."""
     case = _set_urls(_get_case(request, number), reverse("cases:list"))
-    row = _queue_row(case, viewer_id=request.user.pk)
-    return render(request, "cases/_queue_row.html", {"case": row, "now": timezone.now(), "error": error})
+    now = timezone.now()
+    row = _queue_row(case, viewer_id=request.user.pk, hours=clocks.TeamHoursCache(now))
+    return render(request, "cases/_queue_row.html", {"case": row, "now": now, "error": error})
 
 
 @require_POST

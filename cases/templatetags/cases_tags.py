@@ -69,6 +69,22 @@ def sla_badge(due: datetime | None, now: datetime):
     return format_html('<span class="badge {}">in {}</span>', css, amount)
 
 
+@register.simple_tag
+def sla_status(display: dict | None):
+    """The SLA badge and the business time left in words ("2 h 10 min left"), coloured by sla_state."""
+    if not display or display["state"] == "none":
+        return format_html('<span class="text-body-secondary small">{}</span>', "—")
+    if display["state"] == "ok":
+        return format_html('<span class="badge {}" data-sla="ok">{}</span>', display["css"], display["words"])
+    return format_html(
+        '<span class="badge {}" data-sla="{}">{}</span> <span class="small">{}</span>',
+        display["css"],
+        display["state"],
+        display["label"].lower(),
+        display["words"],
+    )
+
+
 @register.filter
 def action_label(action: str) -> str:
     try:
