@@ -351,6 +351,8 @@ class Notification(models.Model):
     event = models.ForeignKey(CaseEvent, on_delete=models.CASCADE, related_name="notifications")
     channel = models.CharField(max_length=10, choices=NotificationChannel.choices)
     created_at = models.DateTimeField()
+    # An email held for the recipient's daily digest (their preference) instead of sent on its own.
+    digest = models.BooleanField(default=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -375,7 +377,42 @@ class Notification(models.Model):
                 name="notification_unsent_idx",
                 condition=Q(sent_at__isnull=True, channel="email"),
             ),
+            models.Index(
+                fields=["recipient"],
+                name="notification_unread_idx",
+                condition=Q(read_at__isnull=True, channel="in_app"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.address or self.recipient_id} about {self.event_id}"
+
+
+class NotifyMode(models.TextChoices):
+    IMMEDIATELY = "immediately", "Immediately"
+    DIGEST = "digest", "Daily digest at 08:00 my time"
+    OFF = "off", "Off"
+
+
+class NotifyTopic(models.TextChoices):
+    """What a person can tune: the kinds of case events that notify."""
+
+    CASE_UPDATES = "case_updates", "Case updates (escalated, information requested or provided, resolved, ...)"
+    SLA_WARNINGS = "sla_warnings", "SLA near-breach and breach warnings"
+
+
+class NotificationPreference(models.Model):
+    """How one person wants one topic delivered by email (in-app rows are always written). Default: immediately."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notify_preferences")
+    topic = models.CharField(max_length=20, choices=NotifyTopic.choices)
+    mode = models.CharField(max_length=12, choices=NotifyMode.choices, default=NotifyMode.IMMEDIATELY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="notify_preference_once"),
+            models.CheckConstraint(name="notify_mode_valid", condition=Q(mode__in=NotifyMode.values)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.topic}: {self.mode}"

@@ -11,11 +11,20 @@ from datetime import datetime
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import CaseEvent, EventKind, Notification, NotificationChannel
+from cases.models import (
+    CaseEvent,
+    EventKind,
+    Notification,
+    NotificationChannel,
+    NotificationPreference,
+    NotifyMode,
+    NotifyTopic,
+)
 from cases.workflow import Action
 from partners.kinds import OrgKind, Role
 from partners.models import User
@@ -66,32 +75,54 @@ def _enqueue(event: CaseEvent) -> None:
     notify_case_transition_task.delay_on_commit(event.pk)
 
 
+def _modes(user_ids: set[int], topic: str) -> dict[int, str]:
+    """Each person's chosen email mode for `topic` (immediately when they chose nothing). One query."""
+    rows = NotificationPreference.objects.filter(user_id__in=user_ids, topic=topic).values_list("user_id", "mode")
+    return dict(rows)
+
+
+def _rows_for(event: CaseEvent, user: User, *, mode: str, now: datetime) -> list[Notification]:
+    rows = [Notification(recipient=user, case=event.case, event=event, channel="in_app", created_at=now)]
+    if user.email and mode != NotifyMode.OFF:
+        rows.append(
+            Notification(
+                recipient=user,
+                address=user.email,
+                case=event.case,
+                event=event,
+                channel=NotificationChannel.EMAIL,
+                digest=mode == NotifyMode.DIGEST,
+                created_at=now,
+            )
+        )
+    return rows
+
+
 def record_transition(event: CaseEvent, *, now: datetime) -> int:
-    """Store one email row per recipient of a transition, in the caller's transaction, and send them on
-    commit. Returns how many rows it wrote."""
+    """Store the notifications of a transition in the caller's transaction (in-app for each recipient who
+    is a user, email as they prefer: now, in the daily digest, or not) and send the immediate ones on
+    commit. Returns how many people or mailboxes it notified."""
     addresses = recipients_for(event)
     if not addresses:
         return 0
     users = {u.email: u for u in User.objects.filter(email__in=addresses, is_active=True)}
-    rows = [
-        Notification(
-            recipient=users.get(address),
-            address=address,
-            case=event.case,
-            event=event,
-            channel=NotificationChannel.EMAIL,
-            created_at=now,
-        )
-        for address in addresses
-    ]
+    modes = _modes({u.pk for u in users.values()}, NotifyTopic.CASE_UPDATES)
+    rows: list[Notification] = []
+    for address in addresses:
+        user = users.get(address)
+        if user is None:  # a shared mailbox from settings: no preferences, no in-app list
+            rows.append(Notification(address=address, case=event.case, event=event, channel="email", created_at=now))
+            continue
+        rows += _rows_for(event, user, mode=modes.get(user.pk, NotifyMode.IMMEDIATELY), now=now)
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    _enqueue(event)
-    return len(rows)
+    if any(row.channel == "email" and not row.digest for row in rows):
+        _enqueue(event)
+    return len(addresses)
 
 
 def record_for_users(event: CaseEvent, users: list[User], *, now: datetime) -> int:
     """In-app and email rows for `users` (an SLA warning to the assignee and the team lead): each person
-    once, MTS users only when the event is internal. Sent on commit."""
+    once, MTS users only when the event is internal, email as each prefers. Sent on commit."""
     chosen: dict[int, User] = {}
     for user in users:
         if user is None or not user.is_active:
@@ -99,17 +130,12 @@ def record_for_users(event: CaseEvent, users: list[User], *, now: datetime) -> i
         if event.internal and user.org_kind != OrgKind.MTS:
             continue  # MTS-internal content never reaches a partner or Dell, in any channel
         chosen[user.pk] = user
-    rows = []
+    modes = _modes(set(chosen), NotifyTopic.SLA_WARNINGS)
+    rows: list[Notification] = []
     for user in chosen.values():
-        rows.append(Notification(recipient=user, case=event.case, event=event, channel="in_app", created_at=now))
-        if user.email:
-            rows.append(
-                Notification(
-                    recipient=user, address=user.email, case=event.case, event=event, channel="email", created_at=now
-                )
-            )
+        rows += _rows_for(event, user, mode=modes.get(user.pk, NotifyMode.IMMEDIATELY), now=now)
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    if rows:
+    if any(row.channel == "email" and not row.digest for row in rows):
         _enqueue(event)
     return len(chosen)
 
@@ -150,7 +176,7 @@ def send_event_emails(event_id: int) -> int:
         return 0
     sent = 0
     pending = list(
-        Notification.objects.filter(event=event, channel=NotificationChannel.EMAIL, sent_at__isnull=True)
+        Notification.objects.filter(event=event, channel=NotificationChannel.EMAIL, sent_at__isnull=True, digest=False)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -175,3 +201,79 @@ def send_event_emails(event_id: int) -> int:
                 row.save(update_fields=["sent_at"])
                 sent += 1
     return sent
+
+
+DIGEST_HOUR = 8  # the daily digest goes out at 08:00 in each recipient's own zone
+
+
+def send_digests(now: datetime) -> int:
+    """At 08:xx in each recipient's zone, one email with their held digest rows, marked sent in the same
+    transaction under the rows' locks (run twice in the hour, it sends nothing twice). Returns emails sent."""
+    from zoneinfo import ZoneInfo
+
+    recipients = (
+        User.objects.filter(
+            notifications__channel="email", notifications__digest=True, notifications__sent_at__isnull=True
+        )
+        .select_related("organisation")
+        .distinct()
+    )
+    sent = 0
+    for user in recipients:
+        if now.astimezone(ZoneInfo(user.viewer_timezone)).hour != DIGEST_HOUR:
+            continue
+        with transaction.atomic():
+            rows = list(
+                Notification.objects.select_for_update(of=("self",))
+                .select_related("event", "case")
+                .filter(recipient=user, channel="email", digest=True, sent_at__isnull=True)
+                .order_by("created_at", "pk")
+            )
+            if user.org_kind != OrgKind.MTS:
+                rows = [row for row in rows if not row.event.internal]  # never an internal event to a partner
+            if not rows:
+                continue
+            context = {
+                "user": user,
+                "rows": rows,
+                "site_url": settings.SITE_URL,
+                "recipient_zone": user.viewer_timezone,
+            }
+            message = EmailMultiAlternatives(
+                subject=f"Husky Support: your daily digest ({len(rows)})",
+                body=render_to_string("cases/email/digest.txt", context),
+                to=[user.email],
+            )
+            message.attach_alternative(render_to_string("cases/email/digest.html", context), "text/html")
+            message.send()
+            Notification.objects.filter(pk__in=[row.pk for row in rows]).update(sent_at=now)
+            sent += 1
+    return sent
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    """The in-app list of `user`, newest first; internal events only for MTS users."""
+    qs = Notification.objects.filter(recipient=user, channel="in_app").select_related("case", "event")
+    if user.org_kind != OrgKind.MTS:
+        qs = qs.filter(event__internal=False)
+    return qs.order_by("-created_at", "-pk")
+
+
+def unread_count(user: User) -> int:
+    return notifications_for(user).filter(read_at__isnull=True).count()
+
+
+def mark_read(user: User, *, now: datetime, ids: list[int] | None = None) -> int:
+    """Mark some (ids) or all of the user's in-app notifications read. Returns how many changed."""
+    qs = Notification.objects.filter(recipient=user, channel="in_app", read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=now)
+
+
+def describe(row: Notification) -> str:
+    """One line for the in-app list: partner-visible words only (no note of an internal event)."""
+    event = row.event
+    if event.kind == EventKind.TRANSITION and event.action:
+        return f"{row.case.number}: {Action(event.action).label}"
+    return f"{row.case.number}: {EventKind(event.kind).label}"

@@ -38,11 +38,17 @@ def send_unsent_notifications_task() -> int:
     """Pick up email rows whose task never ran (partial index on unsent emails). Returns emails sent."""
     cutoff = timezone.now() - UNSENT_GRACE
     events = (
-        Notification.objects.filter(channel="email", sent_at__isnull=True, created_at__lte=cutoff)
+        Notification.objects.filter(channel="email", sent_at__isnull=True, digest=False, created_at__lte=cutoff)
         .order_by("created_at")
         .values_list("event_id", flat=True)[:500]
     )
     return sum(notifications.send_event_emails(event_id) for event_id in dict.fromkeys(events))
+
+
+@shared_task(name="cases.tasks.send_daily_digests_task")
+def send_daily_digests_task() -> int:
+    """Hourly: the digest of everyone for whom it is now 08:xx in their own zone. Returns emails sent."""
+    return notifications.send_digests(timezone.now())
 
 
 @shared_task(name="cases.tasks.sweep_sla_breaches_task")

@@ -89,6 +89,9 @@ class User(AbstractUser):
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
     )
     role = models.CharField(max_length=10, choices=ROLE_CHOICES, default=Role.AGENT.value)
+    # Profile: the zone times are shown and digests are sent in (empty = the organisation's), and language.
+    timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
+    language = models.CharField(max_length=10, blank=True, default="en")
 
     class Meta:
         ordering = ["username"]
@@ -108,6 +111,8 @@ class User(AbstractUser):
 
     @property
     def viewer_timezone(self) -> str:
+        if self.timezone:
+            return self.timezone
         return self.organisation.timezone if self.organisation_id and self.organisation is not None else "UTC"
 
 

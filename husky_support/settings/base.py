@@ -400,6 +400,10 @@ CELERY_BEAT_SCHEDULE["cases-sla-sweep"] = {
     "task": "cases.tasks.sweep_sla_breaches_task",
     "schedule": crontab(minute="*"),  # every minute: a P1 near-breach warning is worth minutes
 }
+CELERY_BEAT_SCHEDULE["cases-daily-digests"] = {
+    "task": "cases.tasks.send_daily_digests_task",
+    "schedule": crontab(minute=0),  # hourly: it is 08:xx somewhere (a half-hour zone gets it at 08:30)
+}
 CELERY_BEAT_SCHEDULE["cases-send-unsent-notifications"] = {
     "task": "cases.tasks.send_unsent_notifications_task",
     "schedule": crontab(minute="*/5"),
