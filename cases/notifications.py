@@ -235,7 +235,7 @@ def send_digests(now: datetime) -> int:
                 continue
             context = {
                 "user": user,
-                "rows": rows,
+                "items": [{"row": row, "text": describe(row)} for row in rows],
                 "site_url": settings.SITE_URL,
                 "recipient_zone": user.viewer_timezone,
             }

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from cases import views
+from cases import notification_views, views
 
 app_name = "cases"
 
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("queue/", views.triage_queue, name="queue"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path("notifications/badge/", notification_views.notification_badge, name="notification_badge"),
     path("new/", views.case_create, name="create"),
     path("checklist/", views.checklist_preview, name="checklist"),
     path("unit-location/", views.unit_lookup, name="unit_lookup"),

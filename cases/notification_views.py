@@ -1,0 +1,69 @@
+"""Pages: the in-app notification list with mark-all-read and the preferences form, and the navigation
+badge fragment htmx refreshes every minute. The same functions as the API."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.html import format_html
+
+from cases import notifications, preferences
+from cases.models import NotifyMode, NotifyTopic
+
+
+class PreferencesForm(forms.Form):
+    timezone = forms.CharField(
+        required=False, max_length=64, help_text="IANA zone, e.g. Europe/Copenhagen; empty = your organisation's."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for topic, label in NotifyTopic.choices:
+            self.fields[f"topic_{topic}"] = forms.ChoiceField(label=label, choices=NotifyMode.choices)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+
+
+def notification_badge(request: HttpRequest) -> HttpResponse:
+    count = notifications.unread_count(request.user)
+    if not count:
+        return HttpResponse("")
+    return HttpResponse(
+        format_html(
+            '<span class="badge rounded-pill text-bg-danger ms-1">{}'
+            '<span class="visually-hidden"> unread</span></span>',
+            count if count < 100 else "99+",
+        )
+    )
+
+
+def notification_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    current = preferences.preferences_of(user)
+    initial = {"timezone": current["timezone"], **{f"topic_{t}": m for t, m in current["topics"].items()}}
+    form = PreferencesForm(initial=initial)
+    if request.method == "POST":
+        if "mark_all_read" in request.POST:
+            notifications.mark_read(user, now=timezone.now())
+            return redirect("cases:notifications")
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                preferences.preferences_save(
+                    actor=user,
+                    timezone=data["timezone"].strip(),
+                    topics={t: data[f"topic_{t}"] for t in NotifyTopic.values},
+                )
+            except forms.ValidationError as refused:
+                for field, errors in refused.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, "Your preferences are saved.")
+                return redirect("cases:notifications")
+    rows = list(notifications.notifications_for(user)[:50])
+    items = [{"row": row, "text": notifications.describe(row)} for row in rows]
+    return render(request, "cases/notifications.html", {"items": items, "form": form, "current": current})
