@@ -2,7 +2,6 @@
 badges for the viewer's team; the navigation bar's unread badge appears without a reload."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -10,11 +9,11 @@ from playwright.sync_api import expect
 
 from cases import services
 from cases.models import Case
+from tests.browser.conftest import screenshot
 from tests.cases.factories import TeamFactory, open_case
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def test_the_queue_shows_sla_badges_for_my_team(live_server, page, sign_in, reseller_user, mts_user, unit, console):
@@ -38,12 +37,11 @@ def test_the_queue_shows_sla_badges_for_my_team(live_server, page, sign_in, rese
     expect(page.locator(f"#case-row-{breached.pk} [data-sla=breached]")).to_have_text("breached")
     expect(page.locator(f"#case-row-{near.pk} [data-sla=near_breach]")).to_have_text("near breach")
     expect(page.locator(f"#case-row-{paused.pk} [data-sla=paused]")).to_have_text("paused")
-    DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / "triage-queue-sla.png"), full_page=True)
+    screenshot(page, "triage-queue-sla")  # var/screenshots; the README's copies live in docs/screenshots
 
     page.goto(f"{live_server.url}/cases/{breached.number}/")
     expect(page.get_by_text("in EMEA business hours")).to_be_visible()
-    page.screenshot(path=str(DOCS / "case-page-sla.png"), full_page=True)
+    screenshot(page, "case-page-sla")
 
 
 def test_the_unread_badge_appears_in_the_navigation(live_server, page, sign_in, reseller_user, mts_user, unit, console):
@@ -57,4 +55,4 @@ def test_the_unread_badge_appears_in_the_navigation(live_server, page, sign_in, 
     expect(page.locator(".notification-count .badge")).to_have_text("1 unread")
     page.goto(f"{live_server.url}/cases/notifications/")
     expect(page.get_by_role("link", name=f"{case.number}: Request information")).to_be_visible()
-    page.screenshot(path=str(DOCS / "notifications.png"), full_page=True)
+    screenshot(page, "notifications")
