@@ -6,6 +6,7 @@ class CasesConfig(AppConfig):
     verbose_name = "Support cases"
 
     def ready(self) -> None:
-        from cases import dashboard
+        from cases import dashboard, events
 
         dashboard.register()
+        events.register()

@@ -25,6 +25,8 @@ from cases.models import Case, CaseAttachment, CaseEvent, CaseIdempotencyKey, Ca
 from cases.workflow import OPEN_STATES, Action, CaseFacts, State, Step, TransitionRefused, plan
 from husky_support.api.exceptions import Conflict, DomainError
 from husky_support.geo import single_timezone_for_country, timezone_fits_country
+from partners.integrations.catalog import EventType
+from partners.integrations.outbox import record_event
 from partners.kinds import OrgKind
 from partners.models import Organisation, User
 
@@ -167,6 +169,11 @@ def record_case_event(case: Case, *, kind: str, actor: User | None, now: datetim
     return event
 
 
+def _author(actor: User) -> dict[str, Any]:
+    org = actor.organisation
+    return {"id": actor.pk, "name": actor.get_full_name() or actor.username, "organisation": org.name if org else None}
+
+
 def _owning_reseller(*, actor: User, unit: Any, reseller: Organisation | None) -> Organisation:
     kind = actor.org_kind
     if kind == OrgKind.RESELLER and actor.organisation is not None:
@@ -234,6 +241,7 @@ def _case_create(
     record_case_event(
         case, kind=EventKind.CREATED, actor=actor, now=now, to_state=case.state, data={"number": case.number}
     )
+    record_event(type=EventType.CASE_CREATED, obj=case, now=now)
     if key:
         CaseIdempotencyKey.objects.create(user=actor, key=key, case=case, created_at=now)
     if escalate:
@@ -418,6 +426,18 @@ def case_transition(
     if step.creates_dispatch and hooks.registry.create_dispatch is not None:
         # After the transition's own row, so the timeline reads "escalated", then the dispatch's first step.
         hooks.registry.create_dispatch(case=case, actor=actor, note=note, now=now, request=dispatch_request)
+    record_event(
+        type=EventType.CASE_TRANSITIONED,
+        obj=case,
+        now=now,
+        details={
+            "action": step.action.value,
+            "from_state": step.from_state.value,
+            "to_state": step.to_state.value,
+            "note": note,
+            "by_system": step.by_system,
+        },
+    )
     if step.action in NOTIFY_ACTIONS:
         notifications.record_transition(event, now=now)
     return case
@@ -447,7 +467,15 @@ def comment_create(*, actor: User, case: Case, body: str, internal: bool = False
     locked.updated_at = now
     # Comments do not bump the version: they do not move the case, so nobody's open form goes stale.
     locked.save(update_fields=["updated_at", *clocks.store(locked, clock)])
-    return record_case_event(locked, kind=EventKind.COMMENT, actor=actor, now=now, note=body, internal=internal)
+    event = record_case_event(locked, kind=EventKind.COMMENT, actor=actor, now=now, note=body, internal=internal)
+    if not internal:  # MTS-internal notes reach no partner system
+        record_event(
+            type=EventType.CASE_COMMENT_ADDED,
+            obj=locked,
+            now=now,
+            details={"comment": {"id": event.pk, "body": body, "author": _author(actor), "created_at": now}},
+        )
+    return event
 
 
 def attachment_create(
@@ -497,6 +525,22 @@ def attachment_create(
                 internal=internal,
                 data={"attachment": attachment.pk, "filename": attachment.filename, "size": attachment.size},
             )
+            if not internal:
+                record_event(
+                    type=EventType.CASE_ATTACHMENT_ADDED,
+                    obj=case,
+                    now=now,
+                    details={
+                        "attachment": {
+                            "id": attachment.pk,
+                            "filename": attachment.filename,
+                            "kind": attachment.kind,
+                            "size": attachment.size,
+                            "sha256": attachment.sha256,
+                            "uploaded_by": _author(actor),
+                        }
+                    },
+                )
     except Exception:
         attachment.file.delete(save=False)  # no row, no file
         raise

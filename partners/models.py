@@ -180,3 +180,28 @@ class HolidayOverride(models.Model):
                 raise ValidationError({"subdivision": ValidationError(str(exc), code=exc.code)}) from exc
             # Stored in ISO 3166-2 form ("US-CA"), as units store theirs, so the two match.
             self.subdivision = f"{self.country}-{canonical}"
+
+
+# The outbox and webhook models live in their own module; importing them here registers them with the app.
+from partners.integrations.models import (  # noqa: E402
+    DeliveryAttempt,
+    Event,
+    EventRecipient,
+    EventSequence,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+__all__ = [
+    "ApiToken",
+    "DeliveryAttempt",
+    "Event",
+    "EventRecipient",
+    "EventSequence",
+    "HolidayOverride",
+    "Organisation",
+    "OverrideKind",
+    "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]

@@ -8,6 +8,9 @@ class ServicetagsConfig(AppConfig):
     def ready(self) -> None:
         from partners.dashboard import Panel, register_panel
         from partners.kinds import OrgKind
+        from servicetags import events
+
+        events.register()
 
         def context(user):
             from servicetags.views import panel_context

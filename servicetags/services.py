@@ -24,6 +24,8 @@ from husky_support.api.exceptions import DomainError
 from husky_support.calendar import Calendar, CalendarError
 from husky_support.geo import single_timezone_for_country
 from partners.calendars import calendar_for
+from partners.integrations.catalog import EventType
+from partners.integrations.outbox import record_event
 from partners.kinds import OrgKind
 from partners.models import Organisation, User
 from partners.visibility import viewer_kind
@@ -390,6 +392,7 @@ def transfer_submit(*, actor: User, transfer: ServiceTagTransfer, now: datetime)
             "updated_at",
         ]
     )
+    record_event(type=EventType.TRANSFER_SUBMITTED, obj=locked, now=now)
     return locked
 
 
@@ -443,6 +446,7 @@ def transfer_confirm(
         recorded_by=actor,
         **{name: getattr(locked, name) for name in ADDRESS_FIELDS},
     )
+    record_event(type=EventType.TRANSFER_CONFIRMED, obj=locked, now=now)
     _notify_decision_on_commit(locked, unit)
     return locked
 
@@ -460,6 +464,7 @@ def transfer_reject(*, actor: User, transfer: ServiceTagTransfer, reason: str, n
     locked.decided_at = now
     locked.decided_by = actor
     locked.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by", "updated_at"])
+    record_event(type=EventType.TRANSFER_REJECTED, obj=locked, now=now, details={"reason": locked.rejection_reason})
     _notify_decision_on_commit(locked, Unit.objects.get(pk=locked.unit_id))
     return locked
 

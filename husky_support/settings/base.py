@@ -436,3 +436,31 @@ CELERY_BEAT_SCHEDULE["dispatch-sweeps"] = {
     "task": "dispatch.tasks.dispatch_sweeps_task",
     "schedule": crontab(minute="*/5"),
 }
+
+# --- partners: outgoing webhooks -----------------------------------------------------------------
+# Production refuses http and our own network (loopback, private, link-local, metadata), checked after
+# DNS resolution on every attempt; local.py and test.py allow http and 127.0.0.1 for a local receiver.
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", False)
+WEBHOOKS_CONNECT_TIMEOUT_SECONDS = env_int("WEBHOOKS_CONNECT_TIMEOUT_SECONDS", 3)
+WEBHOOKS_READ_TIMEOUT_SECONDS = env_int("WEBHOOKS_READ_TIMEOUT_SECONDS", 5)
+# Retries: 30 s doubling up to 6 h between attempts (±20 % jitter), given up 3 days after the first.
+WEBHOOKS_RETRY_BASE_SECONDS = env_int("WEBHOOKS_RETRY_BASE_SECONDS", 30)
+WEBHOOKS_RETRY_CAP_SECONDS = env_int("WEBHOOKS_RETRY_CAP_SECONDS", 6 * 3600)
+WEBHOOKS_GIVE_UP_AFTER_SECONDS = env_int("WEBHOOKS_GIVE_UP_AFTER_SECONDS", 3 * 86400)
+# An endpoint is disabled (admins emailed) once every attempt failed for a day and at least 10 times.
+WEBHOOKS_DISABLE_AFTER_FAILURES = env_int("WEBHOOKS_DISABLE_AFTER_FAILURES", 10)
+WEBHOOKS_DISABLE_AFTER_SECONDS = env_int("WEBHOOKS_DISABLE_AFTER_SECONDS", 86400)
+# During a rotation the old secret signs too (two signatures) for this long.
+WEBHOOKS_ROTATION_WINDOW_SECONDS = env_int("WEBHOOKS_ROTATION_WINDOW_SECONDS", 86400)
+# A claimed delivery is left alone this long; it must outlast a batch of attempts at full timeouts.
+WEBHOOKS_LEASE_SECONDS = env_int("WEBHOOKS_LEASE_SECONDS", 120)
+WEBHOOKS_RELAY_BATCH = env_int("WEBHOOKS_RELAY_BATCH", 10)
+WEBHOOKS_RELAY_MAX_SECONDS = env_int("WEBHOOKS_RELAY_MAX_SECONDS", 60)
+WEBHOOKS_MAX_PER_ORG = env_int("WEBHOOKS_MAX_PER_ORG", 10)
+WEBHOOKS_REDELIVER_MAX = env_int("WEBHOOKS_REDELIVER_MAX", 10_000)
+# The relay is started when an event commits; this sweep catches what that missed (a crash, a retry due).
+CELERY_BEAT_SCHEDULE["partners-relay-webhooks"] = {
+    "task": "partners.tasks.relay_webhooks_task",
+    "schedule": 15.0,
+}

@@ -33,3 +33,6 @@ REST_FRAMEWORK = {
 CELERY_TASK_ALWAYS_EAGER = False
 # Django's live server needs a string here; nothing links to it, downloads go through the portal's views.
 MEDIA_URL = "/__uploads_are_never_served_directly__/"
+# The fault tests run a real receiver on 127.0.0.1; the SSRF tests switch these off again.
+WEBHOOKS_ALLOW_HTTP = True
+WEBHOOKS_ALLOW_LOOPBACK = True

@@ -260,3 +260,11 @@ class TransferConfirmSerializer(serializers.Serializer):
 
 class TransferRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, trim_whitespace=True)
+
+
+class TransferEventSerializer(TransferSerializer):
+    """A transfer in a partner event: the API's shape without what depends on who is asking."""
+
+    class Meta(TransferSerializer.Meta):
+        fields = [f for f in TransferSerializer.Meta.fields if f != "allowed_actions"]
+        read_only_fields = fields

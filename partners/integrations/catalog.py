@@ -1,0 +1,26 @@
+"""The event types a partner system can subscribe to: one list, shared by the outbox, the API and the pages."""
+
+from django.db import models
+
+
+class EventType(models.TextChoices):
+    CASE_CREATED = "case.created", "A case was opened"
+    CASE_TRANSITIONED = "case.transitioned", "A case moved along the escalation chain"
+    CASE_COMMENT_ADDED = "case.comment_added", "A partner-visible comment was added to a case"
+    CASE_ATTACHMENT_ADDED = "case.attachment_added", "A file was attached to a case"
+    DISPATCH_REQUESTED = "dispatch.requested", "A Dell dispatch was requested"
+    DISPATCH_ACCEPTED = "dispatch.accepted", "Dell accepted a dispatch"
+    DISPATCH_DENIED = "dispatch.denied", "Dell denied a dispatch"
+    DISPATCH_SCHEDULED = "dispatch.scheduled", "A technician visit was scheduled"
+    DISPATCH_RESCHEDULED = "dispatch.rescheduled", "A technician visit was rescheduled"
+    DISPATCH_COMPLETED = "dispatch.completed", "A dispatch was completed"
+    DISPATCH_FAILED = "dispatch.failed", "A technician visit failed"
+    FEE_RECORDED = "fee.recorded", "A fee was recorded on a dispatch"
+    TRANSFER_SUBMITTED = "transfer.submitted", "A service-tag transfer was submitted to Dell"
+    TRANSFER_CONFIRMED = "transfer.confirmed", "A service-tag transfer was confirmed"
+    TRANSFER_REJECTED = "transfer.rejected", "A service-tag transfer was rejected"
+    WEBHOOK_PING = "webhook.ping", "A test event sent on request"
+
+
+# What an endpoint may subscribe to; the ping always goes to the endpoint it was sent for.
+SUBSCRIBABLE = tuple(t for t in EventType if t is not EventType.WEBHOOK_PING)
