@@ -91,6 +91,11 @@ def token_owners_for(user: User) -> QuerySet[User]:
     return User.objects.filter(pk=user.pk)
 
 
+def active_organisation(user: User | AnonymousUser) -> Organisation | None:
+    """The user's organisation while both are active; None otherwise."""
+    return _active_org(user)
+
+
 def viewer_kind(user: User | AnonymousUser) -> OrgKind | None:
     org = _active_org(user)
     return org.org_kind if org else None

@@ -27,5 +27,7 @@ def transfer_payload(transfer: ServiceTagTransfer, kind: OrgKind) -> dict[str, A
 
 def register() -> None:
     register_object_kind(
-        ObjectKind(model=ServiceTagTransfer, object_type="transfer", audience=transfer_audience, payload=transfer_payload)
+        ObjectKind(
+            model=ServiceTagTransfer, object_type="transfer", audience=transfer_audience, payload=transfer_payload
+        )
     )

@@ -47,7 +47,9 @@ class DisablePolicy:
     failing_for: timedelta = timedelta(hours=24)
 
 
-def should_disable(*, consecutive_failures: int, failing_since: datetime | None, now: datetime, policy: DisablePolicy) -> bool:
+def should_disable(
+    *, consecutive_failures: int, failing_since: datetime | None, now: datetime, policy: DisablePolicy
+) -> bool:
     """An endpoint is disabled once every attempt has failed for `failing_for` and at least `min_failures`
     times: a burst of failures during a short outage of the receiver is not enough, nor is one slow retry."""
     if failing_since is None:

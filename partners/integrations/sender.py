@@ -29,9 +29,7 @@ class SendOutcome:
 
 
 def destination_policy() -> DestinationPolicy:
-    return DestinationPolicy(
-        allow_http=settings.WEBHOOKS_ALLOW_HTTP, allow_loopback=settings.WEBHOOKS_ALLOW_LOOPBACK
-    )
+    return DestinationPolicy(allow_http=settings.WEBHOOKS_ALLOW_HTTP, allow_loopback=settings.WEBHOOKS_ALLOW_LOOPBACK)
 
 
 def _timeout() -> urllib3.Timeout:

@@ -81,7 +81,9 @@ def _clean(values: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     unknown = set(values) - set(EDITABLE)
     if unknown:
-        errors["non_field_errors"] = [{"code": "unknown_field", "message": f"Unknown fields: {', '.join(sorted(unknown))}."}]
+        errors["non_field_errors"] = [
+            {"code": "unknown_field", "message": f"Unknown fields: {', '.join(sorted(unknown))}."}
+        ]
     if "url" in values or not partial:
         url = str(values.get("url") or "").strip()
         try:
@@ -299,7 +301,9 @@ def claim_due(*, now: datetime, limit: int) -> list[int]:
     worker killed mid-delivery leaves them due again once the lease ends. Rows another relay is claiming
     right now are skipped, not waited for."""
     due = (
-        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now, endpoint__is_enabled=True)
+        WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=now, endpoint__is_enabled=True
+        )
         .order_by("next_attempt_at", "pk")
         .select_for_update(skip_locked=True, of=("self",))
     )
@@ -357,9 +361,7 @@ def attempt_delivery(*, delivery_id: int, now: datetime, send: Sender, force: bo
     """Send one claimed delivery and record the answer. The HTTP call runs outside any transaction (no row
     is locked while a receiver is slow). Returns the attempt, or None when there was nothing to send (the
     delivery was delivered or given up meanwhile, or its endpoint was disabled, unless `force`: the ping)."""
-    delivery = (
-        WebhookDelivery.objects.select_related("endpoint", "event", "recipient").filter(pk=delivery_id).first()
-    )
+    delivery = WebhookDelivery.objects.select_related("endpoint", "event", "recipient").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != DeliveryStatus.PENDING:
         return None
     endpoint = delivery.endpoint
