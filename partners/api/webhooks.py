@@ -60,7 +60,7 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
 class WebhookInputSerializer(serializers.Serializer):
     """Shape only; the service checks the values and reports every problem at once."""
 
-    url = serializers.CharField(max_length=2000, required=False)
+    url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     event_types = serializers.ListField(
         child=serializers.CharField(max_length=100), required=False, max_length=50, help_text="Empty: every type."

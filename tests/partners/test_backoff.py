@@ -30,7 +30,9 @@ def test_jitter_stays_within_twenty_percent_and_never_past_the_cap(attempt, jitt
 
 def test_a_failing_delivery_is_tried_for_about_three_days_then_given_up():
     now, attempt, attempts = T0, 1, [T0]
-    while (nxt := next_attempt_at(attempt=attempt, first_attempt_at=T0, now=now, jitter=0.5, policy=POLICY)) is not None:
+    while (
+        nxt := next_attempt_at(attempt=attempt, first_attempt_at=T0, now=now, jitter=0.5, policy=POLICY)
+    ) is not None:
         now, attempt = nxt, attempt + 1
         attempts.append(now)
     assert timedelta(days=2, hours=18) <= attempts[-1] - T0 <= timedelta(days=3)
@@ -48,9 +50,7 @@ def test_a_failing_delivery_is_tried_for_about_three_days_then_given_up():
 )
 def test_an_endpoint_is_disabled_after_failing_for_a_day_and_ten_times(failures, failing_for, disabled):
     assert (
-        should_disable(
-            consecutive_failures=failures, failing_since=T0, now=T0 + failing_for, policy=DisablePolicy()
-        )
+        should_disable(consecutive_failures=failures, failing_since=T0, now=T0 + failing_for, policy=DisablePolicy())
         is disabled
     )
 

@@ -57,7 +57,9 @@ def test_case_events_reach_exactly_the_organisations_that_see_the_case(event_typ
     if (act := CASE_ACTIONS[event_type]) is not None:
         act(case, author, NOW + timedelta(minutes=5))
     event = Event.objects.filter(type=event_type, object_id=str(case.pk)).get()
-    seeing = {user.organisation_id for user in org_matrix.values() if cases_visible_to(user).filter(pk=case.pk).exists()}
+    seeing = {
+        user.organisation_id for user in org_matrix.values() if cases_visible_to(user).filter(pk=case.pk).exists()
+    }
     assert _recipients(event) == seeing
     names = {name for name, user in org_matrix.items() if user.organisation_id in seeing}
     assert names == {"reseller", "distributor", "mts"}
@@ -81,7 +83,9 @@ def test_transfer_events_reach_exactly_the_organisations_that_see_the_transfer(e
             tag_services.transfer_reject(actor=org_matrix["dell"], transfer=transfer, reason="Wrong address", now=NOW)
     event = Event.objects.filter(type=event_type, object_id=str(transfer.pk)).get()
     seeing = {
-        user.organisation_id for user in org_matrix.values() if transfers_visible_to(user).filter(pk=transfer.pk).exists()
+        user.organisation_id
+        for user in org_matrix.values()
+        if transfers_visible_to(user).filter(pk=transfer.pk).exists()
     }
     assert _recipients(event) == seeing
     names = {name for name, user in org_matrix.items() if user.organisation_id in seeing}
@@ -103,7 +107,9 @@ def test_an_inactive_organisation_receives_nothing(inactive_reseller, mts_org):
     from tests.partners.factories import UserFactory
 
     case = open_case(UserFactory(username="closed", organisation=inactive_reseller))
-    assert inactive_reseller.pk not in _recipients(Event.objects.get(type=EventType.CASE_CREATED, object_id=str(case.pk)))
+    assert inactive_reseller.pk not in _recipients(
+        Event.objects.get(type=EventType.CASE_CREATED, object_id=str(case.pk))
+    )
 
 
 def test_events_of_one_object_are_numbered_in_order(reseller_user, mts_user, unit):
@@ -131,9 +137,13 @@ def test_the_event_shows_the_case_as_the_api_does(reseller_user, unit, api_as):
 
 
 def test_a_change_that_rolls_back_leaves_no_event(reseller_user, unit):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        open_case(reseller_user, unit)
-        raise RuntimeError("crash before commit")
+    def crash_before_commit():
+        with transaction.atomic():
+            open_case(reseller_user, unit)
+            raise RuntimeError("crash before commit")
+
+    with pytest.raises(RuntimeError):
+        crash_before_commit()
     assert not Event.objects.exists()
     assert not EventRecipient.objects.exists()
 
@@ -166,7 +176,9 @@ def test_each_subscribed_endpoint_of_a_recipient_gets_one_pending_delivery(resel
         actor=reseller_user, values={"url": "https://hooks.example.com/a", "event_types": ["case.created"]}, now=NOW
     )
     endpoint_create(
-        actor=reseller_user, values={"url": "https://hooks.example.com/b", "event_types": ["transfer.confirmed"]}, now=NOW
+        actor=reseller_user,
+        values={"url": "https://hooks.example.com/b", "event_types": ["transfer.confirmed"]},
+        now=NOW,
     )
     everything, _ = endpoint_create(actor=distributor_user, values={"url": "https://erp.example.com/h"}, now=NOW)
     case = open_case(reseller_user, unit)

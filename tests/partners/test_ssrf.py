@@ -32,7 +32,7 @@ def resolver(*addresses):
         ("fe80::1", "link_local_address"),
         ("fd00:ec2::254", "link_local_address"),
         ("::ffff:127.0.0.1", "loopback_address"),
-        ("0.0.0.0", "private_address"),
+        ("0.0.0.0", "private_address"),  # noqa: S104 - an address to refuse, not one we bind
     ],
 )
 def test_a_name_resolving_to_our_network_is_refused(address, code):
