@@ -26,7 +26,7 @@ def retry_delay(attempt: int, *, jitter: float, policy: RetryPolicy) -> timedelt
     if not 0.0 <= jitter < 1.0:
         raise ValueError("jitter is in [0, 1)")
     exponent = min(attempt - 1, 32)  # 2**32 * 30 s is already far past any cap
-    raw = min(policy.base * (2**exponent), policy.cap)
+    raw = min(policy.base * (1 << exponent), policy.cap)
     factor = 1.0 - policy.spread + 2.0 * policy.spread * jitter
     return raw * factor
 

@@ -130,15 +130,18 @@ def endpoint_create(*, actor: User, values: Mapping[str, Any], now: datetime) ->
     """Register an endpoint of the actor's organisation (org admins only). Returns it and its signing
     secret, which is shown once. Raises NotAllowed, InvalidWebhook (every field problem at once)."""
     _require_admin(actor)
+    org_id = actor.organisation_id
+    if org_id is None:  # _require_admin lets only members of an organisation through
+        raise NotAllowed("Your account is not attached to an organisation.")
     clean = _clean(values, partial=False)
     clean.pop("is_enabled", None)
-    if WebhookEndpoint.objects.filter(organisation_id=actor.organisation_id).count() >= settings.WEBHOOKS_MAX_PER_ORG:
+    if WebhookEndpoint.objects.filter(organisation_id=org_id).count() >= settings.WEBHOOKS_MAX_PER_ORG:
         raise DomainError(
             f"An organisation has at most {settings.WEBHOOKS_MAX_PER_ORG} endpoints.", code="too_many_endpoints"
         )
     secret = signing.generate_secret()
     endpoint = WebhookEndpoint(
-        organisation_id=actor.organisation_id,
+        organisation_id=org_id,
         secret=secret,
         created_by=actor,
         created_at=now,
