@@ -1,6 +1,7 @@
 from django.urls import path
 
 from partners import views
+from partners.integrations import views as integration_views
 
 app_name = "partners"
 
@@ -9,4 +10,11 @@ urlpatterns = [
     path("team/<int:user_id>/", views.member_update, name="member_update"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<str:token_key>/revoke/", views.token_revoke, name="token_revoke"),
+    path("integrations/", integration_views.integrations, name="integrations"),
+    path("integrations/<int:endpoint_id>/", integration_views.endpoint_detail, name="integration_detail"),
+    path(
+        "integrations/<int:endpoint_id>/<slug:action>/",
+        integration_views.endpoint_action,
+        name="integration_action",
+    ),
 ]

@@ -130,3 +130,13 @@ def other_unit(other_reseller_org):
         subdivision="US-CA",
         timezone="America/Los_Angeles",
     )
+
+
+@pytest.fixture
+def receiver():
+    """A real webhook receiver on 127.0.0.1 (ports 18100-18199), stopped after the test."""
+    from tests.partners.receiver import Receiver
+
+    running = Receiver().start()
+    yield running
+    running.stop()

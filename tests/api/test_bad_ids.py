@@ -35,6 +35,8 @@ def test_out_of_range_filter_ids_are_a_400_with_the_field(api_as, mts_admin, url
         f"/api/v1/users/{BIG}/",
         f"/api/v1/transfers/{BIG}/",
         f"/api/v1/orders/{BIG}/",
+        f"/api/v1/webhooks/{BIG}/",
+        f"/api/v1/webhooks/{BIG}/deliveries/",
     ],
 )
 def test_made_up_path_ids_are_a_404(api_as, mts_admin, url):

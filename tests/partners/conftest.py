@@ -33,12 +33,3 @@ def org_matrix(reseller_org, sibling_reseller_org, other_reseller_org, distribut
 @pytest.fixture
 def inactive_reseller(distributor_org):
     return ResellerFactory(name="Closed Reseller", distributor=distributor_org, is_active=False)
-
-
-@pytest.fixture
-def receiver():
-    from tests.partners.receiver import Receiver
-
-    running = Receiver().start()
-    yield running
-    running.stop()

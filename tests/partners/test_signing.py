@@ -78,3 +78,29 @@ def test_during_a_rotation_both_the_old_and_the_new_secret_verify():
 def test_a_malformed_secret_is_refused(secret):
     with pytest.raises(signing.InvalidSecret):
         signing.sign(secret, msg_id="evt_1", timestamp=TIMESTAMP, body=BODY)
+
+
+def readme_verify(secret: str, headers: dict, body: bytes, now: float, tolerance: int = 300) -> bool:
+    """The README's standard-library verifier, kept word for word (apart from `now`) so it stays right."""
+    import hashlib
+    import hmac
+
+    msg_id, ts = headers["webhook-id"], headers["webhook-timestamp"]
+    if abs(now - int(ts)) > tolerance:
+        return False  # too old (or from the future): a replay
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{msg_id}.{ts}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return any(
+        hmac.compare_digest(expected, sig.split(",", 1)[1])
+        for sig in headers["webhook-signature"].split()
+        if sig.startswith("v1,")
+    )
+
+
+def test_the_readme_verifier_accepts_ours_and_refuses_a_forgery():
+    secret = signing.generate_secret()
+    headers = signing.headers([signing.generate_secret(), secret], msg_id="evt_1", timestamp=TIMESTAMP, body=BODY)
+    assert readme_verify(secret, headers, BODY, now=TIMESTAMP + 5)
+    assert not readme_verify(secret, headers, BODY + b" ", now=TIMESTAMP + 5)
+    assert not readme_verify(secret, headers, BODY, now=TIMESTAMP + 3600)
