@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 PYTHON = sys.executable
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-PG_DB = "husky_h10"  # this helper's own database: the bench drops and recreates it
+PG_DB = os.environ.get("BENCH_DATABASE", "husky_h10")  # dropped and recreated by the bench
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 
 
