@@ -1,5 +1,6 @@
 """How cases appear in partner events (partners.integrations.outbox): who receives them, what they show."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
@@ -11,14 +12,23 @@ from partners.kinds import OrgKind
 from partners.models import Organisation
 
 
+@dataclass(frozen=True)
+class _OrgViewer:
+    """Stands for "any user of this organisation": the Dell hook reads only the viewer's organisation."""
+
+    organisation_id: int
+
+
 def case_audience(case: Case) -> list[Organisation]:
-    """As cases.selectors.cases_visible_to: the reseller, its distributor, MTS; Dell only for a case its
-    dispatch hook lets it see."""
-    condition = partner_audience_q(case.reseller)
-    dell = hooks.dell_visibility()
-    if dell is not None and Case.objects.filter(dell, pk=case.pk).exists():
-        condition |= Q(kind=OrgKind.DELL)
-    return active_orgs(condition)
+    """As cases.selectors.cases_visible_to: the reseller, its distributor, MTS; a Dell organisation only
+    when the dispatch hook lets its users see the case (a dispatch was sent to it)."""
+    audience = active_orgs(partner_audience_q(case.reseller))
+    if hooks.registry.dell_visibility is not None:
+        for dell in active_orgs(Q(kind=OrgKind.DELL)):
+            dell_q = hooks.dell_visibility(_OrgViewer(dell.pk))
+            if dell_q is not None and Case.objects.filter(dell_q, pk=case.pk).exists():
+                audience.append(dell)
+    return audience
 
 
 def case_payload(case: Case, kind: OrgKind) -> dict[str, Any]:
