@@ -24,6 +24,7 @@ from cases.checklist import Category, ChecklistError, HardwareComponent, normali
 from cases.models import Case, CaseEvent, EventKind
 from cases.services import record_case_event
 from cases.workflow import State as CaseState
+from dispatch import events
 from dispatch import workflow as flow
 from dispatch.eligibility import Eligibility, SiteFacts
 from dispatch.models import Dispatch, Fee, Part, ScheduleChange
@@ -31,6 +32,8 @@ from dispatch.rescheduling import FREE_RESCHEDULE_DAYS, free_window_closes_at, r
 from dispatch.selectors import eligibility_for_unit
 from husky_support.api.exceptions import Conflict, DomainError
 from husky_support.calendar import site_zone
+from partners.integrations.catalog import EventType
+from partners.integrations.outbox import record_event
 from partners.kinds import OrgKind
 from partners.models import Organisation, User
 
@@ -315,6 +318,7 @@ def create_dispatch(*, case: Case, actor: User | None, note: str, now: datetime,
     _full_clean(dispatch)
     dispatch.save()
     record_dispatch_event(dispatch, actor=actor, now=now, action="requested", note=note, to=flow.State.REQUESTED.value)
+    record_event(type=EventType.DISPATCH_REQUESTED, obj=dispatch, now=now, details={"action": "requested"})
     transaction.on_commit(lambda: notify_dispatch_step(dispatch.pk, "requested"))
     return dispatch
 
@@ -555,6 +559,12 @@ def dispatch_transition(
     _full_clean(locked)
     locked.save()
     record_dispatch_event(locked, actor=actor, now=now, action=step.action.value, note=note, **data)
+    partner_event = events.event_for_step(step.action, step.to_state)
+    if partner_event is not None:
+        details = {"action": step.action.value, "from_state": step.from_state.value, "to_state": step.to_state.value}
+        record_event(type=partner_event, obj=locked, now=now, details=details)
+    if fee is not None:
+        record_event(type=EventType.FEE_RECORDED, obj=fee, now=now, details={"kind": fee.kind})
     transaction.on_commit(lambda: notify_dispatch_step(locked.pk, step.action.value))
     return locked
 

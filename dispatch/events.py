@@ -1,0 +1,61 @@
+"""How dispatches and their fees appear in partner events (partners.integrations.outbox)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from dispatch import workflow as flow
+from dispatch.models import Dispatch, Fee
+from partners.integrations.catalog import EventType
+from partners.integrations.outbox import ObjectKind, active_orgs, partner_audience_q, register_object_kind
+from partners.kinds import OrgKind
+from partners.models import Organisation
+
+
+def dispatch_audience(dispatch: Dispatch) -> list[Organisation]:
+    """As dispatch.selectors.dispatches_visible_to: the case's partner side, MTS, and the Dell team it was
+    sent to (never another Dell team)."""
+    return active_orgs(partner_audience_q(dispatch.case.reseller) | Q(pk=dispatch.dell_org_id))
+
+
+def fee_audience(fee: Fee) -> list[Organisation]:
+    """DESIGN "Dispatch": fees are for MTS and the partner."""
+    return active_orgs(partner_audience_q(fee.dispatch.case.reseller))
+
+
+def dispatch_payload(dispatch: Dispatch, kind: OrgKind) -> dict[str, Any]:
+    from dispatch.api.dispatch_serializers import DispatchSerializer
+
+    return dict(DispatchSerializer(dispatch).data)
+
+
+def fee_payload(fee: Fee, kind: OrgKind) -> dict[str, Any]:
+    from dispatch.api.dispatch_serializers import FeeSerializer
+
+    return {**FeeSerializer(fee).data, "dispatch": fee.dispatch_id, "case": fee.dispatch.case.number}
+
+
+# The partner event each dispatch step is (steps not listed here send none).
+STEP_EVENTS: dict[flow.Action, EventType] = {
+    flow.Action.ACCEPT: EventType.DISPATCH_ACCEPTED,
+    flow.Action.DENY: EventType.DISPATCH_DENIED,
+    flow.Action.RESUBMIT: EventType.DISPATCH_REQUESTED,
+    flow.Action.SCHEDULE: EventType.DISPATCH_SCHEDULED,
+    flow.Action.RESCHEDULE: EventType.DISPATCH_RESCHEDULED,
+    flow.Action.COMPLETE: EventType.DISPATCH_COMPLETED,
+}
+
+
+def event_for_step(action: flow.Action, to_state: flow.State) -> EventType | None:
+    if action is flow.Action.OUTCOME:
+        return EventType.DISPATCH_COMPLETED if to_state is flow.State.COMPLETED else EventType.DISPATCH_FAILED
+    return STEP_EVENTS.get(action)
+
+
+def register() -> None:
+    register_object_kind(
+        ObjectKind(model=Dispatch, object_type="dispatch", audience=dispatch_audience, payload=dispatch_payload)
+    )
+    register_object_kind(ObjectKind(model=Fee, object_type="fee", audience=fee_audience, payload=fee_payload))
