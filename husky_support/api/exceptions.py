@@ -6,7 +6,7 @@ build error bodies by hand. A 5xx never leaks a traceback or an internal message
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -81,13 +81,41 @@ def _validation_body(detail) -> dict:
     return {"code": _first_code(items), "message": " ".join(str(i) for i in items)}
 
 
+def _domain_fields(fields: dict, code: str) -> dict:
+    """A service's field problems in the one shape: every field a list of {code, message}; rows the same."""
+    out: dict = {}
+    for name, errors in fields.items():
+        if isinstance(errors, dict):
+            out[name] = _domain_fields(errors, code)
+            continue
+        items = errors if isinstance(errors, list) else [errors]
+        out[name] = [
+            {"code": e.get("code", code), "message": e.get("message", ""), **e}
+            if isinstance(e, dict)
+            else {"code": code, "message": str(e)}
+            for e in items
+        ]
+    return out
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response({"code": exc.code, "message": exc.message, **exc.extra}, status=exc.status_code)
+        body = {"code": exc.code, "message": exc.message, **exc.extra}
+        if isinstance(body.get("fields"), dict):
+            body["fields"] = _domain_fields(body["fields"], exc.code)
+        return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         # get_error_detail keeps each error's code (full_clean's "unique", a validator's "unknown_country").
         detail = get_error_detail(exc)
         exc = exceptions.ValidationError(detail if isinstance(detail, dict) else {"non_field_errors": detail})
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses it from Content-Length before reading the body; outside DRF this is its own 400.
+        return Response(
+            {"code": "request_too_large", "message": "The request body is larger than this API accepts."},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return Response({"code": "bad_request", "message": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         return Response({"code": "not_found", "message": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, PermissionDenied):

@@ -7,8 +7,7 @@ from django import forms
 from django.db.models import F
 from rest_framework.filters import OrderingFilter
 
-# The largest value a BIGINT primary key holds; SQLite raises OverflowError beyond it.
-MAX_ID = 2**63 - 1
+from husky_support.text import MAX_ID
 
 
 class IdFilter(django_filters.Filter):
