@@ -96,11 +96,17 @@ def normalize_ppid(raw: str) -> str:
     return ppid
 
 
+MAX_USERS_IMPACTED = 1_000_000
+USERS_IMPACTED_RANGE = f"The number of users impacted must be a whole number from 0 to {MAX_USERS_IMPACTED:,}."
+# Titles go into email subjects and list rows, where a line break cannot go.
+TITLE_ONE_LINE = "The title must be one line; put the details in the failure description."
+
+
 def validate_users_impacted(value: int | None) -> int | None:
-    """Return the count unchanged (None = not reported); raise InvalidUsersImpacted for negatives."""
+    """Return the count unchanged (None = not reported); raise InvalidUsersImpacted outside 0..MAX_USERS_IMPACTED."""
     # bool is an int subclass: True would silently mean "1 user".
-    if isinstance(value, bool) or (value is not None and value < 0):
-        raise InvalidUsersImpacted("The number of users impacted must be a whole number, 0 or more.")
+    if isinstance(value, bool) or (value is not None and not 0 <= value <= MAX_USERS_IMPACTED):
+        raise InvalidUsersImpacted(USERS_IMPACTED_RANGE)
     return value
 
 

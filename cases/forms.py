@@ -4,9 +4,20 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
 
-from cases.checklist import PPID_HELP, Category, ChecklistInput, HardwareComponent, InvalidPpid, normalize_ppid
+from cases.checklist import (
+    MAX_USERS_IMPACTED,
+    PPID_HELP,
+    TITLE_ONE_LINE,
+    USERS_IMPACTED_RANGE,
+    Category,
+    ChecklistInput,
+    HardwareComponent,
+    InvalidPpid,
+    normalize_ppid,
+)
 from cases.selectors import AGE_FILTERS, QUEUE_SORTS
 from cases.workflow import State
+from husky_support.text import has_line_break
 
 YES_NO = [("", "—"), ("yes", "Yes"), ("no", "No")]
 
@@ -42,7 +53,13 @@ class CaseForm(forms.Form):
     ppids = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Hard drive PPID(s)", help_text=PPID_HELP
     )
-    users_impacted = forms.IntegerField(required=False, label="Users impacted")
+    users_impacted = forms.IntegerField(
+        required=False,
+        label="Users impacted",
+        min_value=0,
+        max_value=MAX_USERS_IMPACTED,
+        error_messages={"min_value": USERS_IMPACTED_RANGE, "max_value": USERS_IMPACTED_RANGE},
+    )
     in_production = forms.ChoiceField(choices=YES_NO, required=False, label="System in production?")
     failure_description = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 4}), label="What is the failure?"
@@ -152,13 +169,11 @@ class CaseForm(forms.Form):
                 raise forms.ValidationError(exc.message.removesuffix(PPID_HELP).strip(), code=exc.code) from None
         return out
 
-    def clean_users_impacted(self):
-        value = self.cleaned_data.get("users_impacted")
-        if value is not None and value < 0:
-            raise forms.ValidationError(
-                "The number of users impacted must be 0 or more.", code="invalid_users_impacted"
-            )
-        return value
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"]
+        if has_line_break(title):
+            raise forms.ValidationError(TITLE_ONE_LINE, code="title_not_one_line")
+        return title
 
     def values(self) -> dict:
         """The service's `values` (EDITABLE_FIELDS minus the unit, which the view resolves)."""
@@ -193,10 +208,10 @@ def checklist_from_post(data) -> ChecklistInput:
         component = HardwareComponent(data.get("component")) if data.get("component") else None
     except ValueError:
         component = None
-    users = data.get("users_impacted", "")
+    users = data.get("users_impacted")
     try:
-        users_impacted = int(users) if str(users).strip() != "" else None
-    except ValueError:
+        users_impacted = int(users) if users is not None and str(users).strip() != "" else None
+    except (TypeError, ValueError):  # a half-typed number is "not given yet" for the live checklist
         users_impacted = None
     raw_ppids = (data.get("ppids") or "").replace(",", "\n").splitlines()
     return ChecklistInput(

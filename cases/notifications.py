@@ -26,6 +26,7 @@ from cases.models import (
     NotifyTopic,
 )
 from cases.workflow import Action
+from husky_support.text import one_line
 from partners.kinds import OrgKind, Role
 from partners.models import User
 
@@ -143,8 +144,8 @@ def record_for_users(event: CaseEvent, users: list[User], *, now: datetime) -> i
 def _subject(event: CaseEvent) -> str:
     case = event.case
     if event.kind == EventKind.TRANSITION:
-        return f"[{case.number}] {Action(event.action).label}: {case.title}"[:200]
-    return f"[{case.number}] {EventKind(event.kind).label}: {case.title}"[:200]
+        return one_line(f"[{case.number}] {Action(event.action).label}: {case.title}", max_length=200)
+    return one_line(f"[{case.number}] {EventKind(event.kind).label}: {case.title}", max_length=200)
 
 
 def _render(event: CaseEvent, recipient: User | None) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from cases import hooks
 from cases.archives import AttachmentKind
 from cases.models import QUEUE_STATES, Case, CaseAttachment, CaseEvent, EventKind
 from cases.sla import SlaState
+from husky_support.text import plain_number
 from partners.kinds import OrgKind
 from partners.models import User
 from partners.visibility import scope_to_viewer, viewer_kind
@@ -139,8 +140,8 @@ def triage_queue(
         qs = qs.filter(assignee=user)
     elif assignee == "none":
         qs = qs.filter(assignee__isnull=True)
-    elif assignee.isdigit():
-        qs = qs.filter(assignee_id=int(assignee))
+    elif (assignee_id := plain_number(assignee)) is not None:
+        qs = qs.filter(assignee_id=assignee_id)
     if older_than_days in AGE_FILTERS:
         qs = qs.filter(created_at__lte=now - AGE_FILTERS[older_than_days])
     if q:

@@ -15,6 +15,7 @@ from django.db.models import F
 from cases import clocks, hooks, notifications, sla
 from cases.archives import UploadLimits, UploadRefused, check_upload
 from cases.checklist import (
+    TITLE_ONE_LINE,
     Category,
     ChecklistError,
     derive_priority,
@@ -25,6 +26,7 @@ from cases.models import Case, CaseAttachment, CaseEvent, CaseIdempotencyKey, Ca
 from cases.workflow import OPEN_STATES, Action, CaseFacts, State, Step, TransitionRefused, plan
 from husky_support.api.exceptions import Conflict, DomainError
 from husky_support.geo import single_timezone_for_country, timezone_fits_country
+from husky_support.text import has_line_break
 from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
 from partners.kinds import OrgKind
@@ -120,20 +122,32 @@ def _next_number(year: int) -> str:
 def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
     """Normalise checklist input; raise DomainError (400) with a stable code and the field."""
     out = dict(values)
-    try:
-        if "ppids" in out:
-            raw = out["ppids"] or []
-            if isinstance(raw, str):
-                raw = [part for part in raw.replace(",", "\n").splitlines() if part.strip()]
-            out["ppids"] = list(dict.fromkeys(normalize_ppid(str(p)) for p in raw))
-        if "users_impacted" in out:
+    problems: dict[str, list[dict[str, str]]] = {}
+    if "ppids" in out:
+        raw = out["ppids"] or []
+        if isinstance(raw, str):
+            raw = [part for part in raw.replace(",", "\n").splitlines() if part.strip()]
+        ppids: list[str] = []
+        for part in raw:
+            try:
+                ppids.append(normalize_ppid(str(part)))
+            except ChecklistError as exc:
+                problems.setdefault("ppids", []).append({"code": exc.code, "message": exc.message})
+        out["ppids"] = list(dict.fromkeys(ppids))
+    if "users_impacted" in out:
+        try:
             out["users_impacted"] = validate_users_impacted(out["users_impacted"])
-    except ChecklistError as exc:
-        field = "ppids" if exc.code == "invalid_ppid" else "users_impacted"
-        raise DomainError(exc.message, code=exc.code, extra={"fields": {field: [exc.message]}}) from None
+        except ChecklistError as exc:
+            problems["users_impacted"] = [{"code": exc.code, "message": exc.message}]
     for name in ("title", *SITE_FIELDS, "failure_description", "troubleshooting_done"):
         if name in out and out[name] is not None:
             out[name] = str(out[name]).strip()
+    if has_line_break(out.get("title") or ""):
+        problems["title"] = [{"code": "title_not_one_line", "message": TITLE_ONE_LINE}]
+    if problems:
+        first = next(iter(problems.values()))[0]
+        message = first["message"] if len(problems) == 1 else "Some fields need fixing; nothing was saved."
+        raise DomainError(message, code=first["code"], extra={"fields": problems})
     if out.get("site_country"):
         out["site_country"] = out["site_country"].upper()
     if out.get("category") == Category.SOFTWARE:
@@ -158,7 +172,11 @@ def _fill_site(case: Case) -> None:
             case.site_timezone = single_timezone_for_country(case.site_country) or ""
     if case.site_timezone and case.site_country and not timezone_fits_country(case.site_timezone, case.site_country):
         message = f"{case.site_timezone} is not a time zone of {case.site_country}."
-        raise DomainError(message, code="invalid_timezone", extra={"fields": {"site_timezone": [message]}})
+        raise DomainError(
+            message,
+            code="invalid_timezone",
+            extra={"fields": {"site_timezone": [{"code": "invalid_timezone", "message": message}]}},
+        )
 
 
 def record_case_event(case: Case, *, kind: str, actor: User | None, now: datetime, **fields: Any) -> CaseEvent:
@@ -184,7 +202,9 @@ def _owning_reseller(*, actor: User, unit: Any, reseller: Organisation | None) -
             raise DomainError(
                 "Choose the reseller the case is for, or give the unit's service tag.",
                 code="reseller_required",
-                extra={"fields": {"reseller": ["Required for a distributor."]}},
+                extra={
+                    "fields": {"reseller": [{"code": "reseller_required", "message": "Required for a distributor."}]}
+                },
             )
         if owner.distributor_id != actor.organisation_id:
             raise DomainError("That reseller is not one of yours.", code="unknown_reseller")
@@ -449,7 +469,11 @@ def comment_create(*, actor: User, case: Case, body: str, internal: bool = False
     notifications and exports. Comments do not bump the case version (they do not move the case)."""
     body = (body or "").strip()
     if not body:
-        raise DomainError("Write something first.", code="comment_empty", extra={"fields": {"body": ["Required."]}})
+        raise DomainError(
+            "Write something first.",
+            code="comment_empty",
+            extra={"fields": {"body": [{"code": "comment_empty", "message": "Required."}]}},
+        )
     if len(body) > 20_000:
         raise DomainError("A comment is at most 20,000 characters.", code="comment_too_long")
     if internal and actor.org_kind != OrgKind.MTS:
@@ -493,7 +517,8 @@ def attachment_create(
     try:
         checked = check_upload(name=name, size=size, fileobj=fileobj, limits=upload_limits())
     except UploadRefused as refused:
-        raise DomainError(refused.message, code=refused.code, extra={"fields": {"file": [refused.message]}}) from None
+        problem = {"code": refused.code, "message": refused.message}
+        raise DomainError(refused.message, code=refused.code, extra={"fields": {"file": [problem]}}) from None
     digest = hashlib.sha256()
     fileobj.seek(0)
     while chunk := fileobj.read(1024 * 1024):

@@ -22,6 +22,7 @@ from cases.views_common import available_actions_for
 from cases.workflow import NOTE_REQUIRED, Action, State
 from husky_support.api.exceptions import DomainError
 from husky_support.geo import country_name
+from husky_support.text import plain_number
 from partners.kinds import OrgKind
 from partners.visibility import organisations_visible_to, viewer_kind
 
@@ -122,8 +123,8 @@ def case_list(request: HttpRequest):
     if kind == OrgKind.DISTRIBUTOR or kind == OrgKind.MTS:
         resellers = organisations_visible_to(request.user).filter(kind=OrgKind.RESELLER).order_by("name")
         reseller = request.GET.get("reseller", "")
-        if reseller.isdigit():
-            qs = qs.filter(reseller_id=int(reseller))
+        if (reseller_id := plain_number(reseller)) is not None:
+            qs = qs.filter(reseller_id=reseller_id)
     page = _page(request, qs)
     context = {
         "page": page,
@@ -252,6 +253,12 @@ def case_create(request: HttpRequest):
     )
 
 
+def _posted_version(request: HttpRequest) -> int:
+    """The version the page was loaded at; anything but a plain number counts as stale (-1, a conflict)."""
+    version = plain_number(request.POST.get("version", ""))
+    return -1 if version is None else version
+
+
 def case_edit(request: HttpRequest, number: str):
     case = _get_case(request, number)
     form = CaseForm(
@@ -264,7 +271,7 @@ def case_edit(request: HttpRequest, number: str):
                 services.case_update(
                     actor=request.user,
                     case=case,
-                    version=int(request.POST.get("version") or 0),
+                    version=_posted_version(request),
                     values={**form.values(), "unit": unit},
                     now=timezone.now(),
                 )
@@ -392,14 +399,13 @@ def case_transition(request: HttpRequest, number: str):
     """Take one action. From the queue (htmx) answers the refreshed row; otherwise back to the case page."""
     case = _get_case(request, number)
     action = request.POST.get("action", "")
-    version = request.POST.get("version", "")
     try:
         case = services.case_transition(
             actor=request.user,
             case=case,
             action=action,
             note=request.POST.get("note", ""),
-            version=int(version) if version.isdigit() else -1,
+            version=_posted_version(request),
             now=timezone.now(),
         )
     except DomainError as exc:

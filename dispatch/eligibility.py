@@ -28,7 +28,7 @@ service tag and no pending security clearance. `after_cutoff`, `not_business_day
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
 from husky_support.calendar import Calendar, UnknownTimezone, business_calendar, nbd_target, require_aware, site_zone
@@ -39,6 +39,7 @@ __all__ = [
     "BLOCKS_NBD",
     "BLOCKS_ONSITE",
     "DEFAULT_CUTOFF",
+    "QUALIFIED_AT_YEARS",
     "REASON_ORDER",
     "REASON_TEXT",
     "SERVICE_KYHD",
@@ -50,12 +51,28 @@ __all__ = [
     "SiteFacts",
     "UnitFacts",
     "assess_eligibility",
+    "qualified_at_problem",
     "resolve_site_timezone",
 ]
 
 SERVICE_NBD_ONSITE = "nbd_onsite"
 SERVICE_KYHD = "kyhd"
 DEFAULT_CUTOFF = time(17, 0)  # DESIGN "Coverage": the local cut-off defaults to 17:00
+# Qualification is a moment near today. Far outside these years there are no holiday tables, and searching
+# for the next business day near year 9999 runs past the last date Python can represent.
+QUALIFIED_AT_YEARS = (1990, 2199)
+
+
+def qualified_at_problem(qualified_at: datetime) -> str | None:
+    """Why `qualified_at` cannot be assessed (outside QUALIFIED_AT_YEARS in UTC), or None."""
+    first, last = QUALIFIED_AT_YEARS
+    try:
+        year = qualified_at.astimezone(UTC).year
+    except OverflowError:  # 9999-12-31T23:00-01:00 is past the last UTC instant
+        year = last + 1
+    if first <= year <= last:
+        return None
+    return f"Ask about a moment between the years {first} and {last}."
 
 
 class Reason(StrEnum):

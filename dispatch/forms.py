@@ -10,6 +10,7 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.urls import reverse
 
+from dispatch.eligibility import qualified_at_problem
 from husky_support.geo import all_country_codes, country_name
 
 
@@ -61,6 +62,13 @@ class EligibilityForm(forms.Form):
                 ),
             )
         )
+
+    def clean_qualified_at(self):
+        moment = self.cleaned_data["qualified_at"]
+        problem = qualified_at_problem(moment)
+        if problem is not None:
+            raise forms.ValidationError(problem, code="qualified_at_out_of_range")
+        return moment
 
 
 class PartForm(forms.Form):

@@ -260,7 +260,8 @@ def _parse_bool(value: str) -> bool | None:
 def split_unit_text(text: str) -> list[dict[str, str]]:
     """Rows of a pasted list or CSV. One tag per line, or CSV with a header naming COLUMNS (any order).
 
-    Separators may be commas, semicolons or tabs; blank lines and `#` comments are skipped.
+    Separators may be commas, semicolons or tabs; blank lines and `#` comments are skipped. Raises
+    InvalidInput (field `units`, code `invalid_csv`) for text the csv module cannot read, e.g. a huge cell.
     """
     lines = [ln for ln in (text or "").replace("\r\n", "\n").split("\n")]
     content = [ln for ln in lines if ln.strip() and not ln.strip().startswith("#")]
@@ -269,7 +270,11 @@ def split_unit_text(text: str) -> list[dict[str, str]]:
     sample = content[0]
     delimiter = "\t" if "\t" in sample else (";" if ";" in sample and "," not in sample else ",")
     reader = csv.reader(io.StringIO("\n".join(content)), delimiter=delimiter)
-    raw_rows = [[cell.strip() for cell in r] for r in reader]
+    try:
+        raw_rows = [[cell.strip() for cell in r] for r in reader]
+    except csv.Error as exc:
+        message = f"Line {reader.line_num} cannot be read as CSV ({exc})."
+        raise InvalidInput([FieldProblem("units", "invalid_csv", message)]) from None
     header = [h.lower().replace(" ", "_") for h in raw_rows[0]]
     if "service_tag" in header:
         return [dict(zip(header, r, strict=False)) for r in raw_rows[1:]]

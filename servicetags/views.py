@@ -26,7 +26,7 @@ from servicetags.forms import (
     apply_errors,
 )
 from servicetags.models import Location, ServiceTagTransfer, TransferStatus, Unit
-from servicetags.validation import UnitDefaults, split_unit_text
+from servicetags.validation import InvalidInput, UnitDefaults, split_unit_text
 
 PARTNERS = {OrgKind.RESELLER, OrgKind.DISTRIBUTOR}
 
@@ -274,6 +274,16 @@ def order_list(request: HttpRequest):
     )
 
 
+def _unit_rows(text: str) -> list[dict[str, str]]:
+    try:
+        return split_unit_text(text)
+    except InvalidInput as exc:
+        p = exc.problems[0]
+        raise services.InvalidInputError(
+            p.message, code=p.code, fields={"units_text": [{"code": p.code, "message": p.message}]}
+        ) from None
+
+
 def order_new(request: HttpRequest):
     if viewer_kind(request.user) != OrgKind.DISTRIBUTOR:
         return render(request, "partners/not_allowed.html", status=403)
@@ -283,6 +293,7 @@ def order_new(request: HttpRequest):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            units = _unit_rows(data["units_text"])
             order = services.order_create(
                 actor=request.user,
                 reseller=data["reseller"],
@@ -290,7 +301,7 @@ def order_new(request: HttpRequest):
                 end_customer_name=data["end_customer_name"],
                 shipped_on=data["shipped_on"],
                 address={name: data.get(name) or "" for name in ADDRESS_FIELDS},
-                units=split_unit_text(data["units_text"]),
+                units=units,
                 defaults=UnitDefaults(
                     model=data["model"] or "",
                     warranty_start_on=data["warranty_start_on"],

@@ -128,7 +128,9 @@ class CaseViewSet(
                 raise DomainError(
                     "No unit with that service tag is registered to you.",
                     code="unknown_service_tag",
-                    extra={"fields": {"service_tag": ["Unknown service tag."]}},
+                    extra={
+                        "fields": {"service_tag": [{"code": "unknown_service_tag", "message": "Unknown service tag."}]}
+                    },
                 )
             extra["unit"] = unit
         return extra

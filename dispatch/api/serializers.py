@@ -10,7 +10,7 @@ from zoneinfo import available_timezones
 
 from rest_framework import serializers
 
-from dispatch.eligibility import DEFAULT_CUTOFF
+from dispatch.eligibility import DEFAULT_CUTOFF, qualified_at_problem
 from dispatch.models import Coverage
 from dispatch.selectors import UnitEligibility
 from husky_support.api.exceptions import DomainError
@@ -144,6 +144,9 @@ class EligibilityQuerySerializer(serializers.Serializer):
                 "or a trailing Z for UTC.",
                 code="qualified_at_naive",
             )
+        problem = qualified_at_problem(moment)
+        if problem is not None:
+            raise serializers.ValidationError(problem, code="qualified_at_out_of_range")
         return moment
 
     def validate_site_country(self, value: str) -> str | None:

@@ -108,7 +108,13 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = OrderCreateSerializer(data=request.data, resellers=selectors.resellers_for_orders(request.user))
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        rows = [dict(u) for u in v.get("units") or []] or split_unit_text(v.get("units_csv") or "")
+        try:
+            rows = [dict(u) for u in v.get("units") or []] or split_unit_text(v.get("units_csv") or "")
+        except InvalidInput as exc:
+            p = exc.problems[0]
+            raise services.InvalidInputError(
+                p.message, code=p.code, fields={"units_csv": [{"code": p.code, "message": p.message}]}
+            ) from None
         order = services.order_create(
             actor=request.user,
             reseller=v["reseller"],
@@ -193,7 +199,7 @@ class TransferViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
             ) from None
         given = {name for name in ADDRESS_FIELDS if name in request.data}
         # Pre-filled from the current location when no address is given (registering it as final).
-        address = {name: v[name] for name in ADDRESS_FIELDS} if given else unit.address_values()
+        address = {name: v.get(name, "") for name in ADDRESS_FIELDS} if given else unit.address_values()
         transfer = services.transfer_create(
             actor=request.user,
             unit=unit,

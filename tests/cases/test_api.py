@@ -225,6 +225,18 @@ def test_create_refuses_bad_input_and_writes_nothing(reseller_user, unit, other_
     assert CaseEvent.objects.count() == 0
 
 
+def test_every_bad_field_is_reported_at_once_as_code_and_message(reseller_user, unit, api_as):
+    bad = {"title": "Drive 3\nfailed", "ppids": ["CN-0ABC12-3456", "nope"], "users_impacted": 1_000_001}
+    response = api_as(reseller_user).post("/api/v1/cases/", {**CREATE, **bad}, format="json")
+    assert response.status_code == 400
+    fields = response.json()["fields"]
+    assert [e["code"] for e in fields["ppids"]] == ["invalid_ppid", "invalid_ppid"]
+    assert [e["code"] for e in fields["users_impacted"]] == ["invalid_users_impacted"]
+    assert [e["code"] for e in fields["title"]] == ["title_not_one_line"]
+    assert all(e["message"] for errors in fields.values() for e in errors)
+    assert Case.objects.count() == 0
+
+
 def test_patch_needs_the_current_version(reseller_user, unit, api_as):
     case = open_case(reseller_user, unit)
     client = api_as(reseller_user)

@@ -285,6 +285,20 @@ def test_request_info_emails_the_partner_the_note_and_never_internal_comments(
     assert "SECRET" not in body
 
 
+def test_a_title_stored_with_a_line_break_still_sends_its_email(
+    reseller_user, mts_user, unit, celery_eager, django_capture_on_commit_callbacks
+):
+    case = open_case(reseller_user, unit)
+    Case.objects.filter(pk=case.pk).update(title="Drive 3\r\nfailed\x07 again")  # stored before titles were checked
+    case.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_transition(
+            actor=reseller_user, case=case, action="escalate_to_mts", version=case.version, now=NOW
+        )
+    assert [m.to for m in mail.outbox] == [[mts_user.email]]
+    assert mail.outbox[0].subject.endswith("Drive 3 failed again")
+
+
 def test_escalation_emails_mts(reseller_user, mts_user, unit, celery_eager, django_capture_on_commit_callbacks):
     case = open_case(reseller_user, unit)
     with django_capture_on_commit_callbacks(execute=True):

@@ -265,3 +265,41 @@ def test_lists_run_a_constant_number_of_queries(who, url, reseller_user, mts_use
     at_500 = _count_queries(client, url)
     assert at_20 == at_500
     assert at_500 <= 8
+
+
+# --- Probes that answered 500 (issue 9) --------------------------------------------------------------
+
+
+def test_editing_a_case_without_users_impacted_shows_the_form(reseller_user):
+    case, _ = services.case_create(
+        actor=reseller_user, now=timezone.now(), values={"title": "Recording stops", "category": "software"}
+    )
+    response = client_for(reseller_user).get(f"/cases/{case.number}/edit/")
+    assert response.status_code == 200
+    assert "Recording stops" in response.content.decode()
+
+
+@pytest.mark.parametrize("version", ["abc", "²", "9" * 5000, ""])
+def test_a_made_up_version_on_edit_is_a_conflict_and_changes_nothing(reseller_user, unit, version):
+    case = open_case(reseller_user, unit)
+    response = client_for(reseller_user).post(
+        f"/cases/{case.number}/edit/", {**FORM, "title": "Changed", "version": version}
+    )
+    assert response.status_code == 200
+    assert "Someone else changed this case" in response.content.decode()
+    case.refresh_from_db()
+    assert case.title != "Changed"
+
+
+def test_more_users_impacted_than_allowed_is_a_form_error(reseller_user, unit):
+    response = client_for(reseller_user).post("/cases/new/", {**FORM, "users_impacted": "1000001", "submit": "draft"})
+    assert response.status_code == 200
+    assert "from 0 to 1,000,000" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_a_title_is_one_line(reseller_user, unit):
+    response = client_for(reseller_user).post("/cases/new/", {**FORM, "title": "Drive 3\nfailed", "submit": "draft"})
+    assert response.status_code == 200
+    assert "The title must be one line" in response.content.decode()
+    assert not Case.objects.exists()

@@ -331,3 +331,10 @@ def test_schema_documents_the_endpoint(api_client):
     schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
     assert "/api/v1/units/{service_tag}/eligibility/" in schema
     assert "partner_local_qualified_at" in schema
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59+14:00", "0001-01-01T00:00:00-14:00", "1900-06-01T12:00Z"])
+def test_a_moment_far_outside_today_is_a_400(api_as, reseller_user, copenhagen_unit, moment):
+    response = ask(api_as(reseller_user), copenhagen_unit.service_tag, qualified_at=moment)
+    assert response.status_code == 400
+    assert response.json()["fields"]["qualified_at"][0]["code"] == "qualified_at_out_of_range"

@@ -86,6 +86,16 @@ def test_bad_moment_shows_the_form_error_not_a_crash(client, reseller_user, unit
     assert "Enter a valid date/time" in response.content.decode()
 
 
+def test_a_moment_in_year_9999_is_a_form_error(client, reseller_user, unit):
+    client.force_login(reseller_user)
+    response = client.get(
+        page("CPH0001"),
+        {"qualified_at": "9999-12-31T23:59", "site_country": "DK", "partner_timezone": "Pacific/Kiritimati"},
+    )
+    assert response.status_code == 200
+    assert "between the years 1990 and 2199" in response.content.decode()
+
+
 def test_other_reseller_gets_404(client, other_reseller_user, unit):
     client.force_login(other_reseller_user)
     assert client.get(page("CPH0001")).status_code == 404

@@ -299,3 +299,34 @@ class TestTransfersApi:
         late = TransferFactory(unit=unit, status=TransferStatus.SUBMITTED, expected_confirmation_on=date(2020, 1, 2))
         body = api_as(mts_user).get("/api/v1/transfers/?overdue=true").json()
         assert [(r["id"], r["overdue"]) for r in body["results"]] == [(late.pk, True)]
+
+
+# --- Probes that answered 500 (issue 9) --------------------------------------------------------------
+
+
+def test_a_transfer_with_a_partial_address_names_every_missing_field(api_as, reseller_user, unit):
+    response = api_as(reseller_user).post("/api/v1/transfers/", {"unit": unit.service_tag, "city": "Aarhus"})
+    assert response.status_code == 400
+    fields = response.json()["fields"]
+    assert {"address_line1", "country"} <= set(fields)
+    assert all(isinstance(e, dict) and e["code"] and e["message"] for errors in fields.values() for e in errors)
+    assert not ServiceTagTransfer.objects.exists()
+
+
+def test_an_order_whose_csv_has_a_huge_cell_is_a_400_and_writes_nothing(api_as, distributor_user, reseller_org):
+    units_csv = "service_tag,model\nABC12," + "x" * 140_000
+    response = api_as(distributor_user).post(
+        "/api/v1/orders/", {**ORDER, "reseller": reseller_org.pk, "units_csv": units_csv}
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"]["units_csv"][0]["code"] == "invalid_csv"
+    assert not Order.objects.exists()
+
+
+def test_a_form_encoded_write_is_415_and_changes_nothing(api_as, reseller_user, unit):
+    response = api_as(reseller_user).post(
+        "/api/v1/transfers/", {"unit": unit.service_tag, "submit": "true"}, format="multipart"
+    )
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert not ServiceTagTransfer.objects.exists()

@@ -101,6 +101,24 @@ def test_order_form_shows_row_errors_and_saves_nothing(client, distributor_user,
     assert Order.objects.count() == 0
 
 
+def test_order_form_refuses_a_list_the_csv_reader_cannot_read(client, distributor_user, reseller_org):
+    login(client, distributor_user)
+    form = {
+        "reseller": reseller_org.pk,
+        "end_customer_name": "Harbour Logistics",
+        "shipped_on": "2026-03-02",
+        "address_line1": "Havnegade 1",
+        "city": "Copenhagen",
+        "country": "DK",
+        "extended_years": "0",
+        "units_text": "service_tag,model\nABC12," + "x" * 140_000,
+    }
+    response = client.post(reverse("servicetags:order_new"), form)
+    assert response.status_code == 200
+    assert "cannot be read as CSV" in response.content.decode()
+    assert Order.objects.count() == 0
+
+
 def test_order_page_is_not_for_resellers(client, reseller_user):
     login(client, reseller_user)
     assert client.get(reverse("servicetags:order_new")).status_code == 403
