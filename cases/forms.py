@@ -17,6 +17,7 @@ from cases.checklist import (
 )
 from cases.selectors import AGE_FILTERS, QUEUE_SORTS
 from cases.workflow import State
+from husky_support.geo import country_name
 from husky_support.text import has_line_break
 
 YES_NO = [("", "—"), ("yes", "Yes"), ("no", "No")]
@@ -259,6 +260,14 @@ class QueueFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(required=False, choices=list(QUEUE_SORTS.items()))
     team = forms.ChoiceField(required=False, choices=[("", "My team")])
+
+    def clean_country(self) -> str:
+        code = self.cleaned_data["country"].strip().upper()
+        if code and country_name(code) is None:
+            raise forms.ValidationError(
+                f"{code} is not a country code; use two letters such as DK.", code="unknown_country"
+            )
+        return code
 
     def __init__(self, *args, teams=(), own_team=None, **kwargs):
         super().__init__(*args, **kwargs)

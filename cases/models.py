@@ -319,18 +319,22 @@ class CaseAttachment(models.Model):
 
 
 class CaseIdempotencyKey(models.Model):
-    """`Idempotency-Key` of a case creation: a retry with the same key (same user) returns the first case."""
+    """`Idempotency-Key` of a case creation, per organisation: a retry with the same key and body returns the
+    first case; the same key with another body is refused. Keys expire after CASES_IDEMPOTENCY_KEY_HOURS."""
 
+    organisation = models.ForeignKey("partners.Organisation", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=100)
+    # SHA-256 of the request body in canonical JSON: tells a retry from a different request under one key.
+    request_hash = models.CharField(max_length=64, blank=True)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="case_idempotency_key_unique")]
+        constraints = [models.UniqueConstraint(fields=["organisation", "key"], name="case_idempotency_org_key_unique")]
 
     def __str__(self) -> str:
-        return f"{self.user_id}:{self.key}"
+        return f"{self.organisation_id}:{self.key}"
 
 
 class NotificationChannel(models.TextChoices):

@@ -197,6 +197,16 @@ def _owning_reseller(*, actor: User, unit: Any, reseller: Organisation | None) -
     if kind == OrgKind.RESELLER and actor.organisation is not None:
         return actor.organisation
     if kind == OrgKind.DISTRIBUTOR:
+        if unit is not None and reseller is not None and reseller.pk != unit.reseller_id:
+            message = (
+                f"{unit.service_tag} belongs to {unit.reseller}, not to {reseller}; "
+                "leave the reseller out or pick its owner."
+            )
+            raise DomainError(
+                message,
+                code="reseller_not_unit_owner",
+                extra={"fields": {"reseller": [{"code": "reseller_not_unit_owner", "message": message}]}},
+            )
         owner = unit.reseller if unit is not None else reseller
         if owner is None:
             raise DomainError(
@@ -207,14 +217,40 @@ def _owning_reseller(*, actor: User, unit: Any, reseller: Organisation | None) -
                 },
             )
         if owner.distributor_id != actor.organisation_id:
-            raise DomainError("That reseller is not one of yours.", code="unknown_reseller")
+            message = "That reseller is not one of yours."
+            raise DomainError(
+                message,
+                code="unknown_reseller",
+                extra={"fields": {"reseller": [{"code": "unknown_reseller", "message": message}]}},
+            )
         return owner
     raise NotAllowed("Cases are opened by resellers and distributors; MTS and Dell work the cases they receive.")
 
 
-def _lookup_idempotent(actor: User, key: str) -> Case | None:
-    row = CaseIdempotencyKey.objects.filter(user=actor, key=key).select_related("case").first()
-    return row.case if row else None
+class IdempotencyKeyReused(DomainError):
+    status_code = 422
+    code = "idempotency_key_reused"
+
+
+def _lookup_idempotent(org_id: int, key: str, request_hash: str, now: datetime) -> Case | None:
+    """The case first created under `key` in the actor's organisation, if the key has not expired.
+
+    Raises IdempotencyKeyReused when the key was first sent with a different request body."""
+    fresh_since = now - timedelta(hours=settings.CASES_IDEMPOTENCY_KEY_HOURS)
+    row = (
+        CaseIdempotencyKey.objects.filter(organisation_id=org_id, key=key, created_at__gte=fresh_since)
+        .select_related("case")
+        .first()
+    )
+    if row is None:
+        return None
+    if row.request_hash and request_hash and row.request_hash != request_hash:
+        raise IdempotencyKeyReused(
+            f"The Idempotency-Key {key!r} was already used for a different request (case {row.case.number}); "
+            "use a new key for a new case.",
+            extra={"case_number": row.case.number},
+        )
+    return row.case
 
 
 def case_create(
@@ -224,20 +260,32 @@ def case_create(
     values: dict[str, Any],
     reseller: Organisation | None = None,
     idempotency_key: str = "",
+    request_hash: str = "",
     escalate: bool = False,
 ) -> tuple[Case, bool]:
     """Open a case at the reseller (L1) from `values` (EDITABLE_FIELDS; `unit` already fetched through the
     actor's visible units). With `escalate`, also report it to MTS in the same transaction (refused, and
     nothing written, when the checklist is incomplete). Returns (case, created): a retry with the same
-    `idempotency_key` returns the first case and False. Raises DomainError / CaseTransitionRefused."""
-    key = idempotency_key.strip()[:100]
-    if key and (existing := _lookup_idempotent(actor, key)):
+    `idempotency_key` (per organisation, within CASES_IDEMPOTENCY_KEY_HOURS) and the same `request_hash`
+    returns the first case and False. Raises DomainError / CaseTransitionRefused / IdempotencyKeyReused."""
+    org_id = actor.organisation_id
+    # Without an organisation there is nothing to scope a key to (and _owning_reseller refuses the actor).
+    key = idempotency_key.strip()[:100] if org_id is not None else ""
+    if org_id is not None and key and (existing := _lookup_idempotent(org_id, key, request_hash, now)):
         return existing, False
     try:
-        case = _case_create(actor=actor, now=now, values=values, reseller=reseller, key=key, escalate=escalate)
+        case = _case_create(
+            actor=actor,
+            now=now,
+            values=values,
+            reseller=reseller,
+            key=key,
+            request_hash=request_hash,
+            escalate=escalate,
+        )
     except IntegrityError:
         # Two requests with one key at the same moment: the loser's transaction rolled back entirely.
-        if key and (existing := _lookup_idempotent(actor, key)):
+        if org_id is not None and key and (existing := _lookup_idempotent(org_id, key, request_hash, now)):
             return existing, False
         raise
     return case, True
@@ -245,7 +293,14 @@ def case_create(
 
 @transaction.atomic
 def _case_create(
-    *, actor: User, now: datetime, values: dict[str, Any], reseller: Organisation | None, key: str, escalate: bool
+    *,
+    actor: User,
+    now: datetime,
+    values: dict[str, Any],
+    reseller: Organisation | None,
+    key: str,
+    request_hash: str,
+    escalate: bool,
 ) -> Case:
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
@@ -262,8 +317,17 @@ def _case_create(
         case, kind=EventKind.CREATED, actor=actor, now=now, to_state=case.state, data={"number": case.number}
     )
     record_event(type=EventType.CASE_CREATED, obj=case, now=now)
-    if key:
-        CaseIdempotencyKey.objects.create(user=actor, key=key, case=case, created_at=now)
+    if key and owner is not None and actor.organisation is not None:
+        # An expired key may be used again: its old row gives way to the new case.
+        CaseIdempotencyKey.objects.filter(organisation=actor.organisation, key=key).delete()
+        CaseIdempotencyKey.objects.create(
+            organisation=actor.organisation,
+            user=actor,
+            key=key,
+            request_hash=request_hash,
+            case=case,
+            created_at=now,
+        )
     if escalate:
         case = case_transition(actor=actor, case=case, action=Action.ESCALATE_TO_MTS, version=case.version, now=now)
     return case

@@ -148,7 +148,10 @@ def triage_queue(request: HttpRequest):
     now = timezone.now()
     own_team = teams.team_of(request.user)
     form = QueueFilterForm(request.GET or None, teams=teams.teams_visible_to(request.user), own_team=own_team)
-    filters = form.cleaned_data if form.is_valid() else {}
+    valid = form.is_bound and form.is_valid()
+    filters = form.cleaned_data if valid else {}
+    # A filter that cannot match (an unknown country or priority) is said so, never shown as an empty queue.
+    filter_errors = [] if valid or not form.is_bound else [e for errors in form.errors.values() for e in errors]
     # The viewer's own team unless another team (or all) is chosen.
     chosen_team = filters.get("team") or ""
     team_id = int(chosen_team) if chosen_team.isdigit() else (own_team.pk if own_team and not chosen_team else None)
@@ -164,11 +167,19 @@ def triage_queue(request: HttpRequest):
         sort=filters.get("sort") or "sla",
         team_id=team_id,
     )
-    page = _page(request, qs)
+    page = _page(request, qs.none() if filter_errors else qs)
     hours = clocks.TeamHoursCache(now)
     hours.load({case.team_id for case in page.object_list if case.team_id})
     page.object_list = [_queue_row(case, viewer_id=request.user.pk, hours=hours) for case in page.object_list]
-    context = {"page": page, "form": form, "now": now, "querystring": _query_without_page(request)}
+    context = {
+        "page": page,
+        "form": form,
+        "now": now,
+        "querystring": _query_without_page(request),
+        "filter_errors": filter_errors,
+        "filtered": any(value for name, value in filters.items() if name not in {"sort", "team"})
+        or bool(filter_errors),
+    }
     template = "cases/_queue_table.html" if request.htmx and not request.htmx.boosted else "cases/queue.html"
     return render(request, template, context)
 

@@ -1,5 +1,8 @@
 """Case API: thin views over cases.selectors and cases.services; state changes are POST transitions/."""
 
+import hashlib
+import json
+
 import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -30,7 +33,7 @@ from cases.sla import SlaState
 from cases.views_common import available_actions_for
 from cases.workflow import State
 from husky_support.api.exceptions import DomainError
-from husky_support.api.filters import IdFilter, IsoDateTimeFilter, NullsLastOrderingFilter
+from husky_support.api.filters import CountryFilter, IdFilter, IsoDateTimeFilter, NullsLastOrderingFilter
 from partners.visibility import organisations_visible_to
 
 
@@ -42,7 +45,7 @@ class CaseFilter(django_filters.FilterSet):
     reseller = IdFilter(field_name="reseller_id")
     assignee = IdFilter(field_name="assignee_id")
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
-    site_country = django_filters.CharFilter(method="filter_country")
+    site_country = CountryFilter(field_name="site_country")
     service_tag = django_filters.CharFilter(method="filter_service_tag")
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -63,9 +66,6 @@ class CaseFilter(django_filters.FilterSet):
         from cases.models import OPEN_STATE_VALUES
 
         return qs.filter(state__in=OPEN_STATE_VALUES) if value else qs.exclude(state__in=OPEN_STATE_VALUES)
-
-    def filter_country(self, qs, name, value):
-        return qs.filter(site_country=value.strip().upper()[:2])
 
     def filter_service_tag(self, qs, name, value):
         return qs.filter(unit__service_tag=value.strip().upper())
@@ -156,6 +156,9 @@ class CaseViewSet(
             values=values,
             reseller=reseller,
             idempotency_key=request.headers.get("Idempotency-Key", ""),
+            request_hash=hashlib.sha256(
+                json.dumps(request.data, sort_keys=True, separators=(",", ":")).encode()
+            ).hexdigest(),
             escalate=data.get("escalate", False),
         )
         case = selectors.case_detail_queryset(request.user).get(pk=case.pk)

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import F
 from rest_framework.filters import OrderingFilter
 
+from husky_support.geo import country_name
 from husky_support.text import MAX_ID
 
 
@@ -61,3 +62,20 @@ class NullsLastOrderingFilter(OrderingFilter):
             else:
                 terms.append(term)
         return queryset.order_by(*terms, "-id" if ordering[0].startswith("-") else "id")
+
+
+class CountryCodeField(forms.CharField):
+    """An ISO 3166-1 alpha-2 code, any case; an unknown code is a 400, not an empty list that looks like "none"."""
+
+    def to_python(self, value):
+        code = super().to_python(value).strip().upper()
+        if code and country_name(code) is None:
+            raise forms.ValidationError(
+                f"{code[:10]} is not an ISO 3166-1 alpha-2 country code; send e.g. DK, US or AE.",
+                code="unknown_country",
+            )
+        return code
+
+
+class CountryFilter(django_filters.CharFilter):
+    field_class = CountryCodeField

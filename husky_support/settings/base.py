@@ -408,6 +408,8 @@ CELERY_BEAT_SCHEDULE["cases-send-unsent-notifications"] = {
 }
 # Lists count their rows exactly up to this many, then say "more than N" instead of counting every row.
 CASES_LIST_COUNT_CAP = env_int("CASES_LIST_COUNT_CAP", 10_000)
+# A case creation's Idempotency-Key (per organisation) returns the first case for this long, then may be reused.
+CASES_IDEMPOTENCY_KEY_HOURS = env_int("CASES_IDEMPOTENCY_KEY_HOURS", 24)
 # Where "a case was escalated to MTS" is emailed; empty = every active MTS user.
 CASES_MTS_NOTIFY_EMAIL = os.environ.get("CASES_MTS_NOTIFY_EMAIL", "")
 CELERY_BEAT_SCHEDULE["cases-auto-close-resolved"] = {

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from husky_support.api.filters import IdFilter
+from husky_support.api.filters import CountryFilter, IdFilter
 from servicetags import selectors, services
 from servicetags.api.serializers import (
     OrderCreateSerializer,
@@ -31,7 +31,7 @@ ADDRESS_FIELDS = services.ADDRESS_FIELDS
 
 class UnitFilter(filters.FilterSet):
     location_registered = filters.BooleanFilter(field_name="location_confirmed")
-    country = filters.CharFilter(method="filter_country")
+    country = CountryFilter(field_name="country")
     reseller = IdFilter(field_name="reseller_id")
     model = filters.ChoiceFilter(choices=UnitModel.choices)
     nbd_onsite = filters.BooleanFilter()
@@ -41,9 +41,6 @@ class UnitFilter(filters.FilterSet):
     class Meta:
         model = Unit
         fields = ["location_registered", "country", "reseller", "model", "nbd_onsite", "kyhd", "needs_assistance"]
-
-    def filter_country(self, queryset, name, value):
-        return queryset.filter(country=value.strip().upper())
 
     def filter_needs_assistance(self, queryset, name, value):
         in_queue = {"transfer_assist_sent_at__isnull": False, "location_confirmed": False}
@@ -140,7 +137,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class TransferFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=TransferStatus.choices)
     unit = filters.CharFilter(method="filter_unit")
-    country = filters.CharFilter(method="filter_country")
+    country = CountryFilter(field_name="country")
     overdue = filters.BooleanFilter(method="filter_overdue")
 
     class Meta:
@@ -149,9 +146,6 @@ class TransferFilter(filters.FilterSet):
 
     def filter_unit(self, queryset, name, value):
         return queryset.filter(unit__service_tag=value.strip().upper())
-
-    def filter_country(self, queryset, name, value):
-        return queryset.filter(country=value.strip().upper())
 
     def filter_overdue(self, queryset, name, value):
         # A date past in UTC; the per-row `overdue` flag uses the destination's own date.

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases import hooks, services
-from cases.models import Case, CaseAttachment, CaseEvent
+from cases.models import Case, CaseAttachment, CaseEvent, CaseIdempotencyKey
 from cases.workflow import Action, State
 from tests.cases.factories import PPID, CaseFactory, open_case
 from tests.servicetags.factories import UnitFactory
@@ -204,6 +204,62 @@ def test_create_with_the_same_idempotency_key_returns_the_first_case(reseller_us
     assert (first.status_code, second.status_code, third.status_code) == (201, 200, 201)
     assert first.json()["id"] == second.json()["id"] != third.json()["id"]
     assert Case.objects.count() == 2
+
+
+def test_an_idempotency_key_reused_with_another_body_is_422_and_creates_nothing(reseller_user, unit, api_as):
+    client = api_as(reseller_user)
+    first = client.post("/api/v1/cases/", CREATE, format="json", HTTP_IDEMPOTENCY_KEY="order-42")
+    other = client.post(
+        "/api/v1/cases/", {**CREATE, "title": "Another"}, format="json", HTTP_IDEMPOTENCY_KEY="order-42"
+    )
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+    assert other.json()["case_number"] == first.json()["number"]
+    assert Case.objects.count() == 1
+
+
+def test_idempotency_keys_belong_to_the_organisation(reseller_user, reseller_agent, other_reseller_user, api_as):
+    UnitFactory(service_tag="OTH0001", reseller=other_reseller_user.organisation)
+    body = {k: v for k, v in CREATE.items() if k != "service_tag"}
+    first = api_as(reseller_user).post("/api/v1/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    colleague = api_as(reseller_agent).post("/api/v1/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    stranger = api_as(other_reseller_user).post("/api/v1/cases/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert (first.status_code, colleague.status_code, stranger.status_code) == (201, 200, 201)
+    assert colleague.json()["id"] == first.json()["id"] != stranger.json()["id"]
+
+
+def test_an_expired_idempotency_key_opens_a_new_case(reseller_user, unit, api_as, settings):
+    client = api_as(reseller_user)
+    first = client.post("/api/v1/cases/", CREATE, format="json", HTTP_IDEMPOTENCY_KEY="order-42")
+    CaseIdempotencyKey.objects.update(
+        created_at=timezone.now() - timedelta(hours=settings.CASES_IDEMPOTENCY_KEY_HOURS, minutes=1)
+    )
+    again = client.post("/api/v1/cases/", {**CREATE, "title": "New"}, format="json", HTTP_IDEMPOTENCY_KEY="order-42")
+    assert again.status_code == 201
+    assert again.json()["id"] != first.json()["id"]
+
+
+def test_a_distributor_naming_a_reseller_that_does_not_own_the_unit_is_a_400(
+    distributor_user, sibling_reseller_org, unit, api_as
+):
+    response = api_as(distributor_user).post(
+        "/api/v1/cases/", {**CREATE, "reseller": sibling_reseller_org.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"]["reseller"][0]["code"] == "reseller_not_unit_owner"
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["site_country=zz", "state=l9_nowhere", "priority=p0_panic", "category=firmware"],
+)
+def test_an_unknown_filter_value_is_a_400_with_a_code(mts_user, api_as, query):
+    response = api_as(mts_user).get(f"/api/v1/cases/?{query}")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] in {"unknown_country", "invalid_choice"}
+    assert body["fields"]
 
 
 @pytest.mark.parametrize(

@@ -303,3 +303,12 @@ def test_a_title_is_one_line(reseller_user, unit):
     assert response.status_code == 200
     assert "The title must be one line" in response.content.decode()
     assert not Case.objects.exists()
+
+
+def test_an_unknown_queue_filter_says_so_instead_of_an_empty_queue(mts_user, reseller_user, unit):
+    open_case(reseller_user, unit, escalate=True)
+    html = client_for(mts_user).get("/cases/queue/", {"country": "zz"}).content.decode()
+    assert "ZZ is not a country code" in html
+    assert "queue is clear" not in html
+    filtered = client_for(mts_user).get("/cases/queue/", {"country": "SE"}).content.decode()
+    assert "Nothing matches these filters" in filtered

@@ -330,3 +330,10 @@ def test_a_form_encoded_write_is_415_and_changes_nothing(api_as, reseller_user, 
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
     assert not ServiceTagTransfer.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["/api/v1/units/?country=zz", "/api/v1/transfers/?country=ZZ"])
+def test_an_unknown_country_filter_is_a_400(api_as, mts_user, url):
+    response = api_as(mts_user).get(url)
+    assert response.status_code == 400
+    assert response.json()["fields"]["country"][0]["code"] == "unknown_country"
