@@ -18,9 +18,16 @@ def database_is_down(exc: BaseException | None) -> bool:
     return isinstance(exc, OperationalError | InterfaceError)
 
 
+NOT_FOUND = {"code": "not_found", "message": "Not found."}
+
+
+def api_not_found(request):
+    return JsonResponse(NOT_FOUND, status=404)
+
+
 def page_not_found(request, exception=None):
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "not_found", "message": "Not found."}, status=404)
+        return JsonResponse(NOT_FOUND, status=404)
     return render(request, "404.html", status=404)
 
 

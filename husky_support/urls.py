@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from husky_support import errors
 from partners import views as partner_views
 from partners.forms import LoginForm
 
@@ -34,6 +35,8 @@ urlpatterns = [
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("api/docs/", login_not_required(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="swagger-ui"),
     path("api/redoc/", login_not_required(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
+    # Last: any other /api/ path is a JSON 404 with a code, even with DEBUG on (which bypasses handler404).
+    re_path(r"^api/", login_not_required(errors.api_not_found)),
 ]
 
 handler404 = "husky_support.errors.page_not_found"

@@ -72,9 +72,31 @@ def test_pages_require_sign_in(client, db):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_unknown_api_path_is_json_404(client, db):
-    response = client.get("/api/v1/no-such-thing/")
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing/", "/api/v1/cases", "/api/nothing", "/api/v1/cases/1/x/"])
+def test_unknown_api_path_is_json_404_even_with_debug(client, db, settings, debug, path):
+    settings.DEBUG = debug
+    response = client.get(path)
     assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_method_an_api_route_does_not_have_is_json_405(api_as, reseller_user, settings):
+    settings.DEBUG = True
+    response = api_as(reseller_user).delete("/api/v1/me/")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_the_demo_shows_the_portal_404_page_not_the_url_list(client, reseller_user, monkeypatch):
+    monkeypatch.delenv("DEBUG", raising=False)
+    from husky_support.settings import local
+
+    assert local.DEBUG is False  # `make run`'s default; DEBUG=1 turns Django's debug pages on
+    client.force_login(reseller_user)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "URLconf" not in response.content.decode()
 
 
 def test_org_admin_adds_member_and_an_email_goes_out(client, reseller_user):
