@@ -193,7 +193,8 @@ class CaseViewSet(
 
     @extend_schema(methods=["GET"], responses=AvailableActionSerializer(many=True))
     @extend_schema(methods=["POST"], request=TransitionInputSerializer, responses=CaseSerializer)
-    @action(detail=True, methods=["get", "post"])
+    # filter_backends=[] on a case's own rows: the case list's filters would only hide the case (a 404).
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def transitions(self, request, pk=None):
         """GET: the actions you may take now (the workflow's own answer). POST: take one."""
         case = self.get_object()
@@ -217,7 +218,7 @@ class CaseViewSet(
 
     @extend_schema(methods=["GET"], responses=CommentSerializer(many=True))
     @extend_schema(methods=["POST"], request=CommentInputSerializer, responses={201: CommentSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def comments(self, request, pk=None):
         """Comments you may see (MTS-internal ones only for MTS); POST adds one."""
         case = self.get_object()
@@ -237,7 +238,7 @@ class CaseViewSet(
         return Response(CommentSerializer(event).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=EventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def events(self, request, pk=None):
         """The timeline, oldest first (MTS-internal entries only for MTS)."""
         case = self.get_object()
@@ -250,7 +251,7 @@ class CaseViewSet(
         request={"multipart/form-data": AttachmentInputSerializer},
         responses={201: AttachmentSerializer},
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser], filter_backends=[])
     def attachments(self, request, pk=None):
         """Files on the case; POST (multipart, field `file`) uploads a SupportAssist zip, screenshot or log."""
         case = self.get_object()
@@ -277,6 +278,7 @@ class CaseViewSet(
         methods=["get"],
         url_path=r"attachments/(?P<attachment_id>\d+)/download",
         url_name="attachment-download",
+        filter_backends=[],
     )
     def download(self, request, pk=None, attachment_id=None):
         case = self.get_object()

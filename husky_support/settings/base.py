@@ -300,6 +300,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Tags from the first path segment after the prefix: one per resource (cases, units, transfers, ...).
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "husky_support.api.schema.add_error_responses",
+    ],
     # One schema name per domain vocabulary, shared by every resource that uses it.
     "ENUM_NAME_OVERRIDES": {
         "OrgKindEnum": "partners.models.ORG_KIND_CHOICES",

@@ -67,6 +67,24 @@ def test_mts_admin_put_creates_then_replaces(api_as, mts_admin):
     assert (row.nbd_available, row.kyhd_available, row.cutoff) == (False, True, time(17, 0))
 
 
+def test_a_form_encoded_put_cannot_turn_the_flags_off_by_omission(api_as, mts_admin):
+    before = Coverage.objects.get(country="DK")
+    response = api_as(mts_admin).put(f"{URL}DK/", {"cutoff": "15:00"}, format="multipart")
+    assert response.status_code == 415
+    after = Coverage.objects.get(country="DK")
+    assert (after.onsite_available, after.nbd_available, after.cutoff) == (
+        before.onsite_available,
+        before.nbd_available,
+        before.cutoff,
+    )
+
+
+def test_a_json_put_names_every_missing_flag(api_as, mts_admin):
+    response = api_as(mts_admin).put(f"{URL}DK/", {"cutoff": "15:00"})
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"onsite_available", "nbd_available", "kyhd_available"}
+
+
 def test_mts_admin_patch_changes_only_what_is_sent(api_as, mts_admin):
     response = api_as(mts_admin).patch(f"{URL}DK/", {"cutoff": "15:00"})
     assert response.status_code == 200
