@@ -40,3 +40,12 @@ class TokenCreateForm(forms.Form):
         self.fields["user"].queryset = users if users is not None else User.objects.none()
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Create token"))
+
+
+class SecondFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        help_text="The 6-digit code of your authenticator app, or one of your recovery codes.",
+    )

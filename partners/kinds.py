@@ -22,3 +22,9 @@ class OrgKind(StrEnum):
 class Role(StrEnum):
     AGENT = "agent"
     ADMIN = "admin"
+
+
+def second_factor_required(kind: str | None, role: str | None, *, policy_on: bool) -> bool:
+    """DESIGN "Sign-in": two-factor sign-in is required for MTS users and every organisation admin (when the
+    deployment turns the policy on); optional for everyone else."""
+    return policy_on and (kind == OrgKind.MTS or role == Role.ADMIN)

@@ -1,5 +1,6 @@
 """Pages: the home dashboard per organisation kind, team members and API tokens, health check."""
 
+from base64 import b32encode
 from datetime import timedelta
 
 from django.contrib import messages
@@ -9,14 +10,16 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from husky_support.api.exceptions import DomainError
 from husky_support.celery import app as celery_app
-from partners import services
+from partners import services, twofactor
 from partners.dashboard import panels_for
-from partners.forms import MemberCreateForm, TokenCreateForm
+from partners.forms import MemberCreateForm, SecondFactorCodeForm, TokenCreateForm
 from partners.kinds import OrgKind, Role
 from partners.models import ApiToken
 from partners.visibility import token_owners_for, users_manageable_by, viewer_kind
@@ -133,3 +136,71 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
     )
+
+
+# --- Two-factor sign-in --------------------------------------------------------------------------------
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("home")
+
+
+@never_cache
+def two_factor_verify(request: HttpRequest):
+    """After the password: the authenticator's code or a recovery code."""
+    if not twofactor.has_second_factor(request.user):
+        return redirect("two_factor_setup")
+    form = SecondFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            twofactor.verify(request, form.cleaned_data["code"])
+        except DomainError as exc:
+            form.add_error("code", exc.message)
+        else:
+            return redirect(_next_url(request))
+    return render(request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@never_cache
+def two_factor_setup(request: HttpRequest):
+    """Set up, confirm, renew recovery codes for or turn off two-factor sign-in."""
+    user = request.user
+    action = request.POST.get("action", "")
+    form = SecondFactorCodeForm(request.POST if action == "confirm" else None)
+    recovery_codes: list[str] = []
+    if request.method == "POST":
+        try:
+            if action == "start":
+                twofactor.totp_start(user)
+            elif action == "confirm":
+                device = twofactor.pending_totp(user)
+                if device is not None and form.is_valid():
+                    recovery_codes = twofactor.totp_confirm(request, device=device, code=form.cleaned_data["code"])
+                    messages.success(request, "Two-factor sign-in is on. Keep the recovery codes somewhere safe.")
+            elif action == "recovery_codes" and twofactor.has_second_factor(user):
+                recovery_codes = twofactor.recovery_codes_regenerate(user)
+            elif action == "disable":
+                twofactor.second_factor_disable(request)
+                messages.success(request, "Two-factor sign-in is off.")
+                return redirect("two_factor_setup")
+        except DomainError as exc:
+            if action == "confirm":
+                form.add_error("code", exc.message)
+            else:
+                messages.error(request, exc.message)
+    enabled = twofactor.has_second_factor(user)
+    pending = None if enabled else twofactor.pending_totp(user)
+    context = {
+        "enabled": enabled,
+        "required": twofactor.must_use_second_factor(user),
+        "pending": pending,
+        "qr_svg": twofactor.qr_svg(pending) if pending else "",
+        "secret": b32encode(pending.bin_key).decode() if pending else "",
+        "form": form,
+        "recovery_codes": recovery_codes,
+        "next": _next_url(request) if recovery_codes else "",
+    }
+    return render(request, "registration/two_factor_setup.html", context)

@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "partners",
     "servicetags",
@@ -79,12 +82,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Pages are private unless a view opts out with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "partners.middleware.ViewerTimezoneMiddleware",
+    # After the login requirement: a session that owes its second factor reaches only the 2FA pages.
+    "partners.middleware.SecondFactorMiddleware",
     # Axes must come last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -187,6 +193,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "partners.auth.lockout_response"
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
+
+# Two-factor sign-in (TOTP + recovery codes) is required for MTS users and organisation admins when on;
+# production turns it on, the local demo leaves it off (REQUIRE_2FA=1 to try it). Optional for everyone else.
+HUSKY_REQUIRE_2FA = env_bool("REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = "Husky Support"
 
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_COOKIE_HTTPONLY = True

@@ -1,6 +1,7 @@
 from django.contrib.auth import authenticate
 from rest_framework import serializers
 
+from partners import twofactor
 from partners.models import ROLE_CHOICES, ApiToken, Organisation, User
 
 
@@ -55,6 +56,14 @@ class TokenObtainSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     name = serializers.CharField(max_length=100, required=False, default="API client")
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The current code of your authenticator (or a recovery code); required once two-factor sign-in "
+        "is on for the account.",
+    )
 
     def validate(self, attrs):
         request = self.context["request"]
@@ -66,6 +75,7 @@ class TokenObtainSerializer(serializers.Serializer):
             )
         if user.organisation_id is None or not user.organisation.is_active:
             raise serializers.ValidationError("This account has no active organisation.", code="account_inactive")
+        twofactor.check_code(user, attrs.pop("otp"))
         attrs["user"] = user
         return attrs
 
