@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from husky_support import errors
 from partners import views as partner_views
@@ -36,7 +37,11 @@ urlpatterns = [
     # every operation they describe still requires authentication.
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("api/docs/", login_not_required(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="swagger-ui"),
-    path("api/redoc/", login_not_required(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
+    # ReDoc loads fonts and a logo from outside and starts a blob: worker, which the CSP refuses; Swagger UI
+    # (served from the sidecar, no inline script) is the one viewer, and the old address leads there.
+    path(
+        "api/redoc/", login_not_required(RedirectView.as_view(pattern_name="swagger-ui", permanent=True)), name="redoc"
+    ),
     # Last: any other /api/ path is a JSON 404 with a code, even with DEBUG on (which bypasses handler404).
     re_path(r"^api/", login_not_required(errors.api_not_found)),
 ]

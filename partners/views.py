@@ -170,6 +170,7 @@ def two_factor_setup(request: HttpRequest):
     user = request.user
     action = request.POST.get("action", "")
     form = SecondFactorCodeForm(request.POST if action == "confirm" else None)
+    form.fields["code"].help_text = "The 6-digit code your authenticator app shows now."
     recovery_codes: list[str] = []
     if request.method == "POST":
         try:
