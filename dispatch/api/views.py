@@ -224,6 +224,10 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     nullable_ordering_fields = frozenset({"nbd_target_on", "visit_start_at"})
     ordering = ["nbd_target_on", "created_at", "id"]
 
+    def filter_queryset(self, queryset):
+        # The list's filters belong to the list: on one dispatch's own rows they could only hide it (a 404).
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
     def get_queryset(self):
         if self.action == "list":
             return selectors.dispatch_list(self.request.user)
@@ -255,7 +259,7 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(methods=["GET"], responses=ds.AvailableDispatchActionSerializer(many=True))
     @extend_schema(methods=["POST"], request=ds.DispatchActionSerializer, responses=ds.DispatchSerializer)
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def transitions(self, request, pk=None):
         """GET: the actions you may take now (the workflow's own answer). POST: take one."""
         dispatch = self.get_object()
@@ -320,7 +324,7 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(methods=["GET"], responses=ds.PartSerializer(many=True))
     @extend_schema(methods=["POST"], request=ds.PartInputSerializer, responses={201: ds.PartSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def parts(self, request, pk=None):
         """Replacement parts (at most 4 per dispatch); Dell or MTS adds them."""
         dispatch = self.get_object()
@@ -349,7 +353,7 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(ds.PartSerializer(part).data)
 
     @extend_schema(responses=ds.FeeSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def fees(self, request, pk=None):
         """Fees assessed on the dispatch, with their reasons; MTS and the partner see them."""
         return Response(ds.FeeSerializer(self.get_object().fees.order_by("recorded_at", "id"), many=True).data)

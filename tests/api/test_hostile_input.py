@@ -16,6 +16,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from partners.services import token_create
 from tests.cases.factories import open_case
+from tests.dispatch.factories import dispatch_for
 from tests.servicetags.factories import OrderFactory, TransferFactory
 
 SCHEMA = SchemaGenerator().get_schema(request=None, public=True)
@@ -74,11 +75,15 @@ PATH_VALUES = ["9" * 40, "-1", "%00", "%ED%A0%80", "a" * 300]
 
 
 @pytest.fixture
-def objects(reseller_user, mts_admin, unit, other_unit, distributor_org):
+def objects(reseller_user, mts_admin, unit, other_unit, distributor_org, dell_org):
     case = open_case(reseller_user, unit)
     transfer = TransferFactory(unit=unit)
     order = OrderFactory(reseller=unit.reseller, distributor=distributor_org)
+    dispatch = dispatch_for(reseller_user, mts_admin, unit)
     return {
+        "dispatches": dispatch.pk,
+        "part_id": 1,
+        "fee_id": 1,
         "cases": case.pk,
         "transfers": transfer.pk,
         "orders": order.pk,
