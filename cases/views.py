@@ -18,7 +18,7 @@ from cases.checklist import ITEM_LABELS, Category, HardwareComponent, derive_pri
 from cases.forms import CaseForm, QueueFilterForm, checklist_from_post
 from cases.models import OPEN_STATE_VALUES, Case
 from cases.pagination import WindowPage
-from cases.views_common import available_actions_for
+from cases.views_common import available_actions_for, upload_too_large
 from cases.workflow import NOTE_REQUIRED, Action, State
 from husky_support.api.exceptions import DomainError
 from husky_support.geo import country_name
@@ -462,6 +462,9 @@ def case_comment(request: HttpRequest, number: str):
 @require_POST
 def attachment_upload(request: HttpRequest, number: str):
     case = _get_case(request, number)
+    if (too_large := upload_too_large(request)) is not None:
+        messages.error(request, too_large)
+        return redirect("cases:detail", number=number)
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, "Choose a file to upload.")

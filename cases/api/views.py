@@ -30,10 +30,11 @@ from cases.downloads import attachment_response
 from cases.models import Case, EventKind
 from cases.pagination import CappedCountPagination
 from cases.sla import SlaState
-from cases.views_common import available_actions_for
+from cases.views_common import available_actions_for, upload_too_large
 from cases.workflow import State
 from husky_support.api.exceptions import DomainError
 from husky_support.api.filters import CountryFilter, IdFilter, IsoDateTimeFilter, NullsLastOrderingFilter
+from husky_support.api.parsers import RequestTooLarge
 from partners.visibility import organisations_visible_to
 
 
@@ -258,6 +259,8 @@ class CaseViewSet(
         if request.method == "GET":
             page = self.paginate_queryset(selectors.attachments_visible(case, request.user))
             return self.get_paginated_response(AttachmentSerializer(page, many=True).data)
+        if (too_large := upload_too_large(request)) is not None:
+            raise RequestTooLarge(too_large)
         serializer = AttachmentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]

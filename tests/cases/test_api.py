@@ -462,3 +462,13 @@ def test_list_count_is_capped(mts_user, reseller_org, api_as, settings):
     CaseFactory.create_batch(5, reseller=reseller_org)
     body = api_as(mts_user).get("/api/v1/cases/?page_size=2").json()
     assert (body["count"], body["count_capped"]) == (3, True)
+
+
+def test_an_upload_over_the_limit_is_refused_from_its_content_length(reseller_user, unit, api_as, settings):
+    settings.CASES_ATTACHMENT_MAX_BYTES = 1000
+    case = open_case(reseller_user, unit)
+    response = _upload(api_as(reseller_user), case, "tsr.zip", b"x" * 200_000)
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+    assert _stored_files(settings, case) == []
+    assert not CaseAttachment.objects.exists()

@@ -5,13 +5,14 @@ import re
 
 import factory
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import services
-from cases.models import Case
+from cases.models import Case, CaseAttachment
 from tests.cases.factories import PPID, CaseFactory, open_case
 from tests.servicetags.factories import UnitFactory
 
@@ -312,3 +313,12 @@ def test_an_unknown_queue_filter_says_so_instead_of_an_empty_queue(mts_user, res
     assert "queue is clear" not in html
     filtered = client_for(mts_user).get("/cases/queue/", {"country": "SE"}).content.decode()
     assert "Nothing matches these filters" in filtered
+
+
+def test_the_page_refuses_an_oversize_upload_before_reading_it(reseller_user, unit, settings):
+    settings.CASES_ATTACHMENT_MAX_BYTES = 1000
+    case = open_case(reseller_user, unit)
+    upload = SimpleUploadedFile("tsr.zip", b"x" * 200_000)
+    response = client_for(reseller_user).post(f"/cases/{case.number}/attachments/", {"file": upload}, follow=True)
+    assert "at most" in response.content.decode()
+    assert not CaseAttachment.objects.exists()
