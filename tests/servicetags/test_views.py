@@ -1,6 +1,7 @@
 """Pages: unit list and page, orders, the transfer pages and queues, for each organisation kind."""
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.urls import reverse
 
@@ -201,3 +202,20 @@ def test_order_list_for_distributor(client, distributor_user):
     page = client.get(reverse("servicetags:order_list")).content.decode()
     assert "No order yet" in page
     assert "New order" in page
+
+
+def test_the_unit_page_shows_the_site_s_time_not_the_viewer_s(client, reseller_user, reseller_org):
+    UnitFactory(
+        service_tag="NYC0001",
+        reseller=reseller_org,
+        address_line1="1 Wall St",
+        city="New York",
+        postal_code="10005",
+        country="US",
+        subdivision="US-NY",
+        timezone="America/New_York",
+    )
+    login(client, reseller_user)  # a Copenhagen reseller: 18:30 there is 12:30 in New York
+    with time_machine.travel("2026-03-02T17:30:00Z", tick=False):
+        page = client.get(reverse("servicetags:unit_detail", args=["NYC0001"])).content.decode()
+    assert "site time now Mon 12:30" in page
