@@ -6,6 +6,8 @@ location is registered with Dell.
 """
 
 import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -14,6 +16,7 @@ from servicetags.models import ServiceTagTransfer, Unit
 from tests.browser.conftest import screenshot
 from tests.browser.support import switch_user
 from tests.conftest import PASSWORD
+from tests.servicetags.factories import UnitFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -106,4 +109,27 @@ def test_order_to_registered_final_location(
     expect(registered).to_contain_text(re.compile("Final location registered"))
     pending = page.get_by_role("row").filter(has=page.get_by_role("link", name="8YL3N04", exact=True))
     expect(pending).to_contain_text("Not registered")
+    console.assert_clean()
+
+
+def test_a_new_york_unit_seen_from_copenhagen_shows_new_york_time(live_server, page, sign_in, reseller_user, console):
+    UnitFactory(
+        service_tag="NYC0001",
+        reseller=reseller_user.organisation,
+        address_line1="1 Wall St",
+        city="New York",
+        postal_code="10005",
+        country="US",
+        subdivision="US-NY",
+        timezone="America/New_York",
+    )
+    sign_in("reseller", PASSWORD)
+    page.goto(f"{live_server.url}/units/NYC0001/")
+    site_clock = datetime.now(UTC).astimezone(ZoneInfo("America/New_York"))
+    shown = page.get_by_text("site time now").inner_text()
+    assert re.search(r"site time now \w{3} (\d\d):\d\d", shown).group(1) in {
+        f"{site_clock.hour:02d}",
+        f"{(site_clock.hour + 1) % 24:02d}",  # the minute may turn between the two reads
+    }
+    screenshot(page, "unit-page-site-time")
     console.assert_clean()
