@@ -24,6 +24,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
         name="login",
     ),
+    path("accounts/password_change/", partner_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/2fa/", partner_views.two_factor_setup, name="two_factor_setup"),
     path("accounts/2fa/verify/", partner_views.two_factor_verify, name="two_factor_verify"),
     path("accounts/", include("django.contrib.auth.urls")),

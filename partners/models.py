@@ -182,6 +182,40 @@ class HolidayOverride(models.Model):
             self.subdivision = f"{self.country}-{canonical}"
 
 
+class SecurityEventKind(models.TextChoices):
+    SIGNED_IN = "signed_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    LOCKED_OUT = "locked_out", "Locked out after failed sign-ins"
+    TWO_FACTOR_ON = "two_factor_on", "Two-factor sign-in turned on"
+    TWO_FACTOR_OFF = "two_factor_off", "Two-factor sign-in turned off"
+    RECOVERY_CODES = "recovery_codes", "New recovery codes"
+    TOKEN_CREATED = "token_created", "API token created"
+    TOKEN_REVOKED = "token_revoked", "API token revoked"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+
+
+class SecurityEvent(models.Model):
+    """Append-only security log of a user (sign-ins, failures, 2FA and token changes), read by org admins."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # A failed sign-in names a username that may not exist; it is kept as typed.
+    username = models.CharField(max_length=150)
+    kind = models.CharField(max_length=20, choices=SecurityEventKind.choices)
+    at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "-at"], name="securityevent_org_at_idx"),
+            models.Index(fields=["user", "kind", "ip_address"], name="securityevent_user_ip_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
 # The outbox and webhook models live in their own module; importing them here registers them with the app.
 from partners.integrations.models import (  # noqa: E402
     DeliveryAttempt,

@@ -8,7 +8,8 @@ from django.db import transaction
 
 from husky_support.api.exceptions import DomainError
 from partners.kinds import Role
-from partners.models import ApiToken, Organisation, User
+from partners.models import ApiToken, Organisation, SecurityEventKind, User
+from partners.security import security_event_record
 
 
 class NotAllowed(DomainError):
@@ -83,6 +84,7 @@ def token_create(*, actor: User, user: User, name: str, expires_in: timedelta | 
     kwargs = {"expiry": expires_in} if expires_in is not None else {}
     # knox's AuthTokenManager.create is unannotated; it returns (instance, key).
     created: tuple[ApiToken, str] = ApiToken.objects.create(user=user, name=name[:100], created_by=actor, **kwargs)
+    security_event_record(kind=SecurityEventKind.TOKEN_CREATED, user=user, detail=f"“{name[:100]}” by {actor.username}")
     return created
 
 
@@ -90,4 +92,7 @@ def token_create(*, actor: User, user: User, name: str, expires_in: timedelta | 
 def token_revoke(*, actor: User, token: ApiToken) -> None:
     if token.user_id != actor.pk:
         _require_org_admin(actor, token.user.organisation)
+    security_event_record(
+        kind=SecurityEventKind.TOKEN_REVOKED, user=token.user, detail=f"“{token.name}” by {actor.username}"
+    )
     token.delete()

@@ -17,6 +17,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from husky_support.api.exceptions import DomainError
 from partners.kinds import second_factor_required
+from partners.models import SecurityEventKind
+from partners.security import client_address, security_event_record
 
 SESSION_KEY = "husky_2fa"
 # Where a signed-in session stands: verified (or needs no factor), must enter a code, or must enrol first.
@@ -67,8 +69,14 @@ def qr_svg(device: TOTPDevice) -> str:
 
 
 @transaction.atomic
-def recovery_codes_regenerate(user) -> list[str]:
+def recovery_codes_regenerate(user, *, ip_address: str | None = None) -> list[str]:
     """Replace the user's recovery codes with RECOVERY_CODES new single-use ones and return them (shown once)."""
+    codes = _new_recovery_codes(user)
+    security_event_record(kind=SecurityEventKind.RECOVERY_CODES, user=user, ip_address=ip_address)
+    return codes
+
+
+def _new_recovery_codes(user) -> list[str]:
     device, _created = StaticDevice.objects.get_or_create(user=user, name="Recovery codes")
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
@@ -84,7 +92,8 @@ def totp_confirm(request, *, device: TOTPDevice, code: str) -> list[str]:
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
-    codes = recovery_codes_regenerate(device.user)
+    codes = _new_recovery_codes(device.user)
+    security_event_record(kind=SecurityEventKind.TWO_FACTOR_ON, user=device.user, ip_address=client_address(request))
     otp_login(request, device)
     mark_session(request, VERIFIED)
     return codes
@@ -131,4 +140,5 @@ def second_factor_disable(request) -> None:
         raise DomainError("Your role requires two-factor sign-in; it cannot be turned off.", code="2fa_required")
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    security_event_record(kind=SecurityEventKind.TWO_FACTOR_OFF, user=user, ip_address=client_address(request))
     mark_session(request, VERIFIED)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("team/", views.members, name="members"),
     path("team/<int:user_id>/", views.member_update, name="member_update"),
     path("tokens/", views.tokens, name="tokens"),
+    path("security/", views.security_log, name="security_log"),
     path("tokens/<str:token_key>/revoke/", views.token_revoke, name="token_revoke"),
     path("integrations/", integration_views.integrations, name="integrations"),
     path("integrations/<int:endpoint_id>/", integration_views.endpoint_detail, name="integration_detail"),

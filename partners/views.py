@@ -4,6 +4,7 @@ from base64 import b32encode
 from datetime import timedelta
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
@@ -21,7 +22,8 @@ from partners import services, twofactor
 from partners.dashboard import panels_for
 from partners.forms import MemberCreateForm, SecondFactorCodeForm, TokenCreateForm
 from partners.kinds import OrgKind, Role
-from partners.models import ApiToken
+from partners.models import ApiToken, SecurityEventKind
+from partners.security import client_address, security_event_record, security_events_for
 from partners.visibility import token_owners_for, users_manageable_by, viewer_kind
 
 ROLE_SUMMARY = {
@@ -182,7 +184,7 @@ def two_factor_setup(request: HttpRequest):
                     recovery_codes = twofactor.totp_confirm(request, device=device, code=form.cleaned_data["code"])
                     messages.success(request, "Two-factor sign-in is on. Keep the recovery codes somewhere safe.")
             elif action == "recovery_codes" and twofactor.has_second_factor(user):
-                recovery_codes = twofactor.recovery_codes_regenerate(user)
+                recovery_codes = twofactor.recovery_codes_regenerate(user, ip_address=client_address(request))
             elif action == "disable":
                 twofactor.second_factor_disable(request)
                 messages.success(request, "Two-factor sign-in is off.")
@@ -205,3 +207,21 @@ def two_factor_setup(request: HttpRequest):
         "next": _next_url(request) if recovery_codes else "",
     }
     return render(request, "registration/two_factor_setup.html", context)
+
+
+def security_log(request: HttpRequest):
+    """The organisation's security log for its admins: sign-ins, failures, lockouts, 2FA, tokens, passwords."""
+    if not request.user.is_org_admin:
+        return render(request, "partners/not_allowed.html", status=403)
+    return render(request, "partners/security_log.html", {"events": security_events_for(request.user)})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, with a row in the security log."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        security_event_record(
+            kind=SecurityEventKind.PASSWORD_CHANGED, user=self.request.user, ip_address=client_address(self.request)
+        )
+        return response
