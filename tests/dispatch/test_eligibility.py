@@ -379,7 +379,8 @@ def test_reason_semantics_hold_for_any_facts(
         assert not reasons & {Reason.AFTER_CUTOFF, Reason.TIMEZONE_MISMATCH}
     if result.nbd_target_date is not None:
         assert result.nbd_target_date > result.site_local_qualified_at.date()
-    assert result.site_local_qualified_at == qualified_at
+    # Compared in UTC: PEP 495 makes an ambiguous local time (a DST fall-back hour) unequal to any other zone.
+    assert result.site_local_qualified_at.astimezone(UTC) == qualified_at
 
 
 @pytest.mark.parametrize(
