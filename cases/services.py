@@ -318,8 +318,12 @@ def _case_create(
     )
     record_event(type=EventType.CASE_CREATED, obj=case, now=now)
     if key and owner is not None and actor.organisation is not None:
-        # An expired key may be used again: its old row gives way to the new case.
-        CaseIdempotencyKey.objects.filter(organisation=actor.organisation, key=key).delete()
+        # An expired key may be used again: its old row gives way to the new case. Only an expired one: a
+        # fresh row is a concurrent creator's, and the unique constraint must make this one lose to it.
+        expired_before = now - timedelta(hours=settings.CASES_IDEMPOTENCY_KEY_HOURS)
+        CaseIdempotencyKey.objects.filter(
+            organisation=actor.organisation, key=key, created_at__lt=expired_before
+        ).delete()
         CaseIdempotencyKey.objects.create(
             organisation=actor.organisation,
             user=actor,

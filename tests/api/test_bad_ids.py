@@ -73,3 +73,14 @@ def test_impossible_moments_in_filters_are_a_400(api_as, mts_admin, query, field
 def test_a_moment_with_an_offset_filters_in_utc(api_as, mts_admin):
     response = api_as(mts_admin).get("/api/v1/cases/?created_after=2026-01-01T00:00:00%2B14:00")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/api/v1/coverage/%00/", "/api/v1/tokens/ab%00cd/", "/api/v1/cases/?search=a%00b", "/cases/?q=a%00b"]
+)
+def test_a_nul_in_the_address_is_a_400_before_any_lookup(api_as, reseller_user, url):
+    client = api_as(reseller_user)
+    client.force_login(reseller_user)
+    response = client.get(url)
+    assert response.status_code == 400
