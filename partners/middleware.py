@@ -1,7 +1,7 @@
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -56,5 +56,8 @@ class SecondFactorMiddleware:
                 else "Set up two-factor sign-in in the portal first; your role requires it."
             )
             return JsonResponse({"code": "second_factor_required", "message": message}, status=403)
+        if request.headers.get("HX-Request"):
+            # A fragment (the navigation's notification badge) gets nothing, not the 2FA page swapped into it.
+            return HttpResponse(status=204)  # htmx swaps nothing on 204
         target = "two_factor_verify" if standing == twofactor.PENDING else "two_factor_setup"
         return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")

