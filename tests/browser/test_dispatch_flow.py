@@ -42,6 +42,14 @@ def doc_screenshot(page, name, *, width=1280, selector=None):
     page.set_viewport_size({"width": 1360, "height": 900})
 
 
+@pytest.fixture
+def coverage():
+    """The coverage table is seeded by a migration, which an earlier transactional test's flush empties."""
+    from django.apps import apps
+
+    importlib.import_module("dispatch.migrations.0002_seed_coverage").seed(apps, None)
+
+
 def _site_local(days: int, hour: int, zone: str) -> str:
     """A `datetime-local` value `days` from today at the site."""
     today = timezone.now().astimezone(ZoneInfo(zone)).date()
@@ -49,7 +57,7 @@ def _site_local(days: int, hour: int, zone: str) -> str:
 
 
 def test_reseller_mts_and_dell_take_a_hardware_case_from_fault_to_resolved(
-    live_server, page, sign_in, reseller_user, mts_user, dell_user, unit, console
+    live_server, page, sign_in, reseller_user, mts_user, dell_user, unit, coverage, console
 ):
     case = open_case(
         reseller_user, unit, now=timezone.now(), title="System board fault: no POST", component="motherboard"
@@ -149,11 +157,7 @@ def test_reseller_mts_and_dell_take_a_hardware_case_from_fault_to_resolved(
     console.assert_clean()
 
 
-def test_the_demo_dell_login_has_work_in_its_queue(live_server, page, sign_in, console):
-    # The coverage table is seeded by a migration, which a transactional test's flush empties: seed it again.
-    from django.apps import apps
-
-    importlib.import_module("dispatch.migrations.0002_seed_coverage").seed(apps, None)
+def test_the_demo_dell_login_has_work_in_its_queue(live_server, page, sign_in, coverage, console):
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - the command closes nothing
     sign_in("dell1", "husky-demo")
     page.goto(f"{live_server.url}/dispatch/queue/")
