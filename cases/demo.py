@@ -1,20 +1,21 @@
-"""Demo cases in every state for both demo resellers, driven through the real services (so timelines,
-SLA clocks and numbers are what the portal would produce). Idempotent: a scenario already present (same
-reseller and title) is left alone."""
+"""Demo cases for both demo resellers, driven through the real services (so timelines, SLA clocks and
+numbers are what the portal would produce). Idempotent: a scenario already present (same reseller and
+title) is left alone. The cases go no further than MTS: the dispatch app's demo takes the ones MTS
+sends to Dell (DELL_BOUND) on from here, so this module knows nothing of dispatches."""
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
-from cases import clocks, hooks, services
-from cases.models import Case, CaseEvent, EventKind, SlaPolicy, Team, TeamCountry
-from cases.workflow import Action, State
+from cases import clocks, services
+from cases.models import Case, SlaPolicy, Team, TeamCountry
+from cases.workflow import Action
 from husky_support.business_hours import business_time_between
 from partners.models import Organisation, User
 
 PPIDS = ["CN-0ABC12-34567-8AB-0123", "TW0XJ4K2123456780042"]
+# Investigated by MTS and left there: dispatch.demo escalates them to Dell through the real services.
+DELL_BOUND = "Motherboard fault: unit does not power on"
 
 # (title, category, component, checklist overrides, actions [(who, action, note, hours after opening)], days ago)
 SCENARIOS = [
@@ -55,14 +56,13 @@ SCENARIOS = [
         2,
     ),
     (
-        "Motherboard fault: unit does not power on",
+        DELL_BOUND,
         "hardware",
         "motherboard",
         {"users_impacted": 40, "in_production": True},
         [
             ("partner", Action.ESCALATE_TO_MTS, "", 1),
             ("mts", Action.TAKE, "", 2),
-            ("mts", Action.ESCALATE_TO_DELL, "Board replacement needed; customer on site 08–16.", 6),
         ],
         3,
     ),
@@ -108,30 +108,6 @@ def _values(title, category, component, overrides, unit) -> dict:
     }
     values.update(overrides)
     return values
-
-
-def _demo_escalate_to_dell(case: Case, actor: User, note: str, now) -> None:
-    """Until the dispatch app provides dispatches, put the demo case with Dell the way the service would,
-    with its one timeline row, so every state can be seen in the demo."""
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
-        from_state = locked.state
-        locked.state = State.L3_DELL.value
-        # Dell owes the answer now: MTS's clock stops (cases.sla), first response kept.
-        stopped = replace(clocks.clock_of(locked), due_at=None, near_at=None, paused_remaining=None)
-        locked.version += 1
-        locked.updated_at = now
-        locked.save(update_fields=["state", "version", "updated_at", *clocks.store(locked, stopped)])
-        CaseEvent.objects.create(
-            case=locked,
-            kind=EventKind.TRANSITION,
-            actor=actor,
-            at=now,
-            action=Action.ESCALATE_TO_DELL.value,
-            from_state=from_state,
-            to_state=State.L3_DELL.value,
-            note=note,
-        )
 
 
 WEEKDAYS_8_17 = {day: [["08:00", "12:00"], ["12:30", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -229,9 +205,6 @@ def seed() -> str:
             for who, action, note, hours in steps:
                 at = min(opened_at + timedelta(hours=hours), now)
                 actor = {"partner": partner, "mts": mts, "system": None}[who]
-                if action is Action.ESCALATE_TO_DELL and hooks.registry.create_dispatch is None:
-                    _demo_escalate_to_dell(case, mts, note, at)
-                    continue
                 case = services.case_transition(
                     actor=actor,
                     case=case.pk,
@@ -255,4 +228,4 @@ def seed() -> str:
             created += 1
         created += _seed_sla_cases(reseller, partner, now)
     total = Case.objects.count()
-    return f"{created} demo cases created ({total} in total, every state for both resellers)."
+    return f"{created} demo cases created ({total} in total, every state up to MTS for both resellers)."

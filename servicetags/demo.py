@@ -114,7 +114,19 @@ SCENARIOS = [
         ("1 Macquarie St", "Sydney", "2000", "AU", "AU-NSW", "Australia/Sydney"),
         "rejected",
     ),
+    (
+        "HNL4K22",
+        "Pacific Watch Systems",
+        "IVO700R",
+        (True, False, 1),
+        150,
+        ("1001 Bishop St", "Honolulu", "96813", "US", "US-HI", "Pacific/Honolulu"),
+        None,
+        "confirmed",
+    ),
 ]
+# End customers of units shipped straight to their final site, by city (default: by country).
+END_CUSTOMERS_BY_CITY = {"Honolulu": "Aloha Harbor Terminals LLC"}
 
 ADDRESS_KEYS = ("address_line1", "city", "postal_code", "country", "subdivision", "timezone")
 
@@ -159,7 +171,8 @@ def _seed() -> str:
             actor=distributor_user,
             reseller=Organisation.objects.get(name=reseller_name),
             store_reference=f"MS-{shipped_on:%Y%m}-{tag[:4]}",
-            end_customer_name={"DK": "Nordhavn Logistics A/S", "US": "Golden Gate Storage Inc."}[ship[3]]
+            end_customer_name=END_CUSTOMERS_BY_CITY.get(ship[1])
+            or {"DK": "Nordhavn Logistics A/S", "US": "Golden Gate Storage Inc."}[ship[3]]
             if final is None
             else {
                 "SA": "Riyadh Metro Operations",
@@ -222,6 +235,6 @@ def _seed() -> str:
     lagging.filter(transfer_assist_due_on__lte=today).update(transfer_assist_due_on=None, transfer_assist_sent_at=now)
     total = Unit.objects.count()
     return (
-        f"{created} demo units created ({total} in all; DK, SA, SE, US, AU; "
+        f"{created} demo units created ({total} in all; DK, SA, SE, US incl. Hawaii, AU; "
         "9PLM3X1 and C0PN8S2 without a registered location)"
     )

@@ -164,9 +164,20 @@ def test_api_throttle_answers_429_with_code(reseller_user, monkeypatch, api_as):
     cache.clear()
 
 
+def _demo_counts() -> dict[str, int]:
+    from cases.models import Case, CaseEvent
+    from dispatch.models import Dispatch, Fee, Part, ScheduleChange
+    from servicetags.models import Unit
+
+    models = (Organisation, User, Unit, Case, CaseEvent, Dispatch, Fee, Part, ScheduleChange)
+    return {model.__name__: model.objects.count() for model in models}
+
+
 def test_seed_demo_is_idempotent_and_every_demo_user_signs_in(capsys):
     call_command("seed_demo")
+    first = _demo_counts()
     call_command("seed_demo")
+    assert _demo_counts() == first
     out = capsys.readouterr().out
     assert "reseller1" in out
     assert "husky-demo" in out
@@ -177,6 +188,38 @@ def test_seed_demo_is_idempotent_and_every_demo_user_signs_in(capsys):
         client = APIClient()
         response = client.post("/api/v1/auth/token/", {"username": username, "password": "husky-demo"}, format="json")
         assert response.status_code == 201, username
+
+
+def test_seed_demo_tells_every_dispatch_story_through_the_services(client):
+    from cases.models import Case, CaseEvent
+    from dispatch.models import Dispatch, Fee, Part
+    from dispatch.workflow import Clearance, FeeKind
+    from dispatch.workflow import State as DispatchState
+
+    call_command("seed_demo")
+    assert set(Dispatch.objects.values_list("state", flat=True)) == {state.value for state in DispatchState}
+    assert {
+        Fee.objects.filter(kind=kind).count() for kind in (FeeKind.LATE_RESCHEDULE, FeeKind.REPRESENTATIVE_ABSENT)
+    } == {1}
+    assert Part.objects.filter(keep_faulty=True, is_hard_drive=True).exists()  # KYHD: the drive stays
+    assert Part.objects.filter(return_flagged_at__isnull=False, returned_on=None).exists()  # faulty part overdue
+    clearances = set(Dispatch.objects.values_list("clearance", flat=True))
+    assert {Clearance.REQUESTED.value, Clearance.ACCEPTED.value} <= clearances
+    assert {"DK", "US", "SA"} <= set(Dispatch.objects.values_list("site_country", flat=True))
+    assert "Pacific/Honolulu" in set(Dispatch.objects.values_list("site_timezone", flat=True))
+    # Through the services: every case with Dell has its dispatch and the step rows on its timeline.
+    assert not Case.objects.filter(state="l3_dell", dispatches=None).exists()
+    assert CaseEvent.objects.filter(kind="dispatch", action="requested").count() == Dispatch.objects.count()
+
+    client.force_login(User.objects.get(username="dell1"))
+    queue = client.get("/dispatch/queue/")
+    assert queue.status_code == 200
+    open_numbers = Dispatch.objects.exclude(state__in=["completed", "failed", "cancelled", "voided"]).values_list(
+        "case__number", flat=True
+    )
+    assert len(open_numbers) >= 5
+    for number in open_numbers:
+        assert number in queue.content.decode()
 
 
 @pytest.mark.parametrize(
