@@ -3,6 +3,9 @@
 #   make test   set up and run the test suite on the embedded defaults (SQLite, filesystem broker)
 
 PYTHON ?= python3
+# The demo's port: the web process, the banner, the demo logins and the links in emails all follow it.
+HUSKY_PORT ?= 8000
+export HUSKY_PORT
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # `make run` needs only the runtime dependencies; `make test` adds the test and lint tools.
@@ -32,7 +35,7 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo
 
 run: seed
-	@echo "Starting web, worker and beat on http://127.0.0.1:8000 (Ctrl-C stops all)"
+	@echo "Starting web, worker and beat on http://127.0.0.1:$(HUSKY_PORT) (Ctrl-C stops all)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
 
 test: $(DEV_STAMP)

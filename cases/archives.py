@@ -1,12 +1,13 @@
 """Checks on uploaded case attachments: SupportAssist (TSR/DSET) zip collections, screenshots, text logs.
 
-Pure: a binary file object and the limits in, a verdict out; no ORM, no settings, no clock. Nothing here
-writes to disk: a zip is read in place and every member decompressed into a running byte budget, so a zip
-bomb that lies about its sizes is stopped after at most `max_uncompressed_bytes`, before a technician
-ever extracts it.
+Pure: a binary file object and the limits in, a verdict out; no ORM, no settings, no clock. A zip is read
+in place and every member decompressed into a running byte budget, so a zip bomb that lies about its sizes
+is stopped after at most `max_uncompressed_bytes`, before a technician ever extracts it. A zip inside the
+zip is opened from a copy (memory, or a temporary file past 8 MB) and spends the same budgets.
 """
 
 import re
+import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -133,58 +134,109 @@ def _human(size: int) -> str:
     return f"{value:.0f} {unit}"
 
 
+# A TSR collection may hold zips of its own (a DSET bundle, exported logs); those are opened and checked
+# too, to this depth, and their entries and bytes count toward the outer archive's budgets.
+MAX_ARCHIVE_DEPTH = 3
+# A nested zip is copied out to be opened (zipfile needs to seek); past this size it spools to a temporary
+# file instead of memory. The copy's bytes already count toward the budget.
+_NESTED_SPOOL_BYTES = 8 * 1024 * 1024
+
+
+@dataclass
+class _Budget:
+    """What the archive and every archive inside it may still hold, spent as they are read."""
+
+    limits: UploadLimits
+    members: int = 0
+    uncompressed: int = 0
+
+    def add_members(self, count: int) -> None:
+        self.members += count
+        if self.members > self.limits.max_archive_members:
+            raise UploadRefused(
+                "archive_too_many_members",
+                f"The archive holds {self.members} entries (nested archives included); at most "
+                f"{self.limits.max_archive_members} are accepted.",
+            )
+
+    def add_bytes(self, count: int) -> None:
+        self.uncompressed += count
+        if self.uncompressed > self.limits.max_uncompressed_bytes:
+            raise UploadRefused(
+                "archive_too_large_uncompressed",
+                "The archive expands to more than "
+                f"{_human(self.limits.max_uncompressed_bytes)}; it is refused as a possible zip bomb.",
+            )
+
+
+def _check_members(archive: zipfile.ZipFile, budget: _Budget) -> list[zipfile.ZipInfo]:
+    members = archive.infolist()
+    budget.add_members(len(members))
+    for member in members:
+        if _unsafe_member_path(member.filename):
+            raise UploadRefused(
+                "archive_unsafe_path",
+                "The archive contains an absolute path or a “..” entry, which could write outside "
+                "the folder it is extracted to.",
+            )
+        if member.flag_bits & 0x1:
+            raise UploadRefused(
+                "archive_encrypted", "Password-protected archives cannot be checked; upload it without one."
+            )
+    # The declared sizes are cheap to read but can lie; refuse early on them, then verify by reading.
+    declared = sum(member.file_size for member in members)
+    if budget.uncompressed + declared > budget.limits.max_uncompressed_bytes:
+        raise UploadRefused(
+            "archive_too_large_uncompressed",
+            f"The archive expands to {_human(budget.uncompressed + declared)}; at most "
+            f"{_human(budget.limits.max_uncompressed_bytes)} are accepted.",
+        )
+    return members
+
+
+def _scan_zip(fileobj: BinaryIO, budget: _Budget, *, depth: int) -> None:
+    """Check one (possibly nested) zip, spending `budget`; recurse into the zips it holds."""
+    with zipfile.ZipFile(fileobj) as archive:
+        for member in _check_members(archive, budget):
+            if member.is_dir():
+                continue
+            nested = extension_of(member.filename) == ".zip"
+            with archive.open(member) as stream, tempfile.SpooledTemporaryFile(_NESTED_SPOOL_BYTES) as copy:
+                while chunk := stream.read(_CHUNK):
+                    budget.add_bytes(len(chunk))
+                    if nested:
+                        copy.write(chunk)
+                if not nested:
+                    continue
+                copy.seek(0)
+                if not zipfile.is_zipfile(copy):
+                    continue  # named .zip but only data: counted like any other entry
+                if depth >= MAX_ARCHIVE_DEPTH:
+                    raise UploadRefused(
+                        "archive_nested_too_deep",
+                        f"The archive holds archives nested more than {MAX_ARCHIVE_DEPTH} deep; "
+                        "upload the inner collection on its own.",
+                    )
+                copy.seek(0)
+                _scan_zip(copy, budget, depth=depth + 1)  # type: ignore[arg-type]  # a binary file object
+
+
 def _check_zip(fileobj: BinaryIO, limits: UploadLimits) -> tuple[int, int]:
-    """Return (member count, uncompressed bytes) of a safe zip; raise UploadRefused otherwise."""
+    """Return (entries, uncompressed bytes) of a safe zip, nested zips included; raise UploadRefused
+    otherwise."""
     fileobj.seek(0)
     if not zipfile.is_zipfile(fileobj):
         raise UploadRefused("not_a_zip", "This file is named .zip but is not a zip archive.")
     fileobj.seek(0)
+    budget = _Budget(limits)
     try:
-        with zipfile.ZipFile(fileobj) as archive:
-            members = archive.infolist()
-            if len(members) > limits.max_archive_members:
-                raise UploadRefused(
-                    "archive_too_many_members",
-                    f"The archive holds {len(members)} entries; at most {limits.max_archive_members} are accepted.",
-                )
-            for member in members:
-                if _unsafe_member_path(member.filename):
-                    raise UploadRefused(
-                        "archive_unsafe_path",
-                        "The archive contains an absolute path or a “..” entry, which could write outside "
-                        "the folder it is extracted to.",
-                    )
-                if member.flag_bits & 0x1:
-                    raise UploadRefused(
-                        "archive_encrypted", "Password-protected archives cannot be checked; upload it without one."
-                    )
-            # The declared sizes are cheap to read but can lie; refuse early on them, then verify by reading.
-            declared = sum(member.file_size for member in members)
-            if declared > limits.max_uncompressed_bytes:
-                raise UploadRefused(
-                    "archive_too_large_uncompressed",
-                    f"The archive expands to {_human(declared)}; at most "
-                    f"{_human(limits.max_uncompressed_bytes)} are accepted.",
-                )
-            total = 0
-            for member in members:
-                if member.is_dir():
-                    continue
-                with archive.open(member) as stream:
-                    while chunk := stream.read(_CHUNK):
-                        total += len(chunk)
-                        if total > limits.max_uncompressed_bytes:
-                            raise UploadRefused(
-                                "archive_too_large_uncompressed",
-                                "The archive expands to more than "
-                                f"{_human(limits.max_uncompressed_bytes)}; it is refused as a possible zip bomb.",
-                            )
+        _scan_zip(fileobj, budget, depth=1)
     except UploadRefused:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
         # A CRC mismatch (sizes that lied), a truncated file or an unknown compression method.
         raise UploadRefused("archive_corrupt", f"The archive cannot be read ({type(exc).__name__}).") from None
-    return len(members), total
+    return budget.members, budget.uncompressed
 
 
 def check_upload(*, name: str, size: int, fileobj: BinaryIO, limits: UploadLimits) -> CheckedUpload:

@@ -1,5 +1,9 @@
 """The deployment files stay in step with the settings a user would rely on."""
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -28,3 +32,28 @@ def test_readme_names_the_two_commands_ci_runs():
     assert "make run" in readme
     assert "make test" in readme
     assert "make test" in ci
+
+
+def test_husky_port_moves_the_demo_banner_the_web_process_and_email_links():
+    make = shutil.which("make")
+    assert make is not None
+    plan = subprocess.run(  # noqa: S603 - fixed argv, our own Makefile
+        [make, "-n", "run", "HUSKY_PORT=8123"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "http://127.0.0.1:8123 " in plan
+    assert "runserver 127.0.0.1:${HUSKY_PORT:-8000}" in (ROOT / "Procfile.dev").read_text()
+    # Make exports the port to honcho, so the web process reads the same value.
+    assert "export HUSKY_PORT" in (ROOT / "Makefile").read_text()
+    site_url = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.SITE_URL)"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "SITE_URL"},
+            "DJANGO_SETTINGS_MODULE": "husky_support.settings.local",
+            "HUSKY_PORT": "8123",
+        },
+    ).stdout.strip()
+    assert site_url == "http://127.0.0.1:8123"

@@ -129,3 +129,44 @@ def test_safe_filename_never_yields_a_path_or_markup(raw):
     assert len(name) <= 120
     assert not set(name) & set("/\\<>\"'&;:\0\r\n")
     assert not name.startswith(".")
+
+
+# --- zips inside the TSR zip spend the same budgets ------------------------------------------------------
+
+
+def test_a_nested_collection_passes_with_its_entries_counted_once_each():
+    inner = make_zip({"dset/report.xml": b"<r/>" * 100, "dset/lc.log": b"line\n" * 100})
+    data = make_zip({"tsr/summary.txt": b"ok", "tsr/dset.zip": inner})
+    checked = check("TSR.zip", data)
+    assert checked.member_count == 4  # two outer entries, two inner ones
+    assert checked.uncompressed_bytes == 2 + len(inner) + 400 + 500
+
+
+def test_a_bomb_hidden_in_a_nested_zip_is_refused():
+    inner = make_zip({"zeros.bin": b"\0" * 190_000})  # compresses to a few hundred bytes
+    data = make_zip({"a.txt": b"x" * 20_000, "inner.zip": inner})
+    assert len(data) < 2_000  # small enough that only reading the inner zip finds it
+    assert refused("TSR.zip", data) == "archive_too_large_uncompressed"
+
+
+def test_entries_of_a_nested_zip_count_toward_the_member_limit():
+    inner = make_zip({f"f{i}.txt": b"x" for i in range(15)})
+    data = make_zip({f"o{i}.txt": b"x" for i in range(5)} | {"inner.zip": inner})
+    assert refused("TSR.zip", data) == "archive_too_many_members"  # 6 outer + 15 inner > 20
+
+
+def test_a_dangerous_path_inside_a_nested_zip_is_refused():
+    data = make_zip({"inner.zip": make_zip({"../../etc/cron.d/evil": b"x"})})
+    assert refused("TSR.zip", data) == "archive_unsafe_path"
+
+
+def test_archives_nested_past_the_depth_limit_are_refused():
+    data = make_zip({"leaf.txt": b"x"})
+    for level in range(4):
+        data = make_zip({f"level{level}.zip": data})
+    assert refused("TSR.zip", data) == "archive_nested_too_deep"
+
+
+def test_a_member_named_zip_that_is_not_one_is_only_counted():
+    checked = check("TSR.zip", make_zip({"notes.zip": b"just text"}))
+    assert (checked.member_count, checked.uncompressed_bytes) == (1, 9)

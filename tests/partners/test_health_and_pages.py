@@ -1,5 +1,6 @@
 """Health check, home pages per organisation kind, team management and the demo seed."""
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -188,6 +189,20 @@ def test_seed_demo_is_idempotent_and_every_demo_user_signs_in(capsys):
         client = APIClient()
         response = client.post("/api/v1/auth/token/", {"username": username, "password": "husky-demo"}, format="json")
         assert response.status_code == 201, username
+
+
+@pytest.mark.django_db(transaction=True)  # the notifications go out on commit, as in `make run`
+def test_seeding_the_demo_leaves_no_email_for_the_worker_to_print(settings, mailoutbox):
+    from cases.models import Notification
+
+    settings.SITE_URL = "http://127.0.0.1:8123"  # what HUSKY_PORT=8123 gives `make run`
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    emails = Notification.objects.filter(channel="email")
+    assert emails.exists()  # the seeded history did notify people ...
+    assert not emails.filter(sent_at=None, digest=False).exists()  # ... and nothing waits to be sent
+    assert mailoutbox == []  # ... and nothing was printed or sent
+    assert "Sign in at http://127.0.0.1:8123/ with:" in out.getvalue()
 
 
 def test_seed_demo_tells_every_dispatch_story_through_the_services(client):
