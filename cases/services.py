@@ -119,7 +119,7 @@ def _next_number(year: int) -> str:
     return f"HSK-{year}-{last:06d}"
 
 
-def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
+def clean_case_values(values: dict[str, Any]) -> dict[str, Any]:
     """Normalise checklist input; raise DomainError (400) with a stable code and the field."""
     out = dict(values)
     problems: dict[str, list[dict[str, str]]] = {}
@@ -305,7 +305,7 @@ def _case_create(
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}.", code="unknown_field")
-    clean = _clean_values(values)
+    clean = clean_case_values(values)
     owner = _owning_reseller(actor=actor, unit=clean.get("unit"), reseller=reseller)
     case = Case(reseller=owner, opened_by=actor, created_at=now, updated_at=now, **clean)
     _fill_site(case)
@@ -369,7 +369,7 @@ def case_update(*, actor: User, case: Case | int, version: int | None, values: d
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}.", code="unknown_field")
-    clean = _clean_values(values)
+    clean = clean_case_values(values)
     if "unit" in clean and clean["unit"] is not None and clean["unit"].reseller_id != case.reseller_id:
         raise DomainError("That unit belongs to another reseller.", code="unknown_service_tag")
     changes = {}

@@ -35,6 +35,8 @@ from cases.workflow import State
 from husky_support.api.exceptions import DomainError
 from husky_support.api.filters import CountryFilter, IdFilter, IsoDateTimeFilter, NullsLastOrderingFilter
 from husky_support.api.parsers import RequestTooLarge
+from husky_support.api.validation import FieldErrors
+from partners.models import Organisation
 from partners.visibility import organisations_visible_to
 
 
@@ -119,22 +121,28 @@ class CaseViewSet(
     def get_serializer_class(self):
         return CaseListSerializer if self.action == "list" else CaseSerializer
 
-    def _unit_and_reseller(self, data: dict) -> dict:
-        extra: dict = {}
+    def _checked_input(self, serializer: CaseWriteSerializer) -> tuple[dict, Organisation | None, dict]:
+        """The checklist values, the unit and (distributors) the reseller of a create or edit, with every
+        problem of the request raised at once: the serializer's, the unknown service tag or reseller, and
+        the checklist rules (PPIDs, users impacted, a one-line title). Returns (values, reseller, data)."""
+        errors = FieldErrors()
+        data = errors.validated(serializer)
         user = self.request.user
+        values = _input_values(data)
         if "service_tag" in data:
             tag = data["service_tag"]
             unit = selectors.unit_for_case(user, tag) if tag.strip() else None
             if tag.strip() and unit is None:
-                raise DomainError(
-                    "No unit with that service tag is registered to you.",
-                    code="unknown_service_tag",
-                    extra={
-                        "fields": {"service_tag": [{"code": "unknown_service_tag", "message": "Unknown service tag."}]}
-                    },
-                )
-            extra["unit"] = unit
-        return extra
+                errors.add("service_tag", "unknown_service_tag", "No unit with that service tag is registered to you.")
+            values["unit"] = unit
+        reseller = None
+        if "reseller" in data:
+            reseller = organisations_visible_to(user).filter(pk=data["reseller"], kind="reseller").first()
+            if reseller is None:
+                errors.add("reseller", "unknown_reseller", "Unknown reseller.")
+        errors.attempt(lambda: services.clean_case_values(values))
+        errors.raise_if_any()
+        return values, reseller, data
 
     @extend_schema(
         request=CaseWriteSerializer,
@@ -142,15 +150,7 @@ class CaseViewSet(
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
     )
     def create(self, request):
-        serializer = CaseWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        values = {**_input_values(data), **self._unit_and_reseller(data)}
-        reseller = None
-        if "reseller" in data:
-            reseller = organisations_visible_to(request.user).filter(pk=data["reseller"], kind="reseller").first()
-            if reseller is None:
-                raise DomainError("Unknown reseller.", code="unknown_reseller")
+        values, reseller, data = self._checked_input(CaseWriteSerializer(data=request.data))
         case, created = services.case_create(
             actor=request.user,
             now=timezone.now(),
@@ -168,12 +168,9 @@ class CaseViewSet(
     @extend_schema(request=CaseWriteSerializer, responses=CaseSerializer)
     def partial_update(self, request, pk=None):
         case = self.get_object()
-        serializer = CaseWriteSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        values, _reseller, data = self._checked_input(CaseWriteSerializer(data=request.data, partial=True))
         if "version" not in data:
             raise DomainError("Send the version you last saw.", code="version_required")
-        values = {**_input_values(data), **self._unit_and_reseller(data)}
         services.case_update(actor=request.user, case=case, version=data["version"], values=values, now=timezone.now())
         return Response(CaseSerializer(self.get_queryset().get(pk=case.pk)).data)
 

@@ -11,6 +11,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from husky_support.api.filters import CountryFilter, IdFilter
+from husky_support.api.validation import FieldErrors
 from servicetags import selectors, services
 from servicetags.api.serializers import (
     OrderCreateSerializer,
@@ -102,16 +103,17 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
     def create(self, request, *args, **kwargs):
-        data = OrderCreateSerializer(data=request.data, resellers=selectors.resellers_for_orders(request.user))
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        errors = FieldErrors()
+        v = errors.validated(
+            OrderCreateSerializer(data=request.data, resellers=selectors.resellers_for_orders(request.user))
+        )
+        rows: list[dict] = []
         try:
             rows = [dict(u) for u in v.get("units") or []] or split_unit_text(v.get("units_csv") or "")
         except InvalidInput as exc:
-            p = exc.problems[0]
-            raise services.InvalidInputError(
-                p.message, code=p.code, fields={"units_csv": [{"code": p.code, "message": p.message}]}
-            ) from None
+            for p in exc.problems:
+                errors.add("units_csv", p.code, p.message)
+        errors.raise_if_any()
         order = services.order_create(
             actor=request.user,
             reseller=v["reseller"],
@@ -172,16 +174,12 @@ class TransferViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
         fresh = self.get_queryset().get(pk=transfer.pk)
         return Response(self.get_serializer(fresh).data, status=code)
 
-    @extend_schema(request=TransferCreateSerializer, responses={201: TransferSerializer})
-    def create(self, request, *args, **kwargs):
-        data = TransferCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+    def _visible_unit(self, service_tag: str) -> Unit:
         try:
-            unit = selectors.unit_get(request.user, v["unit"])
+            return selectors.unit_get(self.request.user, service_tag)
         except Unit.DoesNotExist:
             try:
-                normalise_service_tag(v["unit"], field_name="unit")
+                normalise_service_tag(service_tag, field_name="unit")
             except InvalidInput as exc:
                 p = exc.problems[0]
                 raise services.InvalidInputError(
@@ -191,6 +189,21 @@ class TransferViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
             raise services.NotVisible(
                 message, extra={"fields": {"unit": [{"code": "not_found", "message": message}]}}
             ) from None
+
+    @extend_schema(request=TransferCreateSerializer, responses={201: TransferSerializer})
+    def create(self, request, *args, **kwargs):
+        errors = FieldErrors()
+        v = errors.validated(TransferCreateSerializer(data=request.data))
+        unit = None
+        if "unit" in v:
+            try:
+                unit = errors.attempt(lambda: self._visible_unit(v["unit"]))
+            except services.NotVisible as exc:
+                if not errors:
+                    raise  # the only problem: the unit is not one you may see (404)
+                errors.add("unit", "not_found", exc.message)
+        errors.raise_if_any()
+        assert unit is not None  # the serializer requires it; a refusal raised above
         given = {name for name in ADDRESS_FIELDS if name in request.data}
         # Pre-filled from the current location when no address is given (registering it as final).
         address = {name: v.get(name, "") for name in ADDRESS_FIELDS} if given else unit.address_values()

@@ -293,6 +293,35 @@ def test_every_bad_field_is_reported_at_once_as_code_and_message(reseller_user, 
     assert Case.objects.count() == 0
 
 
+def test_lookups_and_rules_report_with_the_field_errors_in_one_answer(distributor_user, unit, api_as):
+    """An unknown service tag or reseller no longer hides the other problems until it is fixed."""
+    bad = {"title": "a\nb", "service_tag": "NOPE999", "reseller": 999_999, "users_impacted": -1, "category": "x"}
+    response = api_as(distributor_user).post("/api/v1/cases/", {**CREATE, **bad}, format="json")
+    assert response.status_code == 400
+    codes = {name: [e["code"] for e in errors] for name, errors in response.json()["fields"].items()}
+    assert codes == {
+        "title": ["title_not_one_line"],
+        "service_tag": ["unknown_service_tag"],
+        "reseller": ["unknown_reseller"],
+        "users_impacted": ["invalid_users_impacted"],
+        "category": ["invalid_choice"],
+    }
+    assert Case.objects.count() == 0
+
+
+def test_an_edit_reports_every_problem_at_once_and_changes_nothing(reseller_user, unit, api_as):
+    case = open_case(reseller_user, unit)
+    response = api_as(reseller_user).patch(
+        f"/api/v1/cases/{case.pk}/",
+        {"version": case.version, "service_tag": "NOPE999", "ppids": ["nope"], "component": "bogus"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"service_tag", "ppids", "component"}
+    case.refresh_from_db()
+    assert case.unit_id == unit.pk
+
+
 def test_patch_needs_the_current_version(reseller_user, unit, api_as):
     case = open_case(reseller_user, unit)
     client = api_as(reseller_user)

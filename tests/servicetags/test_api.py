@@ -323,6 +323,27 @@ def test_an_order_whose_csv_has_a_huge_cell_is_a_400_and_writes_nothing(api_as, 
     assert not Order.objects.exists()
 
 
+def test_an_unknown_unit_is_reported_with_the_other_field_errors(api_as, reseller_user, unit):
+    response = api_as(reseller_user).post(
+        "/api/v1/transfers/", {"unit": "NOPE999", "city": "Aarhus", "postal_code": "9" * 500}, format="json"
+    )
+    assert response.status_code == 400
+    fields = response.json()["fields"]
+    assert fields["unit"][0]["code"] == "not_found"
+    assert fields["postal_code"][0]["code"] == "max_length"
+    assert not ServiceTagTransfer.objects.exists()
+
+
+def test_an_order_reports_bad_csv_with_the_other_field_errors(api_as, distributor_user, reseller_org):
+    units_csv = "service_tag,model\nABC12," + "x" * 140_000
+    body = {**ORDER, "reseller": reseller_org.pk, "units_csv": units_csv, "model": "bogus", "postal_code": "9" * 500}
+    response = api_as(distributor_user).post("/api/v1/orders/", body, format="json")
+    assert response.status_code == 400
+    fields = response.json()["fields"]
+    assert {"units_csv", "model", "postal_code"} <= set(fields)
+    assert not Order.objects.exists()
+
+
 def test_a_form_encoded_write_is_415_and_changes_nothing(api_as, reseller_user, unit):
     response = api_as(reseller_user).post(
         "/api/v1/transfers/", {"unit": unit.service_tag, "submit": "true"}, format="multipart"
