@@ -4,6 +4,8 @@ Schemathesis finds crashes and schema drift, not authorisation bugs (those are i
 tests of each app); it runs in-process against the WSGI app in a throw-away test database.
 """
 
+import os
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -37,7 +39,8 @@ def mts_admin_token(mts_admin, unit, other_unit, keep_test_connection):
 
 @schema.parametrize()
 @settings(
-    max_examples=15,
+    # 15 keeps CI quick; HUSKY_FUZZ_EXAMPLES=300 is a deeper run before a release.
+    max_examples=int(os.environ.get("HUSKY_FUZZ_EXAMPLES", "15")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
