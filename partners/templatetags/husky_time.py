@@ -37,3 +37,12 @@ def dual_time(moment: datetime | None, site_zone: str | None, fmt: str = "D j M 
         d.site_zone,
         d.site,
     )
+
+
+@register.simple_tag
+def site_time(moment: datetime | None, site_zone: str | None, fmt: str = "D j M, H:i") -> str:
+    """The moment on the site's wall clock alone ("" when the zone is unknown); `|timezone|date` can read it in the
+    viewer's zone again, this cannot."""
+    if moment is None or moment == "":
+        return ""
+    return _dual_time(moment, viewer_zone=timezone.get_current_timezone(), site_zone=site_zone, fmt=fmt, time_fmt=fmt).site or ""
