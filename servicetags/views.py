@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from husky_support.api.exceptions import DomainError
+from husky_support.filtering import filters_applied
 from husky_support.localtime import dual_time
 from partners.kinds import OrgKind
 from partners.visibility import organisations_visible_to, viewer_kind
@@ -86,7 +87,13 @@ def unit_list(request: HttpRequest):
     return render(
         request,
         "servicetags/unit_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "today": timezone.now().date()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "today": timezone.now().date(),
+            "filtered": filters_applied(request.GET),
+        },
     )
 
 
