@@ -45,4 +45,7 @@ def site_time(moment: datetime | None, site_zone: str | None, fmt: str = "D j M,
     viewer's zone again, this cannot."""
     if moment is None or moment == "":
         return ""
-    return _dual_time(moment, viewer_zone=timezone.get_current_timezone(), site_zone=site_zone, fmt=fmt, time_fmt=fmt).site or ""
+    return (
+        _dual_time(moment, viewer_zone=timezone.get_current_timezone(), site_zone=site_zone, fmt=fmt, time_fmt=fmt).site
+        or ""
+    )

@@ -7,7 +7,7 @@ import time_machine
 
 from dispatch.models import Coverage
 from tests.cases.factories import open_case
-from tests.dispatch.factories import NOW
+from tests.dispatch.factories import NOW, bulk_dispatches
 from tests.servicetags.factories import ConfirmedUnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +50,11 @@ def test_a_case_without_a_unit_has_no_eligibility_panel(client, reseller_user):
     client.force_login(reseller_user)
     html = client.get(f"/cases/{case.number}/").content.decode()
     assert 'id="case-eligibility"' not in html
+
+
+def test_the_dispatch_queue_links_the_case_and_the_unit(client, mts_user, reseller_org, dell_org, unit):
+    (dispatch,) = bulk_dispatches(1, reseller=reseller_org, dell_org=dell_org, unit=unit)
+    client.force_login(mts_user)
+    html = client.get("/dispatch/queue/").content.decode()
+    assert f'href="/cases/{dispatch.case.number}/#dispatch"' in html
+    assert 'href="/units/CPH0001/"' in html

@@ -42,7 +42,7 @@ def test_new_york_unit_viewed_from_copenhagen_shows_new_york_site_time(client, r
 
 @time_machine.travel(FROZEN_AT, tick=False)
 def test_the_viewer_clock_is_the_users_own_zone_not_the_organisations(client, reseller_user, reseller_org):
-    """A Copenhagen reseller's user who set Asia/Tokyo reads Tokyo time (the footer says "Times shown in Asia/Tokyo")."""
+    """A Copenhagen reseller's user who set Asia/Tokyo reads Tokyo time (as the footer says)."""
     reseller_user.timezone = "Asia/Tokyo"
     reseller_user.save(update_fields=["timezone"])
     _new_york_unit(reseller_org)
@@ -82,3 +82,11 @@ def test_transfer_times_show_the_site_clock_beside_the_viewers(client, reseller_
         page = client.get(url).content.decode()
         assert expected in page, url
         assert 'title="America/New_York">10:05 at the site</span>' in page, url
+
+
+def test_the_confirmation_queue_links_each_unit(client, mts_user, reseller_org):
+    unit = _new_york_unit(reseller_org)
+    TransferFactory(unit=unit, status=TransferStatus.SUBMITTED, submitted_at=FROZEN_AT)
+    client.force_login(mts_user)
+    queue = client.get(reverse("servicetags:transfer_queue")).content.decode()
+    assert 'href="/units/NYC0001/"' in queue
