@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from cases.models import Case
 from tests.browser.conftest import screenshot
+from tests.browser.support import doc_screenshot
 from tests.cases.factories import open_case
 from tests.conftest import PASSWORD
 from tests.servicetags.factories import UnitFactory
@@ -62,6 +63,7 @@ def test_the_case_list_shows_state_and_priority_at_390_px(live_server, phone, ca
     _inside_the_viewport(row.get_by_role("link", name=cases[0].number))
     _no_sideways_scroll(phone)
     screenshot(phone, "case-list-390")
+    doc_screenshot(phone, "case-list-390", width=390)
 
 
 def test_the_triage_queue_shows_state_and_priority_at_390_px(live_server, phone, cases):
@@ -74,3 +76,4 @@ def test_the_triage_queue_shows_state_and_priority_at_390_px(live_server, phone,
     _inside_the_viewport(row.get_by_role("button", name="Take"))
     _no_sideways_scroll(phone)
     screenshot(phone, "triage-queue-390")
+    doc_screenshot(phone, "triage-queue-390", width=390)
