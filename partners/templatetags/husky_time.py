@@ -17,14 +17,29 @@ register = template.Library()
 
 
 @register.simple_tag
-def dual_time(moment: datetime | None, site_zone: str | None, fmt: str = "D j M Y, H:i", time_fmt: str = "H:i"):
-    """A dash for no moment; the viewer's time alone when the site's zone is unknown or is the viewer's."""
+def dual_time(
+    moment: datetime | None,
+    site_zone: str | None,
+    fmt: str = "D j M Y, H:i",
+    time_fmt: str = "H:i",
+    *,
+    quiet_same: bool = False,
+):
+    """A dash for no moment; the viewer's time alone when the site's zone is unknown or is the viewer's (said in
+    words, or only in a tooltip with `quiet_same`, for lists where every row would repeat it)."""
     if moment is None or moment == "":
         return format_html('<span class="text-body-secondary">{}</span>', "—")
     d = _dual_time(moment, viewer_zone=timezone.get_current_timezone(), site_zone=site_zone, fmt=fmt, time_fmt=time_fmt)
     viewer = format_html('<time datetime="{}" data-viewer-time>{}</time>', d.iso, d.viewer)
     if d.site is None:
         return viewer
+    if d.same_zone and quiet_same:
+        return format_html(
+            '<time datetime="{}" data-viewer-time title="Your and the site\'s time ({})">{}</time>',
+            d.iso,
+            d.site_zone,
+            d.viewer,
+        )
     if d.same_zone:
         return format_html(
             '{} <span class="text-body-secondary" data-site-time title="{}">your and the site\'s time</span>',

@@ -36,7 +36,10 @@ def test_a_viewer_in_the_sites_zone_reads_one_clock(reseller_user, unit):
     html = client_for(reseller_user).get(f"/cases/{case.number}/").content.decode()
     assert "Tue 10 Mar 2026, 13:00</time> <span" in html
     assert "your and the site's time" in html
-    assert "at the site</span>" not in html.split('id="timeline"')[1].split("</ol>")[0]
+    timeline = html.split('id="timeline"')[1].split("</ol>")[0]
+    assert "at the site</span>" not in timeline
+    assert "your and the site's time</span>" not in timeline  # every row would repeat it: a tooltip says it
+    assert "title=\"Your and the site's time (Europe/Copenhagen)\">Tue 10 Mar, 13:00</time>" in timeline
 
 
 def test_service_tags_are_links_on_the_case_page_list_queue_and_dashboard(reseller_user, mts_user, unit):
