@@ -39,7 +39,7 @@ def test_a_viewer_in_the_sites_zone_reads_one_clock(reseller_user, unit):
     timeline = html.split('id="timeline"')[1].split("</ol>")[0]
     assert "at the site</span>" not in timeline
     assert "your and the site's time</span>" not in timeline  # every row would repeat it: a tooltip says it
-    assert "title=\"Your and the site's time (Europe/Copenhagen)\">Tue 10 Mar, 13:00</time>" in timeline
+    assert 'title="Your and the site\'s time (Europe/Copenhagen)">Tue 10 Mar, 13:00</time>' in timeline
 
 
 def test_service_tags_are_links_on_the_case_page_list_queue_and_dashboard(reseller_user, mts_user, unit):
