@@ -254,7 +254,7 @@ def send_digests(now: datetime) -> int:
 
 def notifications_for(user: User) -> QuerySet[Notification]:
     """The in-app list of `user`, newest first; internal events only for MTS users."""
-    qs = Notification.objects.filter(recipient=user, channel="in_app").select_related("case", "event")
+    qs = Notification.objects.filter(recipient=user, channel="in_app").select_related("case__unit", "event")
     if user.org_kind != OrgKind.MTS:
         qs = qs.filter(event__internal=False)
     return qs.order_by("-created_at", "-pk")

@@ -21,6 +21,7 @@ from cases.pagination import WindowPage
 from cases.views_common import available_actions_for, upload_too_large
 from cases.workflow import NOTE_REQUIRED, Action, State
 from husky_support.api.exceptions import DomainError
+from husky_support.filtering import filters_applied
 from husky_support.geo import country_name
 from husky_support.text import plain_number
 from partners.kinds import OrgKind
@@ -37,16 +38,18 @@ def _not_allowed(request: HttpRequest) -> HttpResponse:
 def _page(request: HttpRequest, qs, per_page: int = PAGE_SIZE) -> WindowPage:
     """A page of rows with their URLs; no total count (see cases.pagination.WindowPage)."""
     page = WindowPage(qs, request.GET.get("page"), per_page)
-    prefix = reverse("cases:list")
+    prefix, units_prefix = reverse("cases:list"), reverse("servicetags:unit_list")
     for case in page.object_list:
-        _set_urls(case, prefix)
+        _set_urls(case, prefix, units_prefix)
     return page
 
 
-def _set_urls(case: Case, prefix: str) -> Case:
+def _set_urls(case: Case, prefix: str, units_prefix: str) -> Case:
     # One reverse() per page instead of several per row: a queue page has many rows.
     case.page_url = f"{prefix}{case.number}/"
     case.transition_url = f"{case.page_url}transition/"
+    # servicetags' unit page: /units/<tag>/ (the unit list's URL + the tag), again without a reverse() per row.
+    case.unit_url = f"{units_prefix}{case.unit.service_tag}/" if case.unit_id else ""
     case.assignee_name = (case.assignee.get_full_name() or case.assignee.username) if case.assignee_id else ""
     return case
 
@@ -65,6 +68,7 @@ def _queue_row(case: Case, *, viewer_id: int | None, hours: clocks.TeamHoursCach
         "version": case.version,
         "reseller_name": case.reseller.name,
         "service_tag": case.unit.service_tag if case.unit_id else "",
+        "unit_url": case.unit_url,
         "site_country": case.site_country,
         "assignee_id": case.assignee_id,
         "assignee_name": case.assignee_name,
@@ -135,6 +139,8 @@ def case_list(request: HttpRequest):
         "reseller": request.GET.get("reseller", ""),
         "querystring": _query_without_page(request),
         "can_open": kind in PARTNER_KINDS,
+        "filtered": filters_applied(request.GET),
+        "clear_url": f"{reverse('cases:list')}?view={view}",
         "kind": kind,
         "now": timezone.now(),
     }
@@ -177,8 +183,8 @@ def triage_queue(request: HttpRequest):
         "now": now,
         "querystring": _query_without_page(request),
         "filter_errors": filter_errors,
-        "filtered": any(value for name, value in filters.items() if name not in {"sort", "team"})
-        or bool(filter_errors),
+        # Another team than the viewer's own is a filter too (its empty queue is not "the queue is clear").
+        "filtered": filters_applied(request.GET, ignore=("team",)) or chosen_team.isdigit() or bool(filter_errors),
     }
     template = "cases/_queue_table.html" if request.htmx and not request.htmx.boosted else "cases/queue.html"
     return render(request, template, context)
@@ -399,7 +405,7 @@ def case_detail(request: HttpRequest, number: str):
 
 def _queue_row_response(request: HttpRequest, number: str, *, error: str = ""):
     """The refreshed queue row an htmx take swaps in."""
-    case = _set_urls(_get_case(request, number), reverse("cases:list"))
+    case = _set_urls(_get_case(request, number), reverse("cases:list"), reverse("servicetags:unit_list"))
     now = timezone.now()
     row = _queue_row(case, viewer_id=request.user.pk, hours=clocks.TeamHoursCache(now))
     return render(request, "cases/_queue_row.html", {"case": row, "now": now, "error": error})

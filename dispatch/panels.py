@@ -114,3 +114,22 @@ def panel_context(request: HttpRequest, case: Any) -> dict[str, Any]:
 def dispatch_panel(request: HttpRequest, case: Any) -> str:
     """The dispatch section of the case page for MTS, the partner and Dell."""
     return render_to_string("dispatch/_panel.html", panel_context(request, case), request=request)
+
+
+def eligibility_panel(request: HttpRequest, case: Any) -> str:
+    """The unit's Dell onsite eligibility and NBD target for a case qualified now (site-local), with a link to the
+    full card; nothing for a case without a unit. A place the rules cannot evaluate says so instead of failing."""
+    unit = getattr(case, "unit", None)
+    if unit is None:
+        return ""
+    now = timezone.now()
+    answer, error = None, ""
+    try:
+        answer = selectors.eligibility_for_unit(unit, qualified_at=now, site_country=case.site_country or None)
+    except (CalendarError, ValueError) as exc:
+        error = str(exc)
+    return render_to_string(
+        "dispatch/_case_eligibility.html",
+        {"case": case, "unit": unit, "answer": answer, "error": error, "now": now},
+        request=request,
+    )

@@ -21,6 +21,7 @@ from dispatch.forms import DispatchQueueForm, EligibilityForm, PartForm, PartUpd
 from dispatch.models import Dispatch, Fee, Part
 from husky_support.api.exceptions import DomainError
 from husky_support.calendar import CalendarError, site_zone
+from husky_support.filtering import filters_applied
 from husky_support.geo import country_name
 from partners.kinds import OrgKind
 from partners.visibility import viewer_kind
@@ -295,5 +296,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dispatch/queue.html",
-        {"form": form, "page": page, "dispatches": page.object_list, "now": now, "viewer_kind": kind},
+        {
+            "form": form,
+            "page": page,
+            "dispatches": page.object_list,
+            "now": now,
+            "viewer_kind": kind,
+            "filtered": filters_applied(request.GET),
+        },
     )

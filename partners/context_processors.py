@@ -8,7 +8,7 @@ from partners.visibility import viewer_kind
 # (label, url name, kinds that see it). A url name that is not installed yet is skipped.
 NAVIGATION: list[tuple[str, str, frozenset[OrgKind]]] = [
     ("Dashboard", "home", frozenset(OrgKind)),
-    ("Cases", "cases:list", frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR})),
+    ("Cases", "cases:list", frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR, OrgKind.MTS})),
     ("Triage queue", "cases:queue", frozenset({OrgKind.MTS})),
     ("Units", "servicetags:unit_list", frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR, OrgKind.MTS})),
     ("Orders", "servicetags:order_list", frozenset({OrgKind.DISTRIBUTOR, OrgKind.MTS})),

@@ -10,7 +10,8 @@ from partners import twofactor
 
 
 class ViewerTimezoneMiddleware:
-    """Shows times in the viewer's organisation's zone; storage stays UTC."""
+    """Shows times in the viewer's zone (their own, else their organisation's: `User.viewer_timezone`, which the
+    footer names); storage stays UTC."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -18,7 +19,7 @@ class ViewerTimezoneMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.organisation_id:
-            timezone.activate(ZoneInfo(user.organisation.timezone))
+            timezone.activate(ZoneInfo(user.viewer_timezone))
         else:
             timezone.deactivate()
         try:

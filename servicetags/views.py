@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from husky_support.api.exceptions import DomainError
+from husky_support.filtering import filters_applied
+from husky_support.localtime import dual_time
 from partners.kinds import OrgKind
 from partners.visibility import organisations_visible_to, viewer_kind
 from servicetags import selectors, services
@@ -85,7 +87,13 @@ def unit_list(request: HttpRequest):
     return render(
         request,
         "servicetags/unit_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "today": timezone.now().date()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "today": timezone.now().date(),
+            "filtered": filters_applied(request.GET),
+        },
     )
 
 
@@ -110,7 +118,10 @@ def unit_detail(request: HttpRequest, service_tag: str):
             "locations": locations,
             "can_file": kind in PARTNERS and open_transfer is None,
             "warranty_active": unit.warranty_active(_site_today(unit.timezone, now)),
-            "site_now": now.astimezone(ZoneInfo(unit.timezone)),
+            # Converted once here: the `date` filter would read it in the viewer's zone again (issue 9).
+            "site_clock": dual_time(
+                now, viewer_zone=timezone.get_current_timezone(), site_zone=unit.timezone, fmt="D H:i", time_fmt="D H:i"
+            ),
             "in_assistance": unit.transfer_assist_sent_at is not None and not unit.location_confirmed,
         },
     )

@@ -38,7 +38,9 @@ def state_badge(state: str):
 @register.simple_tag
 def priority_badge(priority: str):
     p = Priority(priority)
-    return format_html('<span class="badge {}" title="{}">{}</span>', PRIORITY_CLASS[p], p.label, p.label.split(" ")[0])
+    return format_html(
+        '<span class="badge {}" title="{}" data-priority>{}</span>', PRIORITY_CLASS[p], p.label, p.label.split(" ")[0]
+    )
 
 
 def _span(seconds: float) -> str:

@@ -1,6 +1,11 @@
 """Helpers for the browser flows: a console/CSP watch and switching the signed-in person."""
 
+import os
+from pathlib import Path
+
 import pytest
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 # Logged as console errors by the page itself, so a violation of report-only policies is caught too.
 _CSP_LISTENER = """
@@ -39,3 +44,15 @@ def switch_user(page, sign_in, username, password):
     """Another person at the same browser: forget the session, sign in again."""
     page.context.clear_cookies()
     return sign_in(username, password)
+
+
+def doc_screenshot(page, name, *, width=1280, selector=None):
+    """The README's screenshots, full page at `width` (only when asked: they change with every run)."""
+    if not os.environ.get("HUSKY_DOC_SCREENSHOTS"):
+        return
+    DOCS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": width, "height": 900})
+    target = page.locator(selector) if selector else page
+    kwargs = {} if selector else {"full_page": True}
+    target.screenshot(path=str(DOCS / f"{name}.png"), **kwargs)
+    page.set_viewport_size({"width": 1360, "height": 900})

@@ -7,7 +7,6 @@ import importlib
 import os
 import re
 from datetime import datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,27 +18,14 @@ from cases import services
 from cases.models import Case
 from dispatch.models import Dispatch
 from tests.browser.conftest import screenshot
-from tests.browser.support import switch_user
+from tests.browser.support import doc_screenshot, switch_user
 from tests.cases.factories import open_case
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PARTNER_COMMENT = "Customer asks whether the technician can come before 10:00."
 INTERNAL_NOTE = "Internal: second board failure at this site this year; watch the PSU."
-
-
-def doc_screenshot(page, name, *, width=1280, selector=None):
-    """The README's screenshots, full page at `width` (only when asked: they change with every run)."""
-    if not os.environ.get("HUSKY_DOC_SCREENSHOTS"):
-        return
-    DOCS.mkdir(parents=True, exist_ok=True)
-    page.set_viewport_size({"width": width, "height": 900})
-    target = page.locator(selector) if selector else page
-    kwargs = {} if selector else {"full_page": True}
-    target.screenshot(path=str(DOCS / f"{name}.png"), **kwargs)
-    page.set_viewport_size({"width": 1360, "height": 900})
 
 
 @pytest.fixture

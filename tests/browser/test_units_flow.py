@@ -5,18 +5,19 @@ transfer for one unit; MTS confirms it on the confirmation queue; the unit page 
 location is registered with Dell.
 """
 
+import importlib
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
-from servicetags.models import ServiceTagTransfer, Unit
+from servicetags.models import ServiceTagTransfer, TransferStatus, Unit
 from tests.browser.conftest import screenshot
-from tests.browser.support import switch_user
+from tests.browser.support import doc_screenshot, switch_user
 from tests.conftest import PASSWORD
-from tests.servicetags.factories import UnitFactory
+from tests.servicetags.factories import TransferFactory, UnitFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -113,9 +114,17 @@ def test_order_to_registered_final_location(
 
 
 def test_a_new_york_unit_seen_from_copenhagen_shows_new_york_time(live_server, page, sign_in, reseller_user, console):
-    UnitFactory(
+    """Issue 9: the site's clock (New York) with the viewer's (Copenhagen) beside it, also on the transfers.
+    With HUSKY_DOC_SCREENSHOTS=1 it writes docs/screenshots/unit-page-site-time.png."""
+    from django.apps import apps
+
+    importlib.import_module("dispatch.migrations.0002_seed_coverage").seed(apps, None)  # a flush empties it
+    reseller_user.timezone = "Europe/Copenhagen"
+    reseller_user.save(update_fields=["timezone"])
+    unit = UnitFactory(
         service_tag="NYC0001",
         reseller=reseller_user.organisation,
+        end_customer_name="Hudson Freight LLC",
         address_line1="1 Wall St",
         city="New York",
         postal_code="10005",
@@ -123,13 +132,36 @@ def test_a_new_york_unit_seen_from_copenhagen_shows_new_york_time(live_server, p
         subdivision="US-NY",
         timezone="America/New_York",
     )
+    TransferFactory(
+        unit=unit,
+        status=TransferStatus.SUBMITTED,
+        address_line1="200 Park Ave",
+        city="New York",
+        postal_code="10166",
+        country="US",
+        subdivision="US-NY",
+        timezone="America/New_York",
+        submitted_at=datetime.now(UTC) - timedelta(hours=3),
+        expected_confirmation_on=(datetime.now(UTC) + timedelta(days=9)).date(),
+    )
     sign_in("reseller", PASSWORD)
     page.goto(f"{live_server.url}/units/NYC0001/")
-    site_clock = datetime.now(UTC).astimezone(ZoneInfo("America/New_York"))
-    shown = page.get_by_text("site time now").inner_text()
-    assert re.search(r"site time now \w{3} (\d\d):\d\d", shown).group(1) in {
-        f"{site_clock.hour:02d}",
-        f"{(site_clock.hour + 1) % 24:02d}",  # the minute may turn between the two reads
-    }
+    expect(page.get_by_text("Checking Dell onsite eligibility")).to_have_count(0)  # the htmx card loaded
+    before = datetime.now(UTC)
+    site = page.locator("[data-site-now]").inner_text()
+    viewer = page.locator("[data-viewer-now]").inner_text()
+    after = datetime.now(UTC)
+
+    def readings(zone):  # the minute may turn between the page's read of the clock and ours
+        return {moment.astimezone(ZoneInfo(zone)).strftime("%a %H:%M") for moment in (before, after)} | {
+            (before - timedelta(minutes=1)).astimezone(ZoneInfo(zone)).strftime("%a %H:%M")
+        }
+
+    assert site in readings("America/New_York")
+    assert viewer in readings("Europe/Copenhagen")
+    transfers = page.get_by_role("table").filter(has_text="Destination")
+    expect(transfers).to_contain_text("your time")
+    expect(transfers).to_contain_text("at the site")
     screenshot(page, "unit-page-site-time")
+    doc_screenshot(page, "unit-page-site-time")
     console.assert_clean()

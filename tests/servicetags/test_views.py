@@ -218,4 +218,5 @@ def test_the_unit_page_shows_the_site_s_time_not_the_viewer_s(client, reseller_u
     login(client, reseller_user)  # a Copenhagen reseller: 18:30 there is 12:30 in New York
     with time_machine.travel("2026-03-02T17:30:00Z", tick=False):
         page = client.get(reverse("servicetags:unit_detail", args=["NYC0001"])).content.decode()
-    assert "site time now Mon 12:30" in page
+    assert "site time now <strong data-site-now>Mon 12:30</strong>" in page
+    assert "your time <span data-viewer-now>Mon 18:30</span>" in page
