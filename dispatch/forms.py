@@ -11,18 +11,13 @@ from django import forms
 from django.urls import reverse
 
 from dispatch.eligibility import qualified_at_problem
-from husky_support.geo import all_country_codes, country_name
+from partners.widgets import CountryField
 
 
 @cache
 def _zone_choices() -> list[tuple[str, str]]:
     zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/")))
     return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones)]
-
-
-@cache
-def _country_choices() -> list[tuple[str, str]]:
-    return [(c, f"{country_name(c)} ({c})") for c in all_country_codes()]
 
 
 class EligibilityForm(forms.Form):
@@ -34,16 +29,15 @@ class EligibilityForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="The moment MTS qualifies the incident, in your own time zone.",
     )
-    site_country = forms.ChoiceField(
+    site_country = CountryField(
         label="Site country (from the case)",
-        choices=(),
+        empty_label=None,
         help_text="Where the case says the unit is; eligibility needs it to match the registered country.",
     )
     partner_timezone = forms.ChoiceField(label="Partner time zone", choices=())
 
     def __init__(self, *args, service_tag: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site_country"].choices = _country_choices()
         self.fields["partner_timezone"].choices = _zone_choices()
         url = reverse("dispatch:unit_eligibility", args=[service_tag])
         self.helper = FormHelper()
@@ -110,10 +104,6 @@ class DispatchQueueForm(forms.Form):
     """Dell's queue filters. Unknown values are refused with a message, not silently ignored."""
 
     state = forms.MultipleChoiceField(choices=QUEUE_STATE_CHOICES, required=False)
-    country = forms.ChoiceField(choices=[("", "Any country")], required=False)
+    country = CountryField(required=False, empty_label="Any country", help_text="")
     overdue = forms.BooleanField(required=False, label="Overdue only (NBD missed or part not returned)")
     sort = forms.ChoiceField(choices=QUEUE_SORT_CHOICES, required=False)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", "Any country"), *_country_choices()]
