@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from partners.models import ApiToken, HolidayOverride, Organisation, User
+from partners.models import ApiToken, HolidayOverride, Organisation, ReferenceChange, User
 
 
 @admin.register(Organisation)
@@ -44,3 +44,23 @@ class HolidayOverrideAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ReferenceChange)
+class ReferenceChangeAdmin(admin.ModelAdmin):
+    """The change history of coverage and holiday overrides: an audit trail, read-only here."""
+
+    list_display = ["changed_at", "changed_by", "table", "subject", "action", "field", "old_value", "new_value"]
+    list_filter = ["table", "action"]
+    search_fields = ["subject", "country", "field"]
+    list_select_related = ["changed_by"]
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
