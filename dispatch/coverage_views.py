@@ -50,12 +50,14 @@ def _page(request: HttpRequest, *, status: int = 200, **bound: Any) -> HttpRespo
     overrides = list(selectors.holiday_overrides_list())
     for row in rows:
         row.name = country_name(row.country) or row.country
+        row.open = f"coverage-{row.country}" in bound
         if editor:
             row.form = bound.get(f"coverage-{row.country}") or CoverageForm(
                 initial={f: getattr(row, f) for f in coverage.COVERAGE_FIELDS}, prefix=f"c-{row.country}"
             )
     for override in overrides:
         override.name = country_name(override.country) or override.country
+        override.open = f"override-{override.pk}" in bound
         if editor:
             override.form = bound.get(f"override-{override.pk}") or HolidayOverrideForm(
                 initial={f: getattr(override, f) for f in reference.OVERRIDE_FIELDS}, prefix=f"o-{override.pk}"

@@ -27,6 +27,15 @@ __all__ = [
 ]
 
 OVERRIDE_FIELDS = ("subdivision", "applies_on", "kind", "note")
+# How a created or deleted row's values read in its one history row ("date 2026-12-24, day closed").
+SUMMARY_LABELS = {
+    "onsite_available": "onsite",
+    "nbd_available": "NBD",
+    "kyhd_available": "KYHD",
+    "cutoff": "cut-off",
+    "applies_on": "date",
+    "kind": "day",
+}
 
 
 class ReferenceWriteNotAllowed(DomainError):
@@ -83,7 +92,9 @@ def record_changes(
             if shown(old) != shown(new)
         ]
     else:
-        summary = ", ".join(f"{name.replace('_', ' ')} {shown(value)}" for name, _old, value in changes if shown(value))
+        summary = ", ".join(
+            f"{SUMMARY_LABELS.get(name, name)} {shown(value)}" for name, _old, value in changes if shown(value)
+        )
         before, after = (summary, "") if action == ChangeAction.DELETED else ("", summary)
         rows = [ReferenceChange(action=action, old_value=before[:2000], new_value=after[:2000], **common)]
     return ReferenceChange.objects.bulk_create(rows)

@@ -191,10 +191,10 @@ def test_adding_changing_and_deleting_an_override_are_all_recorded(mts_admin):
         ReferenceChange.objects.order_by("id").values_list("action", "subject", "field", "old_value", "new_value")
     )
     assert history[0][:2] == ("created", "US-CA 2026-12-23")
-    assert "kind closed" in history[0][4]
+    assert "day closed" in history[0][4]
     assert history[1] == ("changed", "US-CA 2026-12-23", "kind", "closed", "open")
     assert history[2][:2] == ("deleted", "US-CA 2026-12-23")
-    assert "kind open" in history[2][3]
+    assert "day open" in history[2][3]
     html = client.get(URL).content.decode()
     assert html.index(">deleted<") < html.index(">created<")  # latest first
 
