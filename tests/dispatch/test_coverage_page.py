@@ -224,3 +224,19 @@ def test_the_page_lists_countries_by_name_in_constant_queries(mts_admin, django_
     assert html.index("Denmark") < html.index("Germany") < html.index("United Kingdom")
     assert "Britain (UK)" not in html
     assert few.count('<tr id="coverage-') == Coverage.objects.count()
+
+
+def test_the_demo_gives_the_page_a_history_once(mts_admin):
+    from dispatch.demo import NORWAY_NOTE, SAMPLE_OVERRIDES, _sample_overrides_and_history
+    from tests.dispatch.factories import NOW
+
+    _sample_overrides_and_history(NOW)
+    _sample_overrides_and_history(NOW)  # seeding twice records nothing twice
+
+    assert HolidayOverride.objects.count() == len(SAMPLE_OVERRIDES)
+    rows = list(ReferenceChange.objects.values_list("table", "action", "changed_by"))
+    assert sorted(rows) == sorted(
+        [("holiday_override", "created", mts_admin.pk)] * len(SAMPLE_OVERRIDES)
+        + [("coverage", "changed", mts_admin.pk)]
+    )
+    assert Coverage.objects.get(country="NO").notes == NORWAY_NOTE
