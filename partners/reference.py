@@ -21,6 +21,7 @@ __all__ = [
     "holiday_override_delete",
     "holiday_override_update",
     "invalid_input",
+    "override_subject",
     "may_edit_reference_data",
     "record_changes",
     "shown",
@@ -111,7 +112,8 @@ def invalid_input(exc: ValidationError) -> DomainError:
     return DomainError(first["message"], code=first["code"], extra={"fields": fields})
 
 
-def _subject(row: HolidayOverride) -> str:
+def override_subject(row: HolidayOverride) -> str:
+    """How the history names an override: its place and date ("US-CA 2026-12-24")."""
     return f"{row.subdivision or row.country} {row.applies_on.isoformat()}"
 
 
@@ -148,7 +150,7 @@ def holiday_override_create(
     record_changes(
         actor=actor,
         table=ReferenceTable.HOLIDAY_OVERRIDE,
-        subject=_subject(row),
+        subject=override_subject(row),
         country=row.country,
         action=ChangeAction.CREATED,
         changes=_values(row),
@@ -175,7 +177,7 @@ def holiday_override_update(
     record_changes(
         actor=actor,
         table=ReferenceTable.HOLIDAY_OVERRIDE,
-        subject=_subject(row),
+        subject=override_subject(row),
         country=row.country,
         action=ChangeAction.CHANGED,
         changes=[(name, before[name], getattr(row, name)) for name in OVERRIDE_FIELDS],
@@ -194,7 +196,7 @@ def holiday_override_delete(*, actor: User, override: HolidayOverride, now: date
     record_changes(
         actor=actor,
         table=ReferenceTable.HOLIDAY_OVERRIDE,
-        subject=_subject(row),
+        subject=override_subject(row),
         country=row.country,
         action=ChangeAction.DELETED,
         changes=_values(row),
