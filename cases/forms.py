@@ -113,8 +113,8 @@ class CaseForm(forms.Form):
                 "site_address_line2",
                 Div(
                     Div("site_postal_code", css_class="col-md-2"),
-                    Div("site_city", css_class="col-md-4"),
-                    Div("site_country", css_class="col-md-2"),
+                    Div("site_city", css_class="col-md-3"),
+                    Div("site_country", css_class="col-md-3"),
                     Div("site_timezone", css_class="col-md-4"),
                     css_class="row",
                 ),
