@@ -112,11 +112,14 @@ class CaseForm(forms.Form):
                 "site_address_line1",
                 "site_address_line2",
                 Div(
-                    Div("site_postal_code", css_class="col-md-2"),
-                    Div("site_city", css_class="col-md-3"),
-                    Div("site_country", css_class="col-md-3"),
-                    Div("site_timezone", css_class="col-md-4"),
+                    Div("site_postal_code", css_class="col-md-3"),
+                    Div("site_city", css_class="col-md-9"),
                     css_class="row",
+                ),
+                Div(
+                    Div("site_country", css_class="col-md-6"),
+                    Div("site_timezone", css_class="col-md-6"),
+                    css_class="row align-items-end",
                 ),
                 HTML('<div id="country-flag" aria-live="polite"></div>'),
             ),
