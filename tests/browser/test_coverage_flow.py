@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from dispatch.models import Coverage
 from partners.models import HolidayOverride, ReferenceChange
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.test_dispatch_flow import doc_screenshot
 from tests.conftest import PASSWORD
 
@@ -37,6 +37,8 @@ def test_mts_admin_edits_a_coverage_row_and_adds_an_override(live_server, page, 
     form.get_by_label("KYHD").uncheck()
     form.get_by_label("Cut-off").fill("15:30")
     form.get_by_label("Notes").fill("Bornholm: second business day")
+    form.scroll_into_view_if_needed()
+    form.screenshot(path=str(SCREENSHOTS / "coverage-edit-row.png"))
     form.get_by_role("button", name="Save Denmark").click()
 
     expect(page.get_by_role("alert").filter(has_text="Coverage of Denmark saved.")).to_be_visible()
