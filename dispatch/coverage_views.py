@@ -52,9 +52,9 @@ def _page(request: HttpRequest, *, status: int = 200, **bound: Any) -> HttpRespo
         row.name = country_name(row.country) or row.country
         row.open = f"coverage-{row.country}" in bound
         if editor:
-            row.form = bound.get(f"coverage-{row.country}") or CoverageForm(
-                initial={f: getattr(row, f) for f in coverage.COVERAGE_FIELDS}, prefix=f"c-{row.country}"
-            )
+            initial = {f: getattr(row, f) for f in coverage.COVERAGE_FIELDS} | {"cutoff": f"{row.cutoff:%H:%M}"}
+            row.form = bound.get(f"coverage-{row.country}") or CoverageForm(initial=initial, prefix=f"c-{row.country}")
+            row.boxes = [row.form[name] for name in ("onsite_available", "nbd_available", "kyhd_available")]
     for override in overrides:
         override.name = country_name(override.country) or override.country
         override.open = f"override-{override.pk}" in bound
