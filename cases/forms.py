@@ -17,8 +17,8 @@ from cases.checklist import (
 )
 from cases.selectors import AGE_FILTERS, QUEUE_SORTS
 from cases.workflow import State
-from husky_support.geo import country_name
 from husky_support.text import has_line_break
+from partners.widgets import CountryField
 
 YES_NO = [("", "—"), ("yes", "Yes"), ("no", "No")]
 
@@ -49,7 +49,7 @@ class CaseForm(forms.Form):
     site_address_line2 = forms.CharField(max_length=200, required=False, label="Address line 2")
     site_city = forms.CharField(max_length=100, required=False, label="City")
     site_postal_code = forms.CharField(max_length=20, required=False, label="Postal code")
-    site_country = forms.CharField(max_length=2, required=False, label="Country (ISO code)")
+    site_country = CountryField(required=False, label="Country", help_text="")
     site_timezone = forms.CharField(max_length=64, required=False, label="Site time zone")
     ppids = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Hard drive PPID(s)", help_text=PPID_HELP
@@ -112,11 +112,14 @@ class CaseForm(forms.Form):
                 "site_address_line1",
                 "site_address_line2",
                 Div(
-                    Div("site_postal_code", css_class="col-md-2"),
-                    Div("site_city", css_class="col-md-4"),
-                    Div("site_country", css_class="col-md-2"),
-                    Div("site_timezone", css_class="col-md-4"),
+                    Div("site_postal_code", css_class="col-md-3"),
+                    Div("site_city", css_class="col-md-9"),
                     css_class="row",
+                ),
+                Div(
+                    Div("site_country", css_class="col-md-6"),
+                    Div("site_timezone", css_class="col-md-6"),
+                    css_class="row align-items-end",
                 ),
                 HTML('<div id="country-flag" aria-live="polite"></div>'),
             ),
@@ -245,9 +248,7 @@ class QueueFilterForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     priority = forms.ChoiceField(required=False, choices=[("", "Any priority")])
-    country = forms.CharField(
-        required=False, max_length=2, widget=forms.TextInput(attrs={"placeholder": "DK", "size": 3})
-    )
+    country = CountryField(required=False, empty_label="Any country", help_text="")
     assignee = forms.ChoiceField(
         required=False, choices=[("", "Anyone"), ("me", "Assigned to me"), ("none", "Unassigned")]
     )
@@ -260,14 +261,6 @@ class QueueFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(required=False, choices=list(QUEUE_SORTS.items()))
     team = forms.ChoiceField(required=False, choices=[("", "My team")])
-
-    def clean_country(self) -> str:
-        code = self.cleaned_data["country"].strip().upper()
-        if code and country_name(code) is None:
-            raise forms.ValidationError(
-                f"{code} is not a country code; use two letters such as DK.", code="unknown_country"
-            )
-        return code
 
     def __init__(self, *args, teams=(), own_team=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,7 +1,10 @@
 from django.contrib import admin
 
+from dispatch.coverage import COVERAGE_FIELDS
 from dispatch.models import Coverage
 from husky_support.geo import country_name
+from partners.admin import record_admin_edit
+from partners.models import ReferenceTable
 
 
 @admin.register(Coverage)
@@ -24,3 +27,14 @@ class CoverageAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+        fields = [name for name in COVERAGE_FIELDS if name in form.fields or not change]
+        record_admin_edit(
+            request,
+            table=ReferenceTable.COVERAGE,
+            subject=obj.country,
+            country=obj.country,
+            fields=fields,
+            obj=obj,
+            form=form,
+            change=change,
+        )

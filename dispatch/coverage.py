@@ -1,18 +1,19 @@
-"""Writes of the coverage table (MTS admins only)."""
+"""Writes of the coverage table (MTS admins only), each with its rows in the reference change history."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from dispatch.eligibility import DEFAULT_CUTOFF
 from dispatch.models import Coverage, validate_calendar_country
 from husky_support.api.exceptions import DomainError
-from partners.kinds import OrgKind
-from partners.models import User
+from partners.models import ChangeAction, ReferenceTable, User
+from partners.reference import may_edit_reference_data, record_changes
 
 __all__ = ["CoverageWriteNotAllowed", "coverage_put", "coverage_update", "may_edit_coverage"]
 
@@ -25,14 +26,19 @@ class CoverageWriteNotAllowed(DomainError):
 
 
 def may_edit_coverage(user: User) -> bool:
-    """DESIGN "Coverage": editable by MTS admins only."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.is_org_admin
-        and user.organisation is not None
-        and user.organisation.is_active
-        and user.organisation.kind == OrgKind.MTS
+    """DESIGN "Coverage": editable by MTS admins only (the same rule as the holiday overrides)."""
+    return may_edit_reference_data(user)
+
+
+def _record(actor: User, row: Coverage, action: ChangeAction, before: dict[str, object], now: datetime) -> None:
+    record_changes(
+        actor=actor,
+        table=ReferenceTable.COVERAGE,
+        subject=row.country,
+        country=row.country,
+        action=action,
+        changes=[(name, before.get(name), getattr(row, name)) for name in COVERAGE_FIELDS],
+        now=now,
     )
 
 
@@ -51,9 +57,11 @@ def coverage_put(
     kyhd_available: bool,
     cutoff: time = DEFAULT_CUTOFF,
     notes: str = "",
+    now: datetime | None = None,
 ) -> tuple[Coverage, bool]:
     """Create or fully replace one country's coverage. Returns (row, created).
 
+    Writes one history row when created, one per changed field otherwise (`now`, default the clock).
     Raises CoverageWriteNotAllowed (403) and django ValidationError (400, code unknown_country, ...);
     nothing is written on error.
     """
@@ -70,6 +78,7 @@ def coverage_put(
         ) from exc
     row = Coverage.objects.select_for_update().filter(country=code).first()
     created = row is None
+    before = {} if row is None else {name: getattr(row, name) for name in COVERAGE_FIELDS}
     row = row or Coverage(country=code)
     row.onsite_available = onsite_available
     row.nbd_available = nbd_available
@@ -80,20 +89,25 @@ def coverage_put(
     # validate_unique would report an existing primary key as a duplicate; the lookup above decided.
     row.full_clean(validate_unique=False)
     row.save(force_insert=created)
+    _record(actor, row, ChangeAction.CREATED if created else ChangeAction.CHANGED, before, now or timezone.now())
     return row, created
 
 
 @transaction.atomic
-def coverage_update(*, actor: User, coverage: Coverage, **changes: Any) -> Coverage:
-    """Change some fields of an existing coverage row (PATCH). Raises as `coverage_put`."""
+def coverage_update(*, actor: User, coverage: Coverage, now: datetime | None = None, **changes: Any) -> Coverage:
+    """Change some fields of an existing coverage row (PATCH), one history row per changed field.
+
+    Raises as `coverage_put`."""
     _require_coverage_editor(actor)
     unknown = set(changes) - set(COVERAGE_FIELDS)
     if unknown:
         raise DomainError(f"Unknown coverage fields: {', '.join(sorted(unknown))}.", code="invalid")
     row = Coverage.objects.select_for_update().get(pk=coverage.pk)
+    before = {name: getattr(row, name) for name in COVERAGE_FIELDS}
     for name, value in changes.items():
         setattr(row, name, value.strip() if name == "notes" else value)
     row.updated_by = actor
     row.full_clean(validate_unique=False)
     row.save(update_fields=[*changes, "updated_by", "updated_at"])
+    _record(actor, row, ChangeAction.CHANGED, before, now or timezone.now())
     return row

@@ -24,9 +24,11 @@ from cases.workflow import Action as CaseAction
 from cases.workflow import State as CaseState
 from dispatch import services, sweeps
 from dispatch import workflow as flow
+from dispatch.coverage import coverage_update
 from dispatch.models import Coverage, Dispatch
 from husky_support.calendar import site_zone
-from partners.models import HolidayOverride, Organisation, OverrideKind, User
+from partners.models import HolidayOverride, Organisation, OverrideKind, ReferenceChange, User
+from partners.reference import holiday_override_create
 from servicetags.models import Unit
 
 SAMPLE_OVERRIDES = [
@@ -34,6 +36,8 @@ SAMPLE_OVERRIDES = [
     ("DK", "", date(2026, 12, 24), OverrideKind.CLOSED, "Christmas Eve: Dell Denmark closed (sample override)"),
     ("DK", "", date(2026, 12, 31), OverrideKind.CLOSED, "New Year's Eve: Dell Denmark closed (sample override)"),
 ]
+
+NORWAY_NOTE = "Svalbard is served with parts only; the mainland has next-business-day onsite."
 
 COPENHAGEN, PACIFIC = "Copenhagen Vision Integrators", "Pacific Watch Systems"
 PARTNER_LOGINS = {COPENHAGEN: "reseller1", PACIFIC: "reseller2"}
@@ -382,15 +386,36 @@ def seed() -> str:
         return _seed()
 
 
-def _seed() -> str:
-    with transaction.atomic():
-        for country, subdivision, applies_on, kind, note in SAMPLE_OVERRIDES:
-            override, created = HolidayOverride.objects.get_or_create(
-                country=country, subdivision=subdivision, applies_on=applies_on, defaults={"kind": kind, "note": note}
+def _sample_overrides_and_history(now: datetime) -> None:
+    """The sample overrides, and one coverage note, made by the demo MTS admin through the services so the
+    coverage page has a change history. Idempotent: what exists is left alone."""
+    admin = User.objects.filter(username="mtsadmin").first()
+    for country, subdivision, applies_on, kind, note in SAMPLE_OVERRIDES:
+        if HolidayOverride.objects.filter(country=country, subdivision=subdivision, applies_on=applies_on).exists():
+            continue
+        if admin is None:
+            HolidayOverride(
+                country=country, subdivision=subdivision, applies_on=applies_on, kind=kind, note=note
+            ).save()
+        else:
+            holiday_override_create(
+                actor=admin,
+                country=country,
+                subdivision=subdivision,
+                applies_on=applies_on,
+                kind=kind,
+                note=note,
+                now=now,
             )
-            if created:
-                override.full_clean()
+    norway = Coverage.objects.filter(country="NO").first()
+    if admin is not None and norway is not None and not ReferenceChange.objects.filter(subject="NO").exists():
+        coverage_update(actor=admin, coverage=norway, notes=NORWAY_NOTE, now=now)
+
+
+def _seed() -> str:
     now = timezone.now()
+    with transaction.atomic():
+        _sample_overrides_and_history(now)
     created = _dispatches(now)
     # As the beat job would have done by now: NBD targets missed, schedules frozen, the faulty part overdue.
     sweeps.run_all(now=now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 from zoneinfo import available_timezones
 
 from crispy_forms.helper import FormHelper
@@ -11,18 +12,14 @@ from django import forms
 from django.urls import reverse
 
 from dispatch.eligibility import qualified_at_problem
-from husky_support.geo import all_country_codes, country_name
+from partners.models import OverrideKind
+from partners.widgets import CountryField
 
 
 @cache
 def _zone_choices() -> list[tuple[str, str]]:
     zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/")))
     return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones)]
-
-
-@cache
-def _country_choices() -> list[tuple[str, str]]:
-    return [(c, f"{country_name(c)} ({c})") for c in all_country_codes()]
 
 
 class EligibilityForm(forms.Form):
@@ -34,16 +31,15 @@ class EligibilityForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="The moment MTS qualifies the incident, in your own time zone.",
     )
-    site_country = forms.ChoiceField(
+    site_country = CountryField(
         label="Site country (from the case)",
-        choices=(),
+        empty_label=None,
         help_text="Where the case says the unit is; eligibility needs it to match the registered country.",
     )
     partner_timezone = forms.ChoiceField(label="Partner time zone", choices=())
 
     def __init__(self, *args, service_tag: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site_country"].choices = _country_choices()
         self.fields["partner_timezone"].choices = _zone_choices()
         url = reverse("dispatch:unit_eligibility", args=[service_tag])
         self.helper = FormHelper()
@@ -110,10 +106,63 @@ class DispatchQueueForm(forms.Form):
     """Dell's queue filters. Unknown values are refused with a message, not silently ignored."""
 
     state = forms.MultipleChoiceField(choices=QUEUE_STATE_CHOICES, required=False)
-    country = forms.ChoiceField(choices=[("", "Any country")], required=False)
+    country = CountryField(required=False, empty_label="Any country", help_text="")
     overdue = forms.BooleanField(required=False, label="Overdue only (NBD missed or part not returned)")
     sort = forms.ChoiceField(choices=QUEUE_SORT_CHOICES, required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+
+# --- The coverage page (MTS admins edit; forms check shape, the services decide) -------------------
+
+
+def _compact(form: forms.Form) -> None:
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.CheckboxInput):
+            field.widget.attrs["class"] = "form-check-input"
+        elif isinstance(field.widget, forms.Select):
+            field.widget.attrs["class"] = "form-select form-select-sm"
+        else:
+            field.widget.attrs["class"] = "form-control form-control-sm"
+
+
+class CoverageForm(forms.Form):
+    """One country's coverage as the page edits it: every field is sent, an unticked box is "no"."""
+
+    onsite_available = forms.BooleanField(required=False, label="Onsite")
+    nbd_available = forms.BooleanField(required=False, label="NBD")
+    kyhd_available = forms.BooleanField(required=False, label="KYHD")
+    cutoff = forms.TimeField(
+        label="Cut-off",
+        input_formats=["%H:%M", "%H:%M:%S"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "Enter a site-local time as HH:MM, e.g. 17:00."},
+    )
+    notes = forms.CharField(required=False, max_length=2000, widget=forms.TextInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", "Any country"), *_country_choices()]
+        _compact(self)
+
+
+class CoverageAddForm(CoverageForm):
+    country = CountryField(help_text="")
+
+    field_order = ["country", "onsite_available", "nbd_available", "kyhd_available", "cutoff", "notes"]
+
+
+class HolidayOverrideForm(forms.Form):
+    subdivision = forms.CharField(
+        required=False, max_length=6, help_text="ISO 3166-2 such as US-CA; empty for the whole country."
+    )
+    applies_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    kind = forms.ChoiceField(choices=OverrideKind.choices, label="The day is")
+    note = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _compact(self)
+
+
+class HolidayOverrideAddForm(HolidayOverrideForm):
+    country = CountryField(help_text="")
+
+    field_order = ["country", "subdivision", "applies_on", "kind", "note"]

@@ -32,7 +32,7 @@ from dispatch.models import Coverage, Dispatch, Fee, Part, ScheduleChange
 from dispatch.workflow import OPEN_STATES
 from husky_support.calendar import Calendar, business_calendar, require_aware, site_zone
 from partners.calendars import overrides_between, with_overrides
-from partners.models import HolidayOverride, User
+from partners.models import HolidayOverride, ReferenceChange, User
 from partners.visibility import scope_to_viewer
 from servicetags.models import Unit
 from servicetags.selectors import unit_get
@@ -42,6 +42,8 @@ __all__ = [
     "UnitEligibility",
     "coverage_get",
     "coverage_list",
+    "holiday_overrides_list",
+    "reference_history",
     "eligibility_for_unit",
     "reason_details",
     "unit_facts",
@@ -73,6 +75,16 @@ def coverage_list(
 def coverage_get(country: str) -> Coverage:
     """One country's coverage ("dk" or "DK"). Raises Coverage.DoesNotExist."""
     return Coverage.objects.select_related("updated_by").get(country=(country or "").strip().upper())
+
+
+def holiday_overrides_list() -> QuerySet[HolidayOverride]:
+    """Every holiday override (reference data every signed-in user may read), by date, the latest first."""
+    return HolidayOverride.objects.select_related("updated_by").order_by("-applies_on", "country", "subdivision")
+
+
+def reference_history(limit: int = 50) -> list[ReferenceChange]:
+    """The latest `limit` changes of coverage and holiday overrides, newest first. One query."""
+    return list(ReferenceChange.objects.select_related("changed_by").order_by("-changed_at", "-id")[:limit])
 
 
 def unit_for_eligibility(user: User, service_tag: str) -> Unit:

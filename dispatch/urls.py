@@ -1,12 +1,18 @@
 from django.urls import path
 
-from dispatch import views
+from dispatch import coverage_views, views
 
 app_name = "dispatch"
 
 urlpatterns = [
     path("units/<str:service_tag>/eligibility/", views.unit_eligibility, name="unit_eligibility"),
     path("queue/", views.queue, name="queue"),
+    path("coverage/", coverage_views.coverage_page, name="coverage"),
+    path("coverage/add/", coverage_views.coverage_add, name="coverage_add"),
+    path("coverage/overrides/", coverage_views.override_add, name="override_add"),
+    path("coverage/overrides/<int:pk>/", coverage_views.override_edit, name="override_edit"),
+    path("coverage/overrides/<int:pk>/delete/", coverage_views.override_delete, name="override_delete"),
+    path("coverage/<str:country>/", coverage_views.coverage_edit, name="coverage_edit"),
     path("cases/<str:number>/escalate/", views.escalate, name="escalate"),
     path("<int:pk>/transition/", views.transition, name="transition"),
     path("<int:pk>/site/", views.site, name="site"),

@@ -1,6 +1,8 @@
-"""Countries and their IANA time zones, read from the `tzdata` package's tables.
+"""Countries and their IANA time zones: names from django-countries, zones from the `tzdata` tables.
 
-Pure: no ORM, no clock, no settings. The tables are read once per process and cached.
+The one place the code asks for a country's name or the list of countries. Names are ISO 3166-1's
+as django-countries keeps them (with its common names: "United Kingdom", not tzdata's "Britain (UK)")
+and translated into the active language. Pure: no ORM, no clock, no settings; tables are cached.
 `zone.tab` gives each country its own zones (Denmark: Europe/Copenhagen); `zone1970.tab`
 groups countries whose clocks have agreed since 1970 under one zone (Denmark also uses
 Europe/Berlin there), so it is only consulted when checking that a zone fits a country.
@@ -9,13 +11,19 @@ Europe/Berlin there), so it is only consulted when checking that a zone fits a c
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from importlib import resources
+
+from django.utils.translation import get_language
+from django_countries.base import CountriesBase
+from django_countries.data import COUNTRIES
 
 __all__ = [
     "all_country_codes",
     "clear_caches",
     "country_name",
+    "countries_by_name",
     "single_timezone_for_country",
     "timezone_fits_country",
     "timezones_for_country",
@@ -28,11 +36,6 @@ def _read_tab(name: str) -> list[list[str]]:
     """Rows of a tzdata `.tab` file, split on tabs, comments and blank lines dropped."""
     text = resources.files("tzdata.zoneinfo").joinpath(name).read_text(encoding="utf-8")
     return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
-
-
-@cache
-def _country_names() -> dict[str, str]:
-    return {row[0]: row[1] for row in _read_tab("iso3166.tab")}
 
 
 @cache
@@ -56,7 +59,7 @@ def _zones1970_by_country() -> dict[str, frozenset[str]]:
 
 def clear_caches() -> None:
     """Forget the parsed tables (for benchmarks measuring a cold start)."""
-    for cached in (_country_names, _zones_by_country, _zones1970_by_country):
+    for cached in (_countries_by_name, _zones_by_country, _zones1970_by_country):
         cached.cache_clear()
 
 
@@ -65,13 +68,32 @@ def _normalise(country: str) -> str:
 
 
 def all_country_codes() -> list[str]:
-    """Every ISO 3166-1 alpha-2 code tzdata knows, sorted."""
-    return sorted(_country_names())
+    """Every ISO 3166-1 alpha-2 code, sorted by code."""
+    return sorted(COUNTRIES)
 
 
 def country_name(code: str) -> str | None:
-    """The English name of an ISO 3166-1 alpha-2 country code (any case), or None if unknown."""
-    return _country_names().get(_normalise(code))
+    """The name of an ISO 3166-1 alpha-2 code (any case) in the active language, or None if unknown."""
+    key = _normalise(code)
+    name = CountriesBase.COMMON_NAMES.get(key) or COUNTRIES.get(key)
+    return None if name is None else str(name)
+
+
+def _sort_key(name: str) -> str:
+    # "Åland Islands" sorts with the A's and "Côte d'Ivoire" before "Croatia": accents dropped, case folded.
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+@cache
+def _countries_by_name(language: str | None) -> tuple[tuple[str, str], ...]:
+    pairs = ((code, country_name(code) or code) for code in COUNTRIES)
+    return tuple(sorted(pairs, key=lambda pair: (_sort_key(pair[1]), pair[0])))
+
+
+def countries_by_name() -> tuple[tuple[str, str], ...]:
+    """Every (code, name) pair sorted by name, names in the active language (cached per language)."""
+    return _countries_by_name(get_language())
 
 
 def timezones_for_country(country: str) -> list[str]:

@@ -1,7 +1,30 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 
-from partners.models import ApiToken, HolidayOverride, Organisation, User
+from partners.models import (
+    ApiToken,
+    ChangeAction,
+    HolidayOverride,
+    Organisation,
+    ReferenceChange,
+    ReferenceTable,
+    User,
+)
+from partners.reference import OVERRIDE_FIELDS, override_subject, record_changes
+
+
+def record_admin_edit(request, *, table, subject, country, fields, obj, form, change) -> None:
+    """Edits made in the Django admin go into the same change history as the page's and the API's."""
+    record_changes(
+        actor=request.user,
+        table=table,
+        subject=subject,
+        country=country,
+        action=ChangeAction.CHANGED if change else ChangeAction.CREATED,
+        changes=[(name, form.initial.get(name) if change else None, getattr(obj, name)) for name in fields],
+        now=timezone.now(),
+    )
 
 
 @admin.register(Organisation)
@@ -44,3 +67,53 @@ class HolidayOverrideAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+        record_admin_edit(
+            request,
+            table=ReferenceTable.HOLIDAY_OVERRIDE,
+            subject=override_subject(obj),
+            country=obj.country,
+            fields=OVERRIDE_FIELDS,
+            obj=obj,
+            form=form,
+            change=change,
+        )
+
+    def _record_deleted(self, request, obj) -> None:
+        record_changes(
+            actor=request.user,
+            table=ReferenceTable.HOLIDAY_OVERRIDE,
+            subject=override_subject(obj),
+            country=obj.country,
+            action=ChangeAction.DELETED,
+            changes=[(name, None, getattr(obj, name)) for name in OVERRIDE_FIELDS],
+            now=timezone.now(),
+        )
+
+    def delete_model(self, request, obj):
+        self._record_deleted(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._record_deleted(request, obj)
+        super().delete_queryset(request, queryset)
+
+
+@admin.register(ReferenceChange)
+class ReferenceChangeAdmin(admin.ModelAdmin):
+    """The change history of coverage and holiday overrides: an audit trail, read-only here."""
+
+    list_display = ["changed_at", "changed_by", "table", "subject", "action", "field", "old_value", "new_value"]
+    list_filter = ["table", "action"]
+    search_fields = ["subject", "country", "field"]
+    list_select_related = ["changed_by"]
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -14,6 +14,7 @@ NAVIGATION: list[tuple[str, str, frozenset[OrgKind]]] = [
     ("Orders", "servicetags:order_list", frozenset({OrgKind.DISTRIBUTOR, OrgKind.MTS})),
     ("Transfers", "servicetags:transfer_queue", frozenset(OrgKind)),
     ("Dispatches", "dispatch:queue", frozenset({OrgKind.MTS, OrgKind.DELL})),
+    ("Coverage", "dispatch:coverage", frozenset({OrgKind.MTS})),
 ]
 
 

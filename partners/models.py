@@ -239,3 +239,43 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
 ]
+
+
+class ReferenceTable(models.TextChoices):
+    COVERAGE = "coverage", "Coverage"
+    HOLIDAY_OVERRIDE = "holiday_override", "Holiday override"
+
+
+class ChangeAction(models.TextChoices):
+    CREATED = "created", "Created"
+    CHANGED = "changed", "Changed"
+    DELETED = "deleted", "Deleted"
+
+
+class ReferenceChange(models.Model):
+    """Append-only history of the reference tables MTS admins edit: one row per changed field (or per
+    created/deleted row), written by the same services as the pages and the API."""
+
+    table = models.CharField(max_length=20, choices=ReferenceTable.choices)
+    subject = models.CharField(max_length=40, help_text="What changed, e.g. 'DK' or 'US-CA 2026-12-24'.")
+    country = models.CharField(max_length=2)
+    action = models.CharField(max_length=7, choices=ChangeAction.choices)
+    field = models.CharField(max_length=40, blank=True)
+    old_value = models.CharField(max_length=2000, blank=True)
+    new_value = models.CharField(max_length=2000, blank=True)
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["table", "-changed_at"], name="reference_change_table_at")]
+        constraints = [
+            models.CheckConstraint(
+                name="reference_change_action_known", condition=Q(action__in=[a.value for a in ChangeAction])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.action} {self.field}".strip()

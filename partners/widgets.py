@@ -2,23 +2,25 @@
 
 Plain <select> elements that work without JavaScript; static/js/servicetags.js adds a filter box
 and narrows the zone list when the country changes (CSP-safe: data attributes, no inline script).
-Use CountryField / TimezoneField in any form; include `{{ form.media }}` on the page.
+CountryField is the one country picker of every form and filter (units, orders, transfers, cases,
+queues, coverage); include `{{ form.media }}` on a page that wants the filter box.
 """
 
 import json
-from functools import cache
+from functools import cache, partial
 
 from django import forms
+from django.core.exceptions import ValidationError
 
-from husky_support.geo import all_country_codes, country_name, timezones_for_country
+from husky_support.geo import all_country_codes, countries_by_name, country_name, timezones_for_country
 
 MEDIA_JS = ("js/servicetags.js",)
 
 
-@cache
-def country_choices() -> tuple[tuple[str, str], ...]:
-    pairs = [(code, f"{country_name(code)} ({code})") for code in all_country_codes()]
-    return (("", "Choose a country…"), *sorted(pairs, key=lambda p: p[1]))
+def country_choices(empty_label: str | None = "Choose a country…") -> list[tuple[str, str]]:
+    """Every country as (ISO code, "Name (CODE)"), sorted by name in the active language."""
+    pairs = [(code, f"{name} ({code})") for code, name in countries_by_name()]
+    return [("", empty_label), *pairs] if empty_label is not None else pairs
 
 
 @cache
@@ -59,9 +61,33 @@ class TimezoneSelect(forms.Select):
 
 
 class CountryField(forms.ChoiceField):
-    def __init__(self, **kwargs):
+    """A country picker whose value is an ISO 3166-1 alpha-2 code (input trimmed, any case).
+
+    An unknown code is refused with code `unknown_country`, the API's code for the same mistake.
+    `empty_label` is the blank first option ("Any country" in filters); None leaves it out.
+    """
+
+    def __init__(self, *, empty_label: str | None = "Choose a country…", **kwargs):
         kwargs.setdefault("help_text", "Type to search by name.")
-        super().__init__(choices=country_choices, widget=CountrySelect, **kwargs)
+        super().__init__(choices=partial(country_choices, empty_label), widget=CountrySelect, **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+    def bound_data(self, data, initial):
+        # Redisplay "dk" as the chosen Denmark option, not as no choice at all.
+        return data.strip().upper() if isinstance(data, str) else data
+
+    def validate(self, value):
+        if value and country_name(value) is None:
+            # Echo only a short plain code: hostile input (a lone surrogate) must not break the page.
+            shown = value if value.isascii() and value.isalnum() and len(value) <= 3 else "This"
+            raise ValidationError(
+                "%(value)s is not a country code; choose a country from the list (ISO codes such as DK).",
+                code="unknown_country",
+                params={"value": shown},
+            )
+        super().validate(value)
 
 
 class TimezoneField(forms.ChoiceField):

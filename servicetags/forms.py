@@ -168,7 +168,7 @@ class UnitFilterForm(forms.Form):
         required=False, label="Search", widget=forms.TextInput(attrs={"placeholder": "Tag or customer"})
     )
     registered = forms.ChoiceField(choices=REGISTERED_CHOICES, required=False, label="Location")
-    country = forms.CharField(required=False, max_length=2, widget=forms.TextInput(attrs={"placeholder": "DK"}))
+    country = CountryField(required=False, empty_label="Any country", help_text="")
     reseller = forms.ModelChoiceField(queryset=Organisation.objects.none(), required=False, empty_label="All resellers")
 
     def __init__(self, *args, resellers=None, **kwargs):

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,8 @@ from husky_support.calendar import (
     received_on,
 )
 from husky_support.geo import (
+    all_country_codes,
+    countries_by_name,
     country_name,
     single_timezone_for_country,
     timezone_fits_country,
@@ -422,10 +425,44 @@ def test_timezone_fits_country(zone: str, country: str, fits: bool) -> None:
     assert timezone_fits_country(zone, country) is fits
 
 
-def test_country_name() -> None:
-    assert country_name("dk") == "Denmark"
-    assert country_name("US") == "United States"
-    assert country_name("XX") is None
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        pytest.param("dk", "Denmark", id="any case"),
+        pytest.param("GB", "United Kingdom", id="not tzdata's 'Britain (UK)'"),
+        pytest.param("AS", "American Samoa", id="not tzdata's 'Samoa (American)'"),
+        pytest.param("US", "United States of America", id="ISO name"),
+        pytest.param("KR", "South Korea", id="common name, not 'Korea, Republic of'"),
+        pytest.param(" ax ", "Åland Islands", id="trimmed"),
+    ],
+)
+def test_country_name(code: str, name: str) -> None:
+    assert country_name(code) == name
+
+
+@pytest.mark.parametrize("code", ["XX", "", "DNK", "\ud800", "D"])
+def test_country_name_of_an_unknown_code_is_none(code: str) -> None:
+    assert country_name(code) is None
+
+
+def test_country_names_follow_the_active_language() -> None:
+    with translation.override("de"):
+        assert country_name("DK") == "Dänemark"
+        assert countries_by_name()[0] == ("AF", "Afghanistan")
+    with translation.override("da"):
+        assert country_name("DE") == "Tyskland"
+    assert country_name("DE") == "Germany"
+
+
+def test_countries_by_name_are_every_code_sorted_by_name_accents_ignored() -> None:
+    pairs = countries_by_name()
+    assert sorted(code for code, _ in pairs) == all_country_codes()
+    assert len(pairs) == 249
+    names = [name for _, name in pairs]
+    # Åland sorts among the A's (after Afghanistan), Côte d'Ivoire before Croatia, Zimbabwe last.
+    assert names.index("Afghanistan") < names.index("Åland Islands") < names.index("Albania")
+    assert names.index("Côte d'Ivoire") < names.index("Croatia")
+    assert names[-1] == "Zimbabwe"
 
 
 def test_every_property_country_has_a_zone_and_a_name() -> None:

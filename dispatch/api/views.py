@@ -84,7 +84,7 @@ class CoverageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     def update(self, request: Request, country: str) -> Response:
         code, values = self._write_input(request, partial=False)
-        row, created = coverage.coverage_put(actor=request.user, country=code, **values)
+        row, created = coverage.coverage_put(actor=request.user, country=code, now=timezone.now(), **values)
         return Response(CoverageSerializer(row).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
@@ -94,7 +94,7 @@ class CoverageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     def partial_update(self, request: Request, country: str) -> Response:
         _code, values = self._write_input(request, partial=True)
-        row = coverage.coverage_update(actor=request.user, coverage=self.get_object(), **values)
+        row = coverage.coverage_update(actor=request.user, coverage=self.get_object(), now=timezone.now(), **values)
         return Response(CoverageSerializer(row).data)
 
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "django_countries",  # only for its translated country names (locale files), read through husky_support.geo
     "partners",
     "servicetags",
     "cases",

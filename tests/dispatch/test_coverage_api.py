@@ -141,3 +141,9 @@ def test_list_query_count_is_constant(api_as, reseller_user, django_assert_max_n
     client = api_as(reseller_user)
     with django_assert_max_num_queries(6):
         client.get(URL, {"page_size": 200})
+
+
+def test_country_names_are_the_maintained_ones_and_codes_stay_alpha_2(api_as, dell_user):
+    body = api_as(dell_user).get(f"{URL}gb/").json()
+    assert (body["country"], body["country_name"]) == ("GB", "United Kingdom")
+    assert api_as(dell_user).get(f"{URL}us/").json()["country_name"] == "United States of America"

@@ -1,0 +1,178 @@
+"""The coverage page: Dell's coverage per country and the holiday overrides, with their change history.
+
+Everyone signed in reads it (as the coverage API allows); only MTS admins see the forms, and a POST
+from anyone else is 403. Writes go through the services the API uses, so both feed one history.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from dispatch import coverage, selectors
+from dispatch.forms import CoverageAddForm, CoverageForm, HolidayOverrideAddForm, HolidayOverrideForm
+from dispatch.models import Coverage
+from husky_support.api.exceptions import DomainError
+from husky_support.geo import countries_by_name, country_name
+from partners import reference
+from partners.models import HolidayOverride
+
+HISTORY_LIMIT = 50
+FIELD_LABELS = {
+    "onsite_available": "Onsite",
+    "nbd_available": "NBD",
+    "kyhd_available": "KYHD",
+    "cutoff": "Cut-off",
+    "notes": "Notes",
+    "subdivision": "Subdivision",
+    "applies_on": "Date",
+    "kind": "The day is",
+    "note": "Note",
+}
+
+
+def _require_editor(request: HttpRequest) -> None:
+    if not reference.may_edit_reference_data(request.user):
+        raise PermissionDenied("Only an admin of Milestone Technical Support may change coverage and overrides.")
+
+
+def _page(request: HttpRequest, *, status: int = 200, **bound: Any) -> HttpResponse:
+    """The whole page; `bound` carries a form that failed (by its key) so it is shown with its errors."""
+    editor = reference.may_edit_reference_data(request.user)
+    rows = list(selectors.coverage_list())
+    overrides = list(selectors.holiday_overrides_list())
+    for row in rows:
+        row.name = country_name(row.country) or row.country
+        row.open = f"coverage-{row.country}" in bound
+        if editor:
+            initial = {f: getattr(row, f) for f in coverage.COVERAGE_FIELDS} | {"cutoff": f"{row.cutoff:%H:%M}"}
+            row.form = bound.get(f"coverage-{row.country}") or CoverageForm(initial=initial, prefix=f"c-{row.country}")
+            row.boxes = [row.form[name] for name in ("onsite_available", "nbd_available", "kyhd_available")]
+    for override in overrides:
+        override.name = country_name(override.country) or override.country
+        override.open = f"override-{override.pk}" in bound
+        if editor:
+            override.form = bound.get(f"override-{override.pk}") or HolidayOverrideForm(
+                initial={f: getattr(override, f) for f in reference.OVERRIDE_FIELDS}, prefix=f"o-{override.pk}"
+            )
+    order = {code: i for i, (code, _name) in enumerate(countries_by_name())}
+    rows.sort(key=lambda r: order.get(r.country, len(order)))  # by name, as every country picker
+    history = selectors.reference_history(HISTORY_LIMIT)
+    for change in history:
+        change.field_label = FIELD_LABELS.get(change.field, change.field)
+    context = {
+        "rows": rows,
+        "overrides": overrides,
+        "history": history,
+        "history_limit": HISTORY_LIMIT,
+        "editor": editor,
+        "open_form": next(iter(bound), ""),
+        "add_form": bound.get("add-coverage")
+        or (CoverageAddForm(prefix="add", initial={"cutoff": "17:00"}) if editor else None),
+        "override_form": bound.get("add-override") or (HolidayOverrideAddForm(prefix="ov") if editor else None),
+    }
+    return render(request, "dispatch/coverage.html", context, status=status)
+
+
+def _refused(form: Form, exc: DomainError) -> None:
+    """A service's refusal shown on the form: each field's message, else the message above the form."""
+    fields = exc.extra.get("fields") or {}
+    placed = False
+    for name, errors in fields.items():
+        for error in errors:
+            target = name if name in form.fields else None
+            form.add_error(target, error["message"] if isinstance(error, dict) else str(error))
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+@require_GET
+def coverage_page(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@require_POST
+def coverage_add(request: HttpRequest) -> HttpResponse:
+    _require_editor(request)
+    form = CoverageAddForm(request.POST, prefix="add")
+    if form.is_valid():
+        data = form.cleaned_data
+        if Coverage.objects.filter(country=data["country"]).exists():
+            form.add_error("country", f"{country_name(data['country'])} already has coverage; edit its row instead.")
+        else:
+            try:
+                coverage.coverage_put(actor=request.user, now=timezone.now(), **data)
+            except DomainError as exc:
+                _refused(form, exc)
+            else:
+                messages.success(request, f"Coverage added for {country_name(data['country'])}.")
+                return redirect("dispatch:coverage")
+    return _page(request, status=400, **{"add-coverage": form})
+
+
+@require_POST
+def coverage_edit(request: HttpRequest, country: str) -> HttpResponse:
+    _require_editor(request)
+    row = get_object_or_404(Coverage, country=country.strip().upper())
+    form = CoverageForm(request.POST, prefix=f"c-{row.country}")
+    if form.is_valid():
+        try:
+            coverage.coverage_update(actor=request.user, coverage=row, now=timezone.now(), **form.cleaned_data)
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, f"Coverage of {country_name(row.country)} saved.")
+            return redirect("dispatch:coverage")
+    return _page(request, status=400, **{f"coverage-{row.country}": form})
+
+
+@require_POST
+def override_add(request: HttpRequest) -> HttpResponse:
+    _require_editor(request)
+    form = HolidayOverrideAddForm(request.POST, prefix="ov")
+    if form.is_valid():
+        try:
+            row = reference.holiday_override_create(actor=request.user, now=timezone.now(), **form.cleaned_data)
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(
+                request, f"Override added: {row.subdivision or country_name(row.country)}, {row.applies_on:%d %b %Y}."
+            )
+            return redirect("dispatch:coverage")
+    return _page(request, status=400, **{"add-override": form})
+
+
+@require_POST
+def override_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    row = get_object_or_404(HolidayOverride, pk=pk)
+    form = HolidayOverrideForm(request.POST, prefix=f"o-{row.pk}")
+    if form.is_valid():
+        try:
+            reference.holiday_override_update(actor=request.user, override=row, now=timezone.now(), **form.cleaned_data)
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, "Override saved.")
+            return redirect("dispatch:coverage")
+    return _page(request, status=400, **{f"override-{row.pk}": form})
+
+
+@require_POST
+def override_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    row = get_object_or_404(HolidayOverride, pk=pk)
+    reference.holiday_override_delete(actor=request.user, override=row, now=timezone.now())
+    messages.success(
+        request, f"Override of {row.subdivision or country_name(row.country)} on {row.applies_on:%d %b %Y} deleted."
+    )
+    return redirect("dispatch:coverage")

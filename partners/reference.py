@@ -1,0 +1,205 @@
+"""Writes of the reference data MTS admins keep (holiday overrides here; coverage in dispatch/coverage.py)
+and the change history both write, one `ReferenceChange` row per changed field in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+
+from husky_support.api.exceptions import DomainError
+from partners.kinds import OrgKind
+from partners.models import ChangeAction, HolidayOverride, OverrideKind, ReferenceChange, ReferenceTable, User
+
+__all__ = [
+    "OVERRIDE_FIELDS",
+    "ReferenceWriteNotAllowed",
+    "holiday_override_create",
+    "holiday_override_delete",
+    "holiday_override_update",
+    "invalid_input",
+    "override_subject",
+    "may_edit_reference_data",
+    "record_changes",
+    "shown",
+]
+
+OVERRIDE_FIELDS = ("subdivision", "applies_on", "kind", "note")
+# How a created or deleted row's values read in its one history row ("date 2026-12-24, day closed").
+SUMMARY_LABELS = {
+    "onsite_available": "onsite",
+    "nbd_available": "NBD",
+    "kyhd_available": "KYHD",
+    "cutoff": "cut-off",
+    "applies_on": "date",
+    "kind": "day",
+}
+
+
+class ReferenceWriteNotAllowed(DomainError):
+    status_code = 403
+    code = "mts_admin_required"
+
+
+def may_edit_reference_data(user: User) -> bool:
+    """DESIGN "Coverage": coverage and holiday overrides are edited by MTS admins only."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.is_org_admin
+        and user.organisation is not None
+        and user.organisation.is_active
+        and user.organisation.kind == OrgKind.MTS
+    )
+
+
+def _require_editor(actor: User) -> None:
+    if not may_edit_reference_data(actor):
+        raise ReferenceWriteNotAllowed("Only an admin of Milestone Technical Support may change holiday overrides.")
+
+
+def shown(value: object) -> str:
+    """A value as the history shows it: yes/no, HH:MM, ISO dates, choice values as they are."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, time):
+        return f"{value:%H:%M}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def record_changes(
+    *,
+    actor: User | None,
+    table: ReferenceTable,
+    subject: str,
+    country: str,
+    action: ChangeAction,
+    changes: Sequence[tuple[str, object, object]],
+    now: datetime,
+) -> list[ReferenceChange]:
+    """One history row per (field, old, new) whose values differ; for created/deleted, one summary row."""
+    common = {"table": table, "subject": subject, "country": country, "changed_at": now, "changed_by": actor}
+    if action == ChangeAction.CHANGED:
+        rows = [
+            ReferenceChange(
+                action=action, field=name, old_value=shown(old)[:2000], new_value=shown(new)[:2000], **common
+            )
+            for name, old, new in changes
+            if shown(old) != shown(new)
+        ]
+    else:
+        summary = ", ".join(
+            f"{SUMMARY_LABELS.get(name, name)} {shown(value)}" for name, _old, value in changes if shown(value)
+        )
+        before, after = (summary, "") if action == ChangeAction.DELETED else ("", summary)
+        rows = [ReferenceChange(action=action, old_value=before[:2000], new_value=after[:2000], **common)]
+    return ReferenceChange.objects.bulk_create(rows)
+
+
+def invalid_input(exc: ValidationError) -> DomainError:
+    """A model validation error as the API's 400: the first message, every field's {code, message}."""
+    fields: dict[str, list[dict[str, str]]] = {}
+    for name, errors in exc.error_dict.items() if hasattr(exc, "error_dict") else [(NON_FIELD_ERRORS, exc.error_list)]:
+        for error in errors:
+            message = " ".join(error.messages)
+            fields.setdefault(name, []).append({"code": error.code or "invalid", "message": message})
+    first = next(iter(fields.values()))[0]
+    return DomainError(first["message"], code=first["code"], extra={"fields": fields})
+
+
+def override_subject(row: HolidayOverride) -> str:
+    """How the history names an override: its place and date ("US-CA 2026-12-24")."""
+    return f"{row.subdivision or row.country} {row.applies_on.isoformat()}"
+
+
+def _values(row: HolidayOverride) -> list[tuple[str, object, object]]:
+    return [(name, None, getattr(row, name)) for name in OVERRIDE_FIELDS]
+
+
+def _save_checked(row: HolidayOverride, **save: Any) -> None:
+    try:
+        row.full_clean()
+    except ValidationError as exc:
+        raise invalid_input(exc) from exc
+    row.save(**save)
+
+
+@transaction.atomic
+def holiday_override_create(
+    *,
+    actor: User,
+    country: str,
+    applies_on: date,
+    kind: str = OverrideKind.CLOSED,
+    subdivision: str = "",
+    note: str = "",
+    now: datetime,
+) -> HolidayOverride:
+    """Add an override and its history row. Raises ReferenceWriteNotAllowed (403) or DomainError (400:
+    unknown_country, an unknown subdivision, a date that already has one); nothing is written on error."""
+    _require_editor(actor)
+    row = HolidayOverride(
+        country=country, subdivision=subdivision, applies_on=applies_on, kind=kind, note=note.strip(), updated_by=actor
+    )
+    _save_checked(row)
+    record_changes(
+        actor=actor,
+        table=ReferenceTable.HOLIDAY_OVERRIDE,
+        subject=override_subject(row),
+        country=row.country,
+        action=ChangeAction.CREATED,
+        changes=_values(row),
+        now=now,
+    )
+    return row
+
+
+@transaction.atomic
+def holiday_override_update(
+    *, actor: User, override: HolidayOverride, now: datetime, **changes: Any
+) -> HolidayOverride:
+    """Change some of OVERRIDE_FIELDS, one history row per field that changed. Raises as the create."""
+    _require_editor(actor)
+    unknown = set(changes) - set(OVERRIDE_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown holiday override fields: {', '.join(sorted(unknown))}.", code="invalid")
+    row = HolidayOverride.objects.select_for_update().get(pk=override.pk)
+    before = {name: getattr(row, name) for name in OVERRIDE_FIELDS}
+    for name, value in changes.items():
+        setattr(row, name, value.strip() if isinstance(value, str) else value)
+    row.updated_by = actor
+    _save_checked(row)
+    record_changes(
+        actor=actor,
+        table=ReferenceTable.HOLIDAY_OVERRIDE,
+        subject=override_subject(row),
+        country=row.country,
+        action=ChangeAction.CHANGED,
+        changes=[(name, before[name], getattr(row, name)) for name in OVERRIDE_FIELDS],
+        now=now,
+    )
+    return row
+
+
+@transaction.atomic
+def holiday_override_delete(*, actor: User, override: HolidayOverride, now: datetime) -> None:
+    """Delete an override; the history keeps what it was. Raises ReferenceWriteNotAllowed (403)."""
+    _require_editor(actor)
+    row = HolidayOverride.objects.select_for_update().filter(pk=override.pk).first()
+    if row is None:  # already gone: deleting twice records nothing twice
+        return
+    record_changes(
+        actor=actor,
+        table=ReferenceTable.HOLIDAY_OVERRIDE,
+        subject=override_subject(row),
+        country=row.country,
+        action=ChangeAction.DELETED,
+        changes=_values(row),
+        now=now,
+    )
+    row.delete()
