@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 
+from husky_support.admin import AuditRecordAdmin
 from partners.models import (
     ApiToken,
     ChangeAction,
@@ -100,7 +101,7 @@ class HolidayOverrideAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReferenceChange)
-class ReferenceChangeAdmin(admin.ModelAdmin):
+class ReferenceChangeAdmin(AuditRecordAdmin):
     """The change history of coverage and holiday overrides: an audit trail, read-only here."""
 
     list_display = ["changed_at", "changed_by", "table", "subject", "action", "field", "old_value", "new_value"]
@@ -108,12 +109,3 @@ class ReferenceChangeAdmin(admin.ModelAdmin):
     search_fields = ["subject", "country", "field"]
     list_select_related = ["changed_by"]
     date_hierarchy = "changed_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -129,6 +129,24 @@ def _save_checked(row: HolidayOverride, **save: Any) -> None:
     row.save(**save)
 
 
+def _record_override(
+    actor: User,
+    row: HolidayOverride,
+    action: ChangeAction,
+    changes: Sequence[tuple[str, object, object]],
+    now: datetime,
+) -> None:
+    record_changes(
+        actor=actor,
+        table=ReferenceTable.HOLIDAY_OVERRIDE,
+        subject=override_subject(row),
+        country=row.country,
+        action=action,
+        changes=changes,
+        now=now,
+    )
+
+
 @transaction.atomic
 def holiday_override_create(
     *,
@@ -147,15 +165,7 @@ def holiday_override_create(
         country=country, subdivision=subdivision, applies_on=applies_on, kind=kind, note=note.strip(), updated_by=actor
     )
     _save_checked(row)
-    record_changes(
-        actor=actor,
-        table=ReferenceTable.HOLIDAY_OVERRIDE,
-        subject=override_subject(row),
-        country=row.country,
-        action=ChangeAction.CREATED,
-        changes=_values(row),
-        now=now,
-    )
+    _record_override(actor, row, ChangeAction.CREATED, _values(row), now)
     return row
 
 
@@ -174,14 +184,8 @@ def holiday_override_update(
         setattr(row, name, value.strip() if isinstance(value, str) else value)
     row.updated_by = actor
     _save_checked(row)
-    record_changes(
-        actor=actor,
-        table=ReferenceTable.HOLIDAY_OVERRIDE,
-        subject=override_subject(row),
-        country=row.country,
-        action=ChangeAction.CHANGED,
-        changes=[(name, before[name], getattr(row, name)) for name in OVERRIDE_FIELDS],
-        now=now,
+    _record_override(
+        actor, row, ChangeAction.CHANGED, [(name, before[name], getattr(row, name)) for name in OVERRIDE_FIELDS], now
     )
     return row
 
@@ -193,13 +197,5 @@ def holiday_override_delete(*, actor: User, override: HolidayOverride, now: date
     row = HolidayOverride.objects.select_for_update().filter(pk=override.pk).first()
     if row is None:  # already gone: deleting twice records nothing twice
         return
-    record_changes(
-        actor=actor,
-        table=ReferenceTable.HOLIDAY_OVERRIDE,
-        subject=override_subject(row),
-        country=row.country,
-        action=ChangeAction.DELETED,
-        changes=_values(row),
-        now=now,
-    )
+    _record_override(actor, row, ChangeAction.DELETED, _values(row), now)
     row.delete()
