@@ -252,6 +252,39 @@ DISPATCH_ORDERS: dict[str, list[Any]] = {
 }
 
 
+# What a list row shows (the API's list serializer and Dell's queue page): the eligibility snapshot, notes and
+# the case's long texts stay in the database, and each page's rows are narrow and cheap to build.
+DISPATCH_LIST_COLUMNS = (
+    "case_id",
+    "kind",
+    "state",
+    "version",
+    "dispatch_number",
+    "nbd_target_on",
+    "nbd_missed_at",
+    "site_country",
+    "site_timezone",
+    "visit_start_at",
+    "visit_end_at",
+    "clearance",
+    "schedule_frozen_at",
+    "created_at",
+    "updated_at",
+    "case__number",
+    "case__title",
+    "case__component",
+    "case__unit_id",
+    "case__site_address_line1",
+    "case__site_address_line2",
+    "case__site_city",
+    "case__site_postal_code",
+    "case__site_country",
+    "case__site_timezone",
+    "case__unit__service_tag",
+    "case__unit__model",
+)
+
+
 @dataclass(frozen=True)
 class DispatchFilters:
     states: tuple[str, ...] = ()
@@ -292,8 +325,10 @@ def dispatch_list(user: User, filters: DispatchFilters | None = None) -> QuerySe
     )
     if f.overdue:
         qs = qs.filter(overdue_q())
-    return qs.select_related("case", "case__unit", "case__reseller", "dell_org").order_by(
-        *DISPATCH_ORDERS.get(f.sort, DISPATCH_ORDERS["nbd"])
+    return (
+        qs.select_related("case", "case__unit")
+        .only(*DISPATCH_LIST_COLUMNS)
+        .order_by(*DISPATCH_ORDERS.get(f.sort, DISPATCH_ORDERS["nbd"]))
     )
 
 
