@@ -28,7 +28,7 @@ from dispatch.api.serializers import (
 )
 from dispatch.models import DISPATCH_KIND_CHOICES, DISPATCH_STATE_CHOICES, Coverage, Dispatch, Fee, Part
 from husky_support.api.exceptions import DomainError
-from husky_support.api.filters import IdFilter, NullsLastOrderingFilter
+from husky_support.api.filters import IdFilter, NullsLastOrderingFilter, StaticFilterSet
 from husky_support.calendar import CalendarError
 from servicetags.models import Unit
 
@@ -184,7 +184,7 @@ def _organisation_zone(user) -> str | None:
 # --- dispatches ------------------------------------------------------------------------------------------
 
 
-class DispatchFilter(filters.FilterSet):
+class DispatchFilter(StaticFilterSet):
     state = filters.MultipleChoiceFilter(choices=DISPATCH_STATE_CHOICES)
     kind = filters.ChoiceFilter(choices=DISPATCH_KIND_CHOICES)
     country = filters.CharFilter(field_name="site_country", method="filter_country")
