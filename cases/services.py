@@ -24,7 +24,7 @@ from cases.checklist import (
 )
 from cases.models import Case, CaseAttachment, CaseEvent, CaseIdempotencyKey, CaseNumberCounter, EventKind
 from cases.workflow import OPEN_STATES, Action, CaseFacts, State, Step, TransitionRefused, plan
-from husky_support.api.exceptions import Conflict, DomainError
+from husky_support.domain import Conflict, DomainError
 from husky_support.geo import single_timezone_for_country, timezone_fits_country
 from husky_support.text import has_line_break
 from partners.integrations.catalog import EventType

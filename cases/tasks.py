@@ -12,7 +12,7 @@ from cases import breaches, notifications
 from cases.models import Case, Notification
 from cases.services import case_transition
 from cases.workflow import Action, State
-from husky_support.api.exceptions import DomainError
+from husky_support.domain import DomainError
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from django.db.models import QuerySet
 
 from cases import clocks, sla
 from cases.models import Case, CaseEvent, EventKind, SlaPolicy, Team, TeamCountry
-from husky_support.api.exceptions import Conflict, DomainError
 from husky_support.business_hours import BusinessHoursError, parse_weekly_hours
+from husky_support.domain import Conflict, DomainError
 from partners.kinds import OrgKind
 from partners.models import User
 from partners.validators import validate_country, validate_timezone

@@ -30,8 +30,8 @@ from dispatch.eligibility import Eligibility, SiteFacts
 from dispatch.models import Dispatch, Fee, Part, ScheduleChange
 from dispatch.rescheduling import FREE_RESCHEDULE_DAYS, free_window_closes_at, reschedule_terms
 from dispatch.selectors import eligibility_for_unit
-from husky_support.api.exceptions import Conflict, DomainError
 from husky_support.calendar import site_zone
+from husky_support.domain import Conflict, DomainError
 from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
 from partners.kinds import OrgKind

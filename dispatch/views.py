@@ -19,8 +19,8 @@ from cases.workflow import Action as CaseAction
 from dispatch import selectors, services
 from dispatch.forms import DispatchQueueForm, EligibilityForm, PartForm, PartUpdateForm
 from dispatch.models import Dispatch, Fee, Part
-from husky_support.api.exceptions import DomainError
 from husky_support.calendar import CalendarError, site_zone
+from husky_support.domain import DomainError
 from husky_support.filtering import filters_applied
 from husky_support.geo import country_name
 from partners.kinds import OrgKind

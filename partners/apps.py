@@ -14,6 +14,10 @@ class PartnersConfig(AppConfig):
             security,
             twofactor,
         )
+        from partners.integrations.endpoints import ENDPOINT_OBJECT_KIND
+        from partners.integrations.outbox import register_object_kind
+
+        register_object_kind(ENDPOINT_OBJECT_KIND)
 
         user_logged_in.connect(twofactor.on_sign_in, dispatch_uid="partners-2fa-standing")
         user_logged_in.connect(security.on_signed_in, dispatch_uid="partners-security-signed-in")

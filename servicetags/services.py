@@ -20,8 +20,8 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from husky_support.api.exceptions import DomainError
 from husky_support.calendar import Calendar, CalendarError
+from husky_support.domain import DomainError
 from husky_support.geo import single_timezone_for_country
 from partners.calendars import calendar_for
 from partners.integrations.catalog import EventType

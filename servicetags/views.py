@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from husky_support.api.exceptions import DomainError
+from husky_support.domain import DomainError
 from husky_support.filtering import filters_applied
 from husky_support.localtime import dual_time
 from partners.kinds import OrgKind

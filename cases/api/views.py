@@ -32,10 +32,10 @@ from cases.pagination import CappedCountPagination
 from cases.sla import SlaState
 from cases.views_common import available_actions_for, upload_too_large
 from cases.workflow import State
-from husky_support.api.exceptions import DomainError
 from husky_support.api.filters import CountryFilter, IdFilter, IsoDateTimeFilter, NullsLastOrderingFilter
 from husky_support.api.parsers import RequestTooLarge
 from husky_support.api.validation import FieldErrors
+from husky_support.domain import DomainError
 from partners.models import Organisation
 from partners.visibility import organisations_visible_to
 

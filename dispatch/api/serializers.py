@@ -13,7 +13,7 @@ from rest_framework import serializers
 from dispatch.eligibility import DEFAULT_CUTOFF, qualified_at_problem
 from dispatch.models import Coverage
 from dispatch.selectors import UnitEligibility
-from husky_support.api.exceptions import DomainError
+from husky_support.domain import DomainError
 from husky_support.geo import country_name
 
 EXAMPLE_QUALIFIED_AT = "2026-11-27T16:30:00+01:00"

@@ -27,9 +27,10 @@ from dispatch.api.serializers import (
     raise_first_error,
 )
 from dispatch.models import DISPATCH_KIND_CHOICES, DISPATCH_STATE_CHOICES, Coverage, Dispatch, Fee, Part
-from husky_support.api.exceptions import DomainError
 from husky_support.api.filters import IdFilter, NullsLastOrderingFilter
 from husky_support.calendar import CalendarError
+from husky_support.domain import DomainError
+from partners.reference import require_mts_admin
 from servicetags.models import Unit
 
 ERROR = OpenApiResponse(description='`{"code": ..., "message": ..., "fields"?: {...}}`')
@@ -67,10 +68,7 @@ class CoverageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise Http404 from exc
 
     def _write_input(self, request: Request, *, partial: bool) -> tuple[str, dict]:
-        if not coverage.may_edit_coverage(request.user):
-            raise coverage.CoverageWriteNotAllowed(
-                "Only an admin of Milestone Technical Support may change the coverage table."
-            )
+        require_mts_admin(request.user, coverage.COVERAGE_EDITORS_ONLY)  # before reading the body
         country = self.kwargs["country"].strip().upper()
         data = CoverageWriteSerializer(data=request.data, partial=partial, context={"country": country})
         if not data.is_valid():

@@ -321,7 +321,7 @@ SPECTACULAR_SETTINGS = {
     ],
     # One schema name per domain vocabulary, shared by every resource that uses it.
     "ENUM_NAME_OVERRIDES": {
-        "OrgKindEnum": "partners.models.ORG_KIND_CHOICES",
+        "OrgKindEnum": "partners.kinds.OrgKind",
         "CaseStateEnum": "cases.models.STATE_CHOICES",
         "DispatchKindEnum": "dispatch.models.DISPATCH_KIND_CHOICES",
         "DispatchStateEnum": "dispatch.models.DISPATCH_STATE_CHOICES",

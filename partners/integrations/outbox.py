@@ -23,7 +23,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model, Q
 
-from partners.integrations.catalog import EventType
+from husky_support.queue import enqueue_after_commit
+from partners.integrations.catalog import SUBSCRIBABLE, EventType
 from partners.integrations.models import (
     DeliveryStatus,
     Event,
@@ -145,11 +146,9 @@ def queue_deliveries(event: Event, recipients: list[EventRecipient], *, now: dat
             created_at=now,
         )
         for endpoint in endpoints
-        if endpoint.wants(event.type)
+        if event.type in SUBSCRIBABLE and endpoint.wants(event.type)
     ]
     if deliveries:
         WebhookDelivery.objects.bulk_create(deliveries)
-        from partners.tasks import relay_webhooks_task
-
-        relay_webhooks_task.delay_on_commit()
+        enqueue_after_commit("partners.tasks.relay_webhooks_task")
     return len(deliveries)

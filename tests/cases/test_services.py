@@ -10,7 +10,7 @@ from cases import services
 from cases.models import Case, CaseEvent, CaseIdempotencyKey, EventKind
 from cases.tasks import auto_close_resolved_cases_task
 from cases.workflow import State
-from husky_support.api.exceptions import Conflict, DomainError
+from husky_support.domain import Conflict, DomainError
 from tests.cases.factories import NOW, complete_values, open_case
 
 pytestmark = pytest.mark.django_db

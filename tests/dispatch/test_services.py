@@ -13,7 +13,7 @@ from cases.workflow import Action as CaseAction
 from dispatch import services
 from dispatch.models import Coverage, Dispatch, Fee, Part, ScheduleChange
 from dispatch.workflow import Clearance, FeeKind, State
-from husky_support.api.exceptions import Conflict, DomainError
+from husky_support.domain import Conflict, DomainError
 from partners.models import HolidayOverride
 from tests.dispatch.factories import NOW, REPRESENTATIVE, dispatch_for, escalated_case
 from tests.partners.factories import UserFactory

@@ -170,7 +170,7 @@ def test_an_unregistered_object_is_refused(reseller_user):
 
 
 def test_each_subscribed_endpoint_of_a_recipient_gets_one_pending_delivery(reseller_user, distributor_user, unit):
-    from partners.integrations.services import endpoint_create
+    from partners.integrations.endpoints import endpoint_create
 
     subscribed, _ = endpoint_create(
         actor=reseller_user, values={"url": "https://hooks.example.com/a", "event_types": ["case.created"]}, now=NOW

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from husky_support.api.exceptions import DomainError
+from husky_support.domain import DomainError
 from partners.models import HolidayOverride
 from servicetags import services
 from servicetags.models import Location, LocationSource, Order, ServiceTagTransfer, TransferStatus, Unit
