@@ -26,7 +26,7 @@ class CoverageWriteNotAllowed(DomainError):
 
 
 def may_edit_coverage(user: User) -> bool:
-    """DESIGN "Coverage": editable by MTS admins only (the same rule as the holiday overrides)."""
+    """docs/rules.md "Coverage": editable by MTS admins only (the same rule as the holiday overrides)."""
     return may_edit_reference_data(user)
 
 

@@ -25,6 +25,6 @@ class Role(StrEnum):
 
 
 def second_factor_required(kind: str | None, role: str | None, *, policy_on: bool) -> bool:
-    """DESIGN "Sign-in": two-factor sign-in is required for MTS users and every organisation admin (when the
+    """docs/rules.md "Sign-in": two-factor sign-in is required for MTS users and every organisation admin (when the
     deployment turns the policy on); optional for everyone else."""
     return policy_on and (kind == OrgKind.MTS or role == Role.ADMIN)

@@ -45,7 +45,7 @@ class ReferenceWriteNotAllowed(DomainError):
 
 
 def may_edit_reference_data(user: User) -> bool:
-    """DESIGN "Coverage": coverage and holiday overrides are edited by MTS admins only."""
+    """docs/rules.md "Coverage": coverage and holiday overrides are edited by MTS admins only."""
     return bool(
         getattr(user, "is_authenticated", False)
         and user.is_active
