@@ -1,4 +1,4 @@
-"""The SLA breach sweep (DESIGN rule 7): near-breaches and breaches recorded once on the timeline, and the
+"""The SLA breach sweep (docs/rules.md rule 7): near-breaches and breaches recorded once on the timeline, and the
 assignee and the team lead notified once each. Reads only what is due through the partial indexes on
 sla_near_at and sla_due_at, never every open case."""
 

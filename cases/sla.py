@@ -1,4 +1,4 @@
-"""When MTS owes the case its next answer, in business hours of the owning team (DESIGN rule 7).
+"""When MTS owes the case its next answer, in business hours of the owning team (docs/rules.md rule 7).
 
 Pure: the caller passes the clock as stored on the case, the targets of the case's priority (from the SLA
 policy), the team's BusinessHours and `now`. Two targets run one after the other:

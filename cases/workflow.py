@@ -96,7 +96,7 @@ SLA_PAUSED_STATES: frozenset[State] = frozenset({S.AWAITING_PARTNER})
 # Entering these states leaves the case without an MTS technician: it waits for someone to take it.
 UNOWNED_STATES: frozenset[State] = frozenset({S.L1_RESELLER, S.L2_MTS_QUEUE})
 
-# DESIGN "Case states": the partner may reopen within 14 days; the case closes itself after that.
+# docs/rules.md "Case states": the partner may reopen within 14 days; the case closes itself after that.
 REOPEN_WINDOW = timedelta(days=14)
 
 STATE_LABELS: dict[State, str] = {
@@ -222,7 +222,7 @@ def _check_guards(state: State, action: Action, actor_kind: OrgKind | None, fact
     if action is A.ESCALATE_TO_DELL:
         if facts.category is not Category.HARDWARE:
             raise TransitionRefused("hardware_only", "Only hardware cases can be escalated to Dell.")
-        # DESIGN "Case states": refused with the reasons when not onsite-eligible, unless parts-only.
+        # docs/rules.md "Case states": refused with the reasons when not onsite-eligible, unless parts-only.
         if facts.dispatch_refusal_reasons and not facts.parts_only:
             raise TransitionRefused(
                 "not_onsite_eligible",

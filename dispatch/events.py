@@ -21,7 +21,7 @@ def dispatch_audience(dispatch: Dispatch) -> list[Organisation]:
 
 
 def fee_audience(fee: Fee) -> list[Organisation]:
-    """DESIGN "Dispatch": fees are for MTS and the partner."""
+    """docs/rules.md "Dispatch": fees are for MTS and the partner."""
     return active_orgs(partner_audience_q(fee.dispatch.case.reseller))
 
 

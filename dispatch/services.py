@@ -53,7 +53,7 @@ __all__ = [
     "part_update",
 ]
 
-# DESIGN "Dispatch": at most 4 replacement parts per dispatch; faulty parts back within 10 days of delivery.
+# docs/rules.md "Dispatch": at most 4 replacement parts per dispatch; faulty parts back within 10 days of delivery.
 MAX_PARTS = 4
 PART_RETURN_DAYS = 10
 # Workers warn this long before a deadline (the free-reschedule window, a part's return).
@@ -679,7 +679,7 @@ def _part_ppid(value: str) -> str:
 
 
 def _check_pickup(part: Part, dispatch: Dispatch, pickup: bool | None) -> None:
-    # DESIGN "Dispatch": a hard drive is kept by the customer, not picked up, when KYHD was purchased.
+    # docs/rules.md "Dispatch": a hard drive is kept by the customer, not picked up, when KYHD was purchased.
     part.keep_faulty = part.is_hard_drive and dispatch.kyhd_keeps_drive
     if pickup and part.keep_faulty:
         raise _refused(

@@ -1,4 +1,4 @@
-"""The dispatch workers' sweeps (DESIGN rules 1 and 4, and part returns). Each reads only what is due through
+"""The dispatch workers' sweeps (docs/rules.md rules 1 and 4, and part returns). Each reads only what is due through
 a partial index on its due-time, marks the row in the same transaction as its timeline entry, and so does
 nothing twice when run twice. `now` comes from the task."""
 

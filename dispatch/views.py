@@ -30,7 +30,7 @@ from servicetags.models import Unit
 
 @require_GET
 def unit_eligibility(request: HttpRequest, service_tag: str) -> HttpResponse:
-    """DESIGN rules 1-3 in words for one unit; 404 for a unit the viewer may not see."""
+    """docs/rules.md rules 1-3 in words for one unit; 404 for a unit the viewer may not see."""
     try:
         unit = selectors.unit_for_eligibility(request.user, service_tag)
     except Unit.DoesNotExist as exc:

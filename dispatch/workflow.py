@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from partners.kinds import OrgKind
 
-# DESIGN "Dispatch": a third denial voids the dispatch; a new one is needed.
+# docs/rules.md "Dispatch": a third denial voids the dispatch; a new one is needed.
 MAX_DENIALS = 3
 
 
@@ -65,7 +65,7 @@ class Action(StrEnum):
 
 
 class Outcome(StrEnum):
-    """What the technician reports after a visit (DESIGN rule 5 and the seed's clearance paragraph)."""
+    """What the technician reports after a visit (docs/rules.md rule 5 and the seed's clearance paragraph)."""
 
     COMPLETED = "completed"
     REPRESENTATIVE_ABSENT = "representative_absent"
@@ -117,7 +117,7 @@ class Clearance(StrEnum):
 
     @property
     def pending(self) -> bool:
-        """NBD is not guaranteed until Dell accepted the requirements (DESIGN rule 3)."""
+        """NBD is not guaranteed until Dell accepted the requirements (docs/rules.md rule 3)."""
         return self in {Clearance.STATED, Clearance.REQUESTED, Clearance.DECLINED}
 
 
@@ -255,7 +255,7 @@ def _check_window(facts: DispatchFacts) -> None:
 
 
 def _outcome_target(outcome: Outcome) -> tuple[State, FeeKind | None]:
-    # DESIGN rule 5: an absent representative fails the visit, records the follow-up fee and goes back
+    # docs/rules.md rule 5: an absent representative fails the visit, records the follow-up fee and goes back
     # to scheduling; the seed: clearance not arranged beforehand is an additional fee too.
     if outcome is Outcome.COMPLETED:
         return S.COMPLETED, None
@@ -284,7 +284,7 @@ def _check_guards(state: State, action: Action, actor_kind: OrgKind | None, fact
         if action is A.RESCHEDULE and started:
             raise DispatchRefused("visit_started", "The visit has started; it can no longer be rescheduled.")
         _check_window(facts)
-        # DESIGN rule 4: a late change is refused unless the requester accepts the fee.
+        # docs/rules.md rule 4: a late change is refused unless the requester accepts the fee.
         if action is A.RESCHEDULE and facts.late_change and not facts.accept_fee:
             raise DispatchRefused(
                 "late_reschedule_requires_fee_acceptance",

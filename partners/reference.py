@@ -38,7 +38,8 @@ SUMMARY_LABELS = {
 
 
 def require_mts_admin(actor: User, message: str, *, code: str = "mts_admin_required") -> None:
-    """Coverage, holiday overrides, teams and SLA targets are edited by MTS admins only; raises NotAllowed."""
+    """docs/rules.md "Coverage": coverage, holiday overrides, teams and SLA targets are edited by MTS admins
+    only; raises NotAllowed."""
     if not is_mts_admin(actor):
         raise NotAllowed(message, code=code)
 

@@ -142,7 +142,7 @@ class Unit(AddressFields):
     # The registered location is final only once a confirmed transfer registered it with Dell.
     location_confirmed = models.BooleanField(default=False)
     location_confirmed_at = models.DateTimeField(null=True, blank=True)
-    # DESIGN rule 6: due dates of the reminder sweep, stored and indexed; cleared once sent or confirmed.
+    # docs/rules.md rule 6: due dates of the reminder sweep, stored and indexed; cleared once sent or confirmed.
     transfer_reminder_due_on = models.DateField(null=True, blank=True)
     transfer_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     transfer_assist_due_on = models.DateField(null=True, blank=True)

@@ -111,7 +111,7 @@ def _clean_address(address: Mapping[str, str]) -> dict[str, str]:
 
 
 def _due_dates(shipped_on: date) -> dict[str, date]:
-    # DESIGN rule 6: "shipped more than N days ago" is due on the (N+1)th day after shipping.
+    # docs/rules.md rule 6: "shipped more than N days ago" is due on the (N+1)th day after shipping.
     return {
         "transfer_reminder_due_on": shipped_on + timedelta(days=settings.TRANSFER_REMINDER_DAYS + 1),
         "transfer_assist_due_on": shipped_on + timedelta(days=settings.TRANSFER_ASSIST_DAYS + 1),
@@ -506,7 +506,7 @@ def _notify_decision_on_commit(transfer: ServiceTagTransfer, unit: Unit) -> None
     transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=True))
 
 
-# --- The daily sweep (DESIGN rule 6) ---------------------------------------------------------------
+# --- The daily sweep (docs/rules.md rule 6) ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)

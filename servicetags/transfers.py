@@ -1,7 +1,7 @@
 """The service-tag transfer lifecycle: states, actions, who may act, and Dell's confirmation deadline.
 
 Pure: values in, values out. `plan()` decides and changes nothing; services apply its answer.
-DESIGN: draft → submitted → confirmed | rejected; Dell confirms within 7 business days inside a
+docs/rules.md "Service-tag transfer": draft → submitted → confirmed | rejected; Dell confirms in 7 business days in a
 country and 10 across countries.
 """
 

@@ -1,4 +1,4 @@
-"""Dispatch API: the coverage table, a unit's onsite eligibility (DESIGN rules 1-3) and Dell dispatches."""
+"""Dispatch API: the coverage table, a unit's onsite eligibility (docs/rules.md rules 1-3) and Dell dispatches."""
 
 from __future__ import annotations
 

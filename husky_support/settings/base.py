@@ -396,7 +396,7 @@ _MB = 1024 * 1024
 CASES_ATTACHMENT_MAX_BYTES = env_int("CASES_ATTACHMENT_MAX_MB", 100) * _MB
 CASES_ARCHIVE_MAX_MEMBERS = env_int("CASES_ARCHIVE_MAX_MEMBERS", 20_000)
 CASES_ARCHIVE_MAX_UNCOMPRESSED_BYTES = env_int("CASES_ARCHIVE_MAX_UNCOMPRESSED_MB", 2048) * _MB
-# SLA targets per priority in business hours of the owning team (DESIGN rule 7), used until MTS admins
+# SLA targets per priority in business hours of the owning team (docs/rules.md rule 7), used until MTS admins
 # store a policy for the priority (sla-policies/): first response, then each next update.
 CASES_SLA_TARGET_HOURS = {
     "p1_critical": env_int("CASES_SLA_P1_HOURS", 4),
@@ -437,7 +437,7 @@ CELERY_BEAT_SCHEDULE["cases-auto-close-resolved"] = {
 }
 
 # --- servicetags ---------------------------------------------------------------------------------
-# DESIGN rule 6: remind the reseller of a unit shipped more than N days ago without a confirmed
+# docs/rules.md rule 6: remind the reseller of a unit shipped more than N days ago without a confirmed
 # service-tag transfer; past the second threshold hand it to its distributor's assistance queue.
 TRANSFER_REMINDER_DAYS = env_int("TRANSFER_REMINDER_DAYS", 3)
 TRANSFER_ASSIST_DAYS = env_int("TRANSFER_ASSIST_DAYS", 10)

@@ -48,7 +48,7 @@ class TestOrders:
         assert (first.country, first.timezone, first.location_confirmed) == ("DK", "Europe/Copenhagen", False)
         history = list(first.locations.all())
         assert [(h.source, h.city, h.confirmed) for h in history] == [(LocationSource.ORDER, "Copenhagen", False)]
-        # DESIGN rule 6 due dates: reminder after 3 days, assistance after 10 (settings).
+        # docs/rules.md rule 6 due dates: reminder after 3 days, assistance after 10 (settings).
         assert first.transfer_reminder_due_on == date(2026, 3, 6)
         assert first.transfer_assist_due_on == date(2026, 3, 13)
 
