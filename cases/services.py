@@ -23,38 +23,15 @@ from cases.checklist import (
     validate_users_impacted,
 )
 from cases.models import Case, CaseAttachment, CaseEvent, CaseIdempotencyKey, CaseNumberCounter, EventKind
-from cases.workflow import OPEN_STATES, Action, CaseFacts, State, Step, TransitionRefused, plan
-from husky_support.domain import Conflict, DomainError
+from cases.workflow import OPEN_STATES, Action, CaseFacts, State, Step, plan
+from husky_support.domain import Conflict, DomainError, ErrorKind, NotAllowed
 from husky_support.geo import single_timezone_for_country, timezone_fits_country
+from husky_support.locking import lock_versioned
 from husky_support.text import has_line_break
 from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
 from partners.kinds import OrgKind
 from partners.models import Organisation, User
-
-
-class NotAllowed(DomainError):
-    status_code = 403
-    code = "not_allowed"
-
-
-class CaseTransitionRefused(DomainError):
-    """A refused transition: 409 with the workflow's code, `missing` checklist keys and `reasons`."""
-
-    status_code = 409
-
-    # Bad input rather than a refusal of the case's current state.
-    BAD_INPUT_CODES = frozenset({"unknown_action", "unknown_state", "note_required"})
-
-    def __init__(self, refused: TransitionRefused) -> None:
-        super().__init__(
-            refused.message,
-            code=refused.code,
-            extra={"missing": list(refused.missing), "reasons": list(refused.reasons)},
-        )
-        if refused.code in self.BAD_INPUT_CODES:
-            self.status_code = 400
-
 
 # Fields a partner fills in (the checklist and the title); the service validates and normalises them.
 EDITABLE_FIELDS = (
@@ -228,7 +205,7 @@ def _owning_reseller(*, actor: User, unit: Any, reseller: Organisation | None) -
 
 
 class IdempotencyKeyReused(DomainError):
-    status_code = 422
+    kind = ErrorKind.UNPROCESSABLE
     code = "idempotency_key_reused"
 
 
@@ -267,7 +244,7 @@ def case_create(
     actor's visible units). With `escalate`, also report it to MTS in the same transaction (refused, and
     nothing written, when the checklist is incomplete). Returns (case, created): a retry with the same
     `idempotency_key` (per organisation, within CASES_IDEMPOTENCY_KEY_HOURS) and the same `request_hash`
-    returns the first case and False. Raises DomainError / CaseTransitionRefused / IdempotencyKeyReused."""
+    returns the first case and False. Raises DomainError / TransitionRefused / IdempotencyKeyReused."""
     org_id = actor.organisation_id
     # Without an organisation there is nothing to scope a key to (and _owning_reseller refuses the actor).
     key = idempotency_key.strip()[:100] if org_id is not None else ""
@@ -337,18 +314,12 @@ def _case_create(
     return case
 
 
-def _lock(case: Case | int) -> Case:
+def _lock(case: Case | int, version: int | None = None) -> Case:
+    """The case row locked for this transaction; a stale `version` is refused (Conflict with its state)."""
     pk = case.pk if isinstance(case, Case) else case
-    return Case.objects.select_for_update(of=("self",)).select_related("unit").get(pk=pk)
-
-
-def _check_version(case: Case, version: int | None) -> None:
-    if version is not None and int(version) != case.version:
-        raise Conflict(
-            "Someone else changed this case since you loaded it; reload it and try again.",
-            code="conflict",
-            extra={"current_version": case.version, "state": case.state},
-        )
+    return lock_versioned(
+        Case.objects.select_related("unit"), pk, version, noun="case", extra=lambda row: {"state": row.state}
+    )
 
 
 def _display(value: Any) -> Any:
@@ -360,8 +331,7 @@ def case_update(*, actor: User, case: Case | int, version: int | None, values: d
     """Change checklist fields under the row lock: partners while the case is at the reseller or awaiting
     them, MTS while it is open. Re-derives the priority; writes one `field_change` event listing the
     changes (none when nothing changed). Raises Conflict (stale version), DomainError (bad input)."""
-    case = _lock(case)
-    _check_version(case, version)
+    case = _lock(case, version)
     kind = actor.org_kind
     allowed_states = MTS_EDITABLE_STATES if kind == OrgKind.MTS else PARTNER_EDITABLE_STATES
     if kind not in {OrgKind.RESELLER, OrgKind.DISTRIBUTOR, OrgKind.MTS} or case.state not in allowed_states:
@@ -473,22 +443,18 @@ def case_transition(
     dispatch_request: Any = None,
 ) -> Case:
     """Apply one workflow action under the row lock: refuse a stale `version` (409 `conflict`), let
-    workflow.plan() decide (CaseTransitionRefused), save, write exactly one timeline row and enqueue the
+    workflow.plan() decide (TransitionRefused), save, write exactly one timeline row and enqueue the
     notification on commit. `actor=None` is the system (automatic close), which passes `expected_state`:
     a case no longer in it raises Conflict `state_changed` and is left alone. `dispatch_request` is what
     escalate_to_dell hands to the dispatch app (kind, representative, site requirements)."""
     if actor is not None and actor.org_kind is None:
         raise NotAllowed("Your account is not attached to an organisation.")
-    case = _lock(case)
+    case = _lock(case, version)
     if expected_state is not None and case.state != expected_state:
         raise Conflict("The case moved on meanwhile.", code="state_changed", extra={"state": case.state})
-    _check_version(case, version)
     note = (note or "").strip()
-    try:
-        facts = case_facts(case, actor=actor, now=now, note=note, dispatch_request=dispatch_request)
-        step = plan(case.state, action, _actor_kind(actor), facts)
-    except TransitionRefused as refused:
-        raise CaseTransitionRefused(refused) from None
+    facts = case_facts(case, actor=actor, now=now, note=note, dispatch_request=dispatch_request)
+    step = plan(case.state, action, _actor_kind(actor), facts)  # TransitionRefused: nothing written
     previous_assignee = case.assignee_id
     fields = _apply(case, step, actor=actor, now=now)
     if step.creates_dispatch and hooks.registry.create_dispatch is None:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from cases.checklist import ITEM_LABELS, Category
+from husky_support.domain import ErrorKind, Refused
 from partners.kinds import OrgKind
 
 
@@ -123,26 +124,23 @@ ACTION_LABELS: dict[Action, str] = {
 }
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refused):
     """A refused transition: stable `code`, human `message`, and the checklist `missing` keys or the
-    eligibility `reasons` when those caused it. The API answers 409 with `as_dict()`."""
+    eligibility `reasons` when those caused it. A refusal of the case's state is a conflict; an unknown
+    action or state, or a missing note, is input to correct."""
+
+    INPUT_CODES = frozenset({"unknown_action", "unknown_state", "note_required"})
 
     def __init__(
         self, code: str, message: str, *, missing: tuple[str, ...] = (), reasons: tuple[str, ...] = ()
     ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        kind = ErrorKind.INVALID if code in self.INPUT_CODES else ErrorKind.CONFLICT
+        super().__init__(code, message, kind=kind, missing=list(missing), reasons=list(reasons))
         self.missing = missing
         self.reasons = reasons
 
     def as_dict(self) -> dict[str, str | list[str]]:
-        return {
-            "code": self.code,
-            "message": self.message,
-            "missing": list(self.missing),
-            "reasons": list(self.reasons),
-        }
+        return {"code": self.code, "message": self.message, **self.extra}
 
 
 @dataclass(frozen=True, kw_only=True)

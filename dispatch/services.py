@@ -31,17 +31,17 @@ from dispatch.models import Dispatch, Fee, Part, ScheduleChange
 from dispatch.rescheduling import FREE_RESCHEDULE_DAYS, free_window_closes_at, reschedule_terms
 from dispatch.selectors import eligibility_for_unit
 from husky_support.calendar import site_zone
-from husky_support.domain import Conflict, DomainError
+from husky_support.domain import Conflict, DomainError, NotAllowed
+from husky_support.queue import enqueue_after_commit
 from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
-from partners.kinds import OrgKind
+from partners.kinds import PARTNER_KINDS, OrgKind, is_mts_admin
 from partners.models import Organisation, User
 
 __all__ = [
     "MAX_PARTS",
     "PART_RETURN_DAYS",
     "DispatchRequest",
-    "DispatchStepRefused",
     "clearance_step",
     "create_dispatch",
     "dispatch_facts_for_case",
@@ -58,21 +58,6 @@ MAX_PARTS = 4
 PART_RETURN_DAYS = 10
 # Workers warn this long before a deadline (the free-reschedule window, a part's return).
 WARN_BEFORE = timedelta(days=2)
-
-
-class DispatchStepRefused(DomainError):
-    """A refused dispatch step: 409 (or 400 for bad input) with the workflow's code."""
-
-    status_code = 409
-
-    def __init__(self, refused: flow.DispatchRefused) -> None:
-        super().__init__(refused.message, code=refused.code)
-        self.status_code = refused.status
-
-
-class DispatchNotAllowed(DomainError):
-    status_code = 403
-    code = "role_not_allowed"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,10 +122,6 @@ class DispatchRequest:
         return bool(self.representative_name.strip() and self.representative_phone.strip())
 
 
-def _refused(code: str, message: str, *, status: int = 409) -> DispatchStepRefused:
-    return DispatchStepRefused(flow.DispatchRefused(code, message, status=status))
-
-
 def _current_dispatch(case: Case) -> Dispatch | None:
     return Dispatch.objects.filter(case=case).order_by("-created_at", "-id").first()
 
@@ -159,7 +140,9 @@ def _qualify(case: Case, request: DispatchRequest, now: datetime) -> tuple[Eligi
     """Eligibility at the moment of qualification, and the NBD target. A pending clearance makes NBD "not
     guaranteed" (rule 3) but the target Dell aims for is still the one rule 1 gives, so it is kept."""
     if case.unit is None:
-        raise _refused("unit_required", "Give the unit's service tag on the case before escalating to Dell.")
+        raise flow.DispatchRefused(
+            "unit_required", "Give the unit's service tag on the case before escalating to Dell."
+        )
     site = _site_facts(case, request)
     answer = eligibility_for_unit(
         case.unit, qualified_at=now, site_country=site.site_country, site=site, partner_timezone=None
@@ -319,7 +302,7 @@ def create_dispatch(*, case: Case, actor: User | None, note: str, now: datetime,
     dispatch.save()
     record_dispatch_event(dispatch, actor=actor, now=now, action="requested", note=note, to=flow.State.REQUESTED.value)
     record_event(type=EventType.DISPATCH_REQUESTED, obj=dispatch, now=now, details={"action": "requested"})
-    transaction.on_commit(lambda: notify_dispatch_step(dispatch.pk, "requested"))
+    notify_dispatch_step(dispatch.pk, "requested")
     return dispatch
 
 
@@ -475,14 +458,16 @@ def dispatch_transition(
     outcome: str = "",
 ) -> Dispatch:
     """Apply one dispatch action under the row lock: refuse a stale `version`, let workflow.plan() decide
-    (DispatchStepRefused), record any fee and schedule change, save, write one timeline row on the case."""
+    (DispatchRefused), record any fee and schedule change, save, write one timeline row on the case."""
     locked = _lock(dispatch)
     _check_version(locked, version)
     note = (note or "").strip()
     try:
         chosen = flow.Outcome(outcome) if outcome else None
     except ValueError:
-        raise _refused("unknown_outcome", f"There is no visit outcome “{outcome}”.", status=400) from None
+        raise flow.DispatchRefused(
+            "unknown_outcome", f"There is no visit outcome “{outcome}”.", kind=flow.INPUT
+        ) from None
     facts = dispatch_facts(
         locked,
         now=now,
@@ -494,10 +479,7 @@ def dispatch_transition(
         outcome=chosen,
     )
     actor_kind = actor.org_kind if actor is not None else None
-    try:
-        step = flow.plan(locked.kind, locked.state, action, actor_kind, facts)
-    except flow.DispatchRefused as refused:
-        raise DispatchStepRefused(refused) from None
+    step = flow.plan(locked.kind, locked.state, action, actor_kind, facts)  # DispatchRefused: nothing written
     data: dict[str, Any] = {"from": step.from_state.value, "to": step.to_state.value}
     fee: Fee | None = None
     if step.action is flow.Action.ACCEPT:
@@ -509,7 +491,7 @@ def dispatch_transition(
         data["denials"] = locked.denial_count
     elif step.action in {flow.Action.SCHEDULE, flow.Action.RESCHEDULE}:
         if visit_start_at is None or visit_end_at is None:  # plan() refused a missing window already
-            raise _refused("visit_window_required", "Give the visit's start and end.", status=400)
+            raise flow.DispatchRefused("visit_window_required", "Give the visit's start and end.", kind=flow.INPUT)
         _, days_before = _late_change(locked, now)
         if step.fee is not None:
             reason = FEE_REASONS[step.fee].format(days=days_before)
@@ -565,14 +547,13 @@ def dispatch_transition(
         record_event(type=partner_event, obj=locked, now=now, details=details)
     if fee is not None:
         record_event(type=EventType.FEE_RECORDED, obj=fee, now=now, details={"kind": fee.kind})
-    transaction.on_commit(lambda: notify_dispatch_step(locked.pk, step.action.value))
+    notify_dispatch_step(locked.pk, step.action.value)
     return locked
 
 
 def notify_dispatch_step(dispatch_id: int, what: str) -> None:
-    from dispatch.tasks import notify_dispatch_step_task
-
-    notify_dispatch_step_task.delay(dispatch_id, what)
+    """Email the parties of one dispatch step once the transaction commits."""
+    enqueue_after_commit("dispatch.tasks.notify_dispatch_step_task", dispatch_id, what)
 
 
 # --- the site: representative and security requirements -------------------------------------------------
@@ -586,8 +567,10 @@ def dispatch_site_update(
 ) -> Dispatch:
     """Partners and MTS name the authorised representative and state the site's security requirements
     while the dispatch is open. A change to the requirements sends the clearance back to "stated"."""
-    if actor.org_kind not in {OrgKind.RESELLER, OrgKind.DISTRIBUTOR, OrgKind.MTS}:
-        raise DispatchNotAllowed("Only the partner or MTS names the representative and the site's requirements.")
+    if actor.org_kind not in {OrgKind.MTS, *PARTNER_KINDS}:
+        raise NotAllowed(
+            "Only the partner or MTS names the representative and the site's requirements.", code="role_not_allowed"
+        )
     locked = _lock(dispatch)
     _check_version(locked, version)
     if locked.is_finished:
@@ -623,10 +606,9 @@ def clearance_step(
     _check_version(locked, version)
     if locked.is_finished:
         raise Conflict("The dispatch has ended.", code="dispatch_finished")
-    try:
-        to = flow.plan_clearance(locked.clearance_enum, action, actor.org_kind, note=note)
-    except flow.DispatchRefused as refused:
-        raise DispatchStepRefused(refused) from None
+    to = flow.plan_clearance(
+        locked.clearance_enum, action, actor.org_kind, note=note
+    )  # DispatchRefused: nothing written
     data = {"from": locked.clearance, "to": to.value}
     locked.clearance = to.value
     if action != flow.ClearanceAction.REQUEST:
@@ -682,7 +664,7 @@ def _check_pickup(part: Part, dispatch: Dispatch, pickup: bool | None) -> None:
     # docs/rules.md "Dispatch": a hard drive is kept by the customer, not picked up, when KYHD was purchased.
     part.keep_faulty = part.is_hard_drive and dispatch.kyhd_keeps_drive
     if pickup and part.keep_faulty:
-        raise _refused(
+        raise flow.DispatchRefused(
             "kyhd_drive_kept",
             "Keep Your Hard Drive was purchased and eligible for this unit: the customer keeps the faulty drive, "
             "so no pickup is arranged.",
@@ -693,12 +675,12 @@ def _check_pickup(part: Part, dispatch: Dispatch, pickup: bool | None) -> None:
 def part_add(*, actor: User, dispatch: Dispatch | int, values: dict[str, Any], now: datetime) -> Part:
     """List a replacement part on an open dispatch (Dell or MTS). At most MAX_PARTS per dispatch."""
     if actor.org_kind not in {OrgKind.DELL, OrgKind.MTS}:
-        raise DispatchNotAllowed("Only Dell or MTS lists replacement parts.")
+        raise NotAllowed("Only Dell or MTS lists replacement parts.", code="role_not_allowed")
     locked = _lock(dispatch)
     if locked.is_finished:
         raise Conflict("The dispatch has ended.", code="dispatch_finished")
     if locked.parts.count() >= MAX_PARTS:
-        raise _refused("too_many_parts", f"A dispatch carries at most {MAX_PARTS} replacement parts.")
+        raise flow.DispatchRefused("too_many_parts", f"A dispatch carries at most {MAX_PARTS} replacement parts.")
     unknown = set(values) - set(PART_FIELDS)
     if unknown:
         raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}.", code="unknown_field")
@@ -730,7 +712,7 @@ def part_update(*, actor: User, part: Part, values: dict[str, Any], now: datetim
     """Dell or MTS record shipping, delivery and the faulty part's return. Setting `delivered_on` starts the
     10-day return clock (site-local dates); a KYHD-kept drive has none and cannot be marked picked up."""
     if actor.org_kind not in {OrgKind.DELL, OrgKind.MTS}:
-        raise DispatchNotAllowed("Only Dell or MTS updates parts.")
+        raise NotAllowed("Only Dell or MTS updates parts.", code="role_not_allowed")
     locked = _lock(part.dispatch_id)
     row = Part.objects.select_for_update().get(pk=part.pk)
     allowed = {"carrier", "tracking_number", "shipped_on", "delivered_on", "returned_on", "faulty_ppid"}
@@ -764,14 +746,14 @@ def part_update(*, actor: User, part: Part, values: dict[str, Any], now: datetim
 
 
 def may_waive_fees(user: User) -> bool:
-    return bool(user.is_org_admin and user.org_kind == OrgKind.MTS)
+    return is_mts_admin(user)
 
 
 @transaction.atomic
 def fee_waive(*, actor: User, fee: Fee, reason: str, now: datetime) -> Fee:
     """An MTS admin waives a fee with a reason; the fee and the waiver both stay on record."""
     if not may_waive_fees(actor):
-        raise DispatchNotAllowed("Only an MTS admin may waive a fee.", code="mts_admin_required")
+        raise NotAllowed("Only an MTS admin may waive a fee.", code="mts_admin_required")
     row = Fee.objects.select_for_update().select_related("dispatch", "dispatch__case").get(pk=fee.pk)
     if row.waived_at is not None:
         raise Conflict("This fee was already waived.", code="fee_already_waived")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from husky_support.domain import ErrorKind, Refused
 from partners.kinds import OrgKind
 
 # docs/rules.md "Dispatch": a third denial voids the dispatch; a new one is needed.
@@ -198,14 +199,12 @@ ACTION_LABELS: dict[Action, str] = {
 }
 
 
-class DispatchRefused(Exception):
-    """A refused dispatch step: stable `code`, human `message`, `status` 400 (bad input) or 409 (refusal)."""
+class DispatchRefused(Refused):
+    """A refused dispatch step: stable `code`, human `message`; a conflict with the dispatch's state unless
+    raised with `kind=INPUT` (the request must be corrected)."""
 
-    def __init__(self, code: str, message: str, *, status: int = 409) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+
+INPUT = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -245,13 +244,13 @@ def _kinds(kinds: frozenset[OrgKind]) -> str:
 def _check_window(facts: DispatchFacts) -> None:
     start, end = facts.visit_start_at, facts.visit_end_at
     if start is None or end is None:
-        raise DispatchRefused("visit_window_required", "Give the visit's start and end.", status=400)
+        raise DispatchRefused("visit_window_required", "Give the visit's start and end.", kind=INPUT)
     if start.tzinfo is None or end.tzinfo is None:
-        raise DispatchRefused("visit_window_naive", "Visit times need a time zone or UTC offset.", status=400)
+        raise DispatchRefused("visit_window_naive", "Visit times need a time zone or UTC offset.", kind=INPUT)
     if end <= start:
-        raise DispatchRefused("visit_window_inverted", "The visit must end after it starts.", status=400)
+        raise DispatchRefused("visit_window_inverted", "The visit must end after it starts.", kind=INPUT)
     if start <= facts.now:
-        raise DispatchRefused("visit_in_past", "The visit cannot start in the past.", status=400)
+        raise DispatchRefused("visit_in_past", "The visit cannot start in the past.", kind=INPUT)
 
 
 def _outcome_target(outcome: Outcome) -> tuple[State, FeeKind | None]:
@@ -273,7 +272,7 @@ def _check_guards(state: State, action: Action, actor_kind: OrgKind | None, fact
             "role_not_allowed", f"Only {_kinds(allowed)} may use “{action.label}” on a dispatch “{state.label}”."
         )
     if action is A.ACCEPT and not facts.dispatch_number.strip():
-        raise DispatchRefused("dispatch_number_required", "Give Dell's dispatch number to accept.", status=400)
+        raise DispatchRefused("dispatch_number_required", "Give Dell's dispatch number to accept.", kind=INPUT)
     if action in {A.SCHEDULE, A.RESCHEDULE}:
         if action is A.SCHEDULE and not facts.representative_named:
             raise DispatchRefused(
@@ -292,14 +291,14 @@ def _check_guards(state: State, action: Action, actor_kind: OrgKind | None, fact
                 "fee. Send accept_fee to accept it.",
             )
     if action is A.OUTCOME and facts.outcome is None:
-        raise DispatchRefused("outcome_required", "Say how the visit went.", status=400)
+        raise DispatchRefused("outcome_required", "Say how the visit went.", kind=INPUT)
     if action is A.SHIP_PARTS and facts.parts_count == 0:
         raise DispatchRefused("parts_required", "List the replacement parts before shipping them.")
     if action in NOTE_REQUIRED and not facts.note.strip():
         what = "a reason" if action in {A.DENY, A.CANCEL} else "a note saying what was corrected"
-        raise DispatchRefused("note_required", f"“{action.label}” needs {what}.", status=400)
+        raise DispatchRefused("note_required", f"“{action.label}” needs {what}.", kind=INPUT)
     if action is A.OUTCOME and facts.outcome is Outcome.FAILED and not facts.note.strip():
-        raise DispatchRefused("note_required", "Say why the visit failed.", status=400)
+        raise DispatchRefused("note_required", "Say why the visit failed.", kind=INPUT)
 
 
 def plan(
@@ -309,7 +308,7 @@ def plan(
     try:
         action = Action(action)
     except ValueError:
-        raise DispatchRefused("unknown_action", f"There is no dispatch action “{action}”.", status=400) from None
+        raise DispatchRefused("unknown_action", f"There is no dispatch action “{action}”.", kind=INPUT) from None
     state, kind = State(state), DispatchKind(kind)
     if (kind, state, action) not in TRANSITIONS:
         raise DispatchRefused(
@@ -338,7 +337,7 @@ def available_actions(
         try:
             plan(kind, state, action, actor_kind, facts)
         except DispatchRefused as refused:
-            if refused.status != 400 and refused.code != "late_reschedule_requires_fee_acceptance":
+            if refused.kind is not INPUT and refused.code != "late_reschedule_requires_fee_acceptance":
                 continue
         actions.append(action)
     return actions
@@ -371,7 +370,7 @@ def plan_clearance(
     try:
         action = ClearanceAction(action)
     except ValueError:
-        raise DispatchRefused("unknown_action", f"There is no clearance action “{action}”.", status=400) from None
+        raise DispatchRefused("unknown_action", f"There is no clearance action “{action}”.", kind=INPUT) from None
     if (current, action) not in CLEARANCE_TRANSITIONS:
         raise DispatchRefused(
             "not_allowed_from_state", f"The clearance cannot be {action.value}ed while “{current.label}”."
@@ -379,5 +378,5 @@ def plan_clearance(
     if actor_kind not in CLEARANCE_WHO_MAY[action]:
         raise DispatchRefused("role_not_allowed", f"Only {_kinds(CLEARANCE_WHO_MAY[action])} may do this.")
     if action is ClearanceAction.DECLINE and not note.strip():
-        raise DispatchRefused("note_required", "Say why Dell declines the site's requirements.", status=400)
+        raise DispatchRefused("note_required", "Say why Dell declines the site's requirements.", kind=INPUT)
     return CLEARANCE_TRANSITIONS[(current, action)]

@@ -150,7 +150,7 @@ def test_a_change_that_rolls_back_leaves_no_event(reseller_user, unit):
 
 def test_a_refused_transition_writes_no_event(reseller_user, unit):
     case = open_case(reseller_user, unit, ppids=[])  # checklist incomplete: escalation is refused
-    with pytest.raises(case_services.CaseTransitionRefused):
+    with pytest.raises(case_services.TransitionRefused):
         case_services.case_transition(
             actor=reseller_user, case=case, action=Action.ESCALATE_TO_MTS, version=case.version, now=NOW
         )
