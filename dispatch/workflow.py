@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from django.db.models import TextChoices
+
 from husky_support.domain import ErrorKind, Refused
 from partners.kinds import OrgKind
 
@@ -22,99 +24,63 @@ from partners.kinds import OrgKind
 MAX_DENIALS = 3
 
 
-class DispatchKind(StrEnum):
-    ONSITE = "onsite"
-    PARTS_ONLY = "parts_only"
-
-    @property
-    def label(self) -> str:
-        return {DispatchKind.ONSITE: "Onsite technician", DispatchKind.PARTS_ONLY: "Parts only"}[self]
+class DispatchKind(TextChoices):
+    ONSITE = "onsite", "Onsite technician"
+    PARTS_ONLY = "parts_only", "Parts only"
 
 
-class State(StrEnum):
-    REQUESTED = "requested"
-    ACCEPTED = "accepted"
-    DENIED = "denied"
-    SCHEDULED = "scheduled"
-    PARTS_SHIPPED = "parts_shipped"
-    DELIVERED = "delivered"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    VOIDED = "voided"
-
-    @property
-    def label(self) -> str:
-        return STATE_LABELS[self]
+class State(TextChoices):
+    REQUESTED = "requested", "Requested from Dell"
+    ACCEPTED = "accepted", "Accepted by Dell"
+    DENIED = "denied", "Denied by Dell"
+    SCHEDULED = "scheduled", "Visit scheduled"
+    PARTS_SHIPPED = "parts_shipped", "Parts shipped"
+    DELIVERED = "delivered", "Parts delivered"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    VOIDED = "voided", "Voided after three denials"
 
 
-class Action(StrEnum):
-    ACCEPT = "accept"
-    DENY = "deny"
-    RESUBMIT = "resubmit"
-    SCHEDULE = "schedule"
-    RESCHEDULE = "reschedule"
-    OUTCOME = "outcome"
-    SHIP_PARTS = "ship_parts"
-    CONFIRM_DELIVERY = "confirm_delivery"
-    COMPLETE = "complete"
-    CANCEL = "cancel"
-
-    @property
-    def label(self) -> str:
-        return ACTION_LABELS[self]
+class Action(TextChoices):
+    ACCEPT = "accept", "Accept"
+    DENY = "deny", "Deny"
+    RESUBMIT = "resubmit", "Resubmit"
+    SCHEDULE = "schedule", "Schedule visit"
+    RESCHEDULE = "reschedule", "Reschedule visit"
+    OUTCOME = "outcome", "Report visit outcome"
+    SHIP_PARTS = "ship_parts", "Ship parts"
+    CONFIRM_DELIVERY = "confirm_delivery", "Confirm delivery"
+    COMPLETE = "complete", "Complete"
+    CANCEL = "cancel", "Cancel dispatch"
 
 
-class Outcome(StrEnum):
+class Outcome(TextChoices):
     """What the technician reports after a visit (docs/rules.md rule 5 and the seed's clearance paragraph)."""
 
-    COMPLETED = "completed"
-    REPRESENTATIVE_ABSENT = "representative_absent"
-    CLEARANCE_NOT_ARRANGED = "clearance_not_arranged"
-    FAILED = "failed"
-
-    @property
-    def label(self) -> str:
-        return {
-            Outcome.COMPLETED: "Completed",
-            Outcome.REPRESENTATIVE_ABSENT: "Representative absent",
-            Outcome.CLEARANCE_NOT_ARRANGED: "Security clearance not arranged",
-            Outcome.FAILED: "Failed for another reason",
-        }[self]
+    COMPLETED = "completed", "Completed"
+    REPRESENTATIVE_ABSENT = "representative_absent", "Representative absent"
+    CLEARANCE_NOT_ARRANGED = "clearance_not_arranged", "Security clearance not arranged"
+    FAILED = "failed", "Failed for another reason"
 
 
-class FeeKind(StrEnum):
-    LATE_RESCHEDULE = "late_reschedule"
-    REPRESENTATIVE_ABSENT = "representative_absent"
-    SECURITY_CLEARANCE_NOT_ARRANGED = "security_clearance_not_arranged"
-
-    @property
-    def label(self) -> str:
-        return {
-            FeeKind.LATE_RESCHEDULE: "Late rescheduling fee",
-            FeeKind.REPRESENTATIVE_ABSENT: "Follow-up visit: representative absent",
-            FeeKind.SECURITY_CLEARANCE_NOT_ARRANGED: "Security requirements not arranged beforehand",
-        }[self]
+class FeeKind(TextChoices):
+    LATE_RESCHEDULE = "late_reschedule", "Late rescheduling fee"
+    REPRESENTATIVE_ABSENT = "representative_absent", "Follow-up visit: representative absent"
+    SECURITY_CLEARANCE_NOT_ARRANGED = "security_clearance_not_arranged", "Security requirements not arranged beforehand"
 
 
-class Clearance(StrEnum):
+class Clearance(TextChoices):
     """Site security/clearance: the partner states it, MTS sends the special request, Dell decides."""
 
-    NONE = "none"  # no requirements stated
-    STATED = "stated"  # the partner stated requirements; MTS has not sent the request yet
-    REQUESTED = "requested"  # sent to Dell, awaiting its answer
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-
-    @property
-    def label(self) -> str:
-        return {
-            Clearance.NONE: "No security requirements",
-            Clearance.STATED: "Requirements stated, not yet sent to Dell",
-            Clearance.REQUESTED: "Requested from Dell",
-            Clearance.ACCEPTED: "Accepted by Dell",
-            Clearance.DECLINED: "Declined by Dell",
-        }[self]
+    NONE = "none", "No security requirements"  # no requirements stated
+    STATED = (
+        "stated",
+        "Requirements stated, not yet sent to Dell",
+    )  # the partner stated requirements; MTS has not sent the request yet
+    REQUESTED = "requested", "Requested from Dell"  # sent to Dell, awaiting its answer
+    ACCEPTED = "accepted", "Accepted by Dell"
+    DECLINED = "declined", "Declined by Dell"
 
     @property
     def pending(self) -> bool:
@@ -172,31 +138,9 @@ OPEN_STATES: frozenset[State] = frozenset(set(State) - FINISHED_STATES)
 # Until a visit is done Dell still owes the next-business-day target (rule 1).
 NBD_PENDING_STATES: frozenset[State] = frozenset({S.REQUESTED, S.ACCEPTED, S.DENIED, S.SCHEDULED})
 
-STATE_LABELS: dict[State, str] = {
-    S.REQUESTED: "Requested from Dell",
-    S.ACCEPTED: "Accepted by Dell",
-    S.DENIED: "Denied by Dell",
-    S.SCHEDULED: "Visit scheduled",
-    S.PARTS_SHIPPED: "Parts shipped",
-    S.DELIVERED: "Parts delivered",
-    S.COMPLETED: "Completed",
-    S.FAILED: "Failed",
-    S.CANCELLED: "Cancelled",
-    S.VOIDED: "Voided after three denials",
-}
+STATE_LABELS = {member: member.label for member in State}
 
-ACTION_LABELS: dict[Action, str] = {
-    A.ACCEPT: "Accept",
-    A.DENY: "Deny",
-    A.RESUBMIT: "Resubmit",
-    A.SCHEDULE: "Schedule visit",
-    A.RESCHEDULE: "Reschedule visit",
-    A.OUTCOME: "Report visit outcome",
-    A.SHIP_PARTS: "Ship parts",
-    A.CONFIRM_DELIVERY: "Confirm delivery",
-    A.COMPLETE: "Complete",
-    A.CANCEL: "Cancel dispatch",
-}
+ACTION_LABELS = {member: member.label for member in Action}
 
 
 class DispatchRefused(Refused):
