@@ -11,6 +11,7 @@ from standardwebhooks.webhooks import Webhook
 from partners.integrations import sender, services
 from partners.integrations.models import WebhookDelivery
 from tests.browser.conftest import screenshot
+from tests.browser.support import settle
 from tests.cases.factories import open_case
 from tests.conftest import PASSWORD
 
@@ -52,6 +53,7 @@ def test_connect_a_ticketing_system(live_server, page, sign_in, reseller_user, u
     page.get_by_role("link", name=receiver.url).click()
     page.get_by_role("button", name="Send test event").click()
     expect(page.get_by_role("alert")).to_contain_text("webhook.ping event is on its way")
+    settle(page)
     _ping_now()
     (ping,) = receiver.requests
     assert Webhook(secret).verify(ping.body, ping.headers)["type"] == "webhook.ping"
