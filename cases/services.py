@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from cases import clocks, hooks, notifications, sla
@@ -83,17 +83,33 @@ def _actor_kind(actor: User | None) -> OrgKind | None:
     return actor.org_kind if actor is not None else None
 
 
+def _validate(obj: Case | CaseEvent) -> None:
+    """full_clean() without its queries: the fields' own checks (choices, lengths, validators) run, while
+    - each foreign key is an object this request already read through a visibility gate (full_clean would
+      query each one again to see that it exists: reseller, unit, opened_by, assignee, team, case, actor),
+    - the case number is unique by the counter's row lock (full_clean would query for a duplicate),
+    - the check constraints repeat the fields' choices (full_clean would run a query and two savepoints each),
+    and the database enforces every one of them on the write anyway. 18 of a case creation's 39 queries."""
+    relations = [f.name for f in obj._meta.concrete_fields if f.is_relation]
+    obj.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
+
+
 def _next_number(year: int) -> str:
     """HSK-<year>-<6 digits>, per-year sequence; the counter row lock serialises concurrent creators."""
-    updated = CaseNumberCounter.objects.filter(year=year).update(last=F("last") + 1)
-    if not updated:
+    table = CaseNumberCounter._meta.db_table
+    with connection.cursor() as cursor:
+        # One round trip: bump and read under the row lock (UPDATE ... RETURNING).
+        cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last", [year])  # noqa: S608 - the model's table
+        row = cursor.fetchone()
+    if row is None:
         try:
             with transaction.atomic():
                 CaseNumberCounter.objects.create(year=year, last=1)
+                return f"HSK-{year}-{1:06d}"
         except IntegrityError:  # another creator inserted the year's row first
             CaseNumberCounter.objects.filter(year=year).update(last=F("last") + 1)
-    last = CaseNumberCounter.objects.get(year=year).last
-    return f"HSK-{year}-{last:06d}"
+        row = (CaseNumberCounter.objects.get(year=year).last,)
+    return f"HSK-{year}-{row[0]:06d}"
 
 
 def clean_case_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -159,7 +175,7 @@ def _fill_site(case: Case) -> None:
 def record_case_event(case: Case, *, kind: str, actor: User | None, now: datetime, **fields: Any) -> CaseEvent:
     """Append one row to the case's timeline (inside the caller's transaction). The one writer of CaseEvent."""
     event = CaseEvent(case=case, kind=kind, actor=actor, at=now, **fields)
-    event.full_clean()
+    _validate(event)
     event.save()
     return event
 
@@ -288,7 +304,7 @@ def _case_create(
     _fill_site(case)
     case.priority = derive_priority(case.in_production, case.users_impacted).value
     case.number = _next_number(now.year)
-    case.full_clean()
+    _validate(case)
     case.save()
     record_case_event(
         case, kind=EventKind.CREATED, actor=actor, now=now, to_state=case.state, data={"number": case.number}
@@ -366,7 +382,7 @@ def case_update(*, actor: User, case: Case | int, version: int | None, values: d
     case.priority = new_priority.value
     case.version += 1
     case.updated_at = now
-    case.full_clean()
+    _validate(case)
     case.save(update_fields=list(dict.fromkeys(fields)))
     record_case_event(case, kind=EventKind.FIELD_CHANGE, actor=actor, now=now, data={"changes": changes})
     return case
@@ -459,7 +475,7 @@ def case_transition(
     fields = _apply(case, step, actor=actor, now=now)
     if step.creates_dispatch and hooks.registry.create_dispatch is None:
         raise Conflict("Dell dispatches are not available yet.", code="dispatch_unavailable")
-    case.full_clean()
+    _validate(case)
     case.save(update_fields=list(dict.fromkeys(fields)))
     data: dict[str, Any] = {}
     if case.assignee_id != previous_assignee:

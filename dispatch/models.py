@@ -66,6 +66,8 @@ def _choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
 
 
 DISPATCH_STATES = [state.value for state in DispatchState]
+# Sorted: the partial indexes' conditions must not change between runs (a set's order does).
+OPEN_STATE_VALUES = sorted(s.value for s in DispatchState if s not in FINISHED_STATES)
 # One choice list per enum, used by the model, the API's filters and serializers (one schema enum each).
 DISPATCH_KIND_CHOICES = _choices(DispatchKind)
 DISPATCH_STATE_CHOICES = _choices(DispatchState)
@@ -130,6 +132,21 @@ class Dispatch(models.Model):
         indexes = [
             models.Index(fields=["case", "-created_at"], name="dispatch_case_idx"),
             models.Index(fields=["dell_org", "state", "nbd_target_on"], name="dispatch_dell_queue_idx"),
+            # The lists' default order (NBD target, then oldest), per Dell organisation: the API's list (every
+            # state) and Dell's queue page (the open ones) read their page straight off an index, whatever the
+            # number of dispatches.
+            models.Index(fields=["dell_org", "nbd_target_on", "created_at", "id"], name="dispatch_dell_nbd_idx"),
+            models.Index(
+                fields=["dell_org", "nbd_target_on", "created_at", "id"],
+                name="dispatch_dell_open_nbd_idx",
+                condition=Q(state__in=OPEN_STATE_VALUES),
+            ),
+            # The triage queue's "NBD missed" flag: only the few open dispatches that missed their target.
+            models.Index(
+                fields=["case"],
+                name="dispatch_open_nbd_missed_idx",
+                condition=Q(nbd_missed_at__isnull=False, state__in=OPEN_STATE_VALUES),
+            ),
             models.Index(
                 fields=["window_reminder_due_at"],
                 name="dispatch_window_reminder_due",
@@ -232,6 +249,12 @@ class Part(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [
+            # The lists' "part overdue" flag and filter: only the parts flagged overdue and not yet returned.
+            models.Index(
+                fields=["dispatch"],
+                name="part_overdue_idx",
+                condition=Q(return_flagged_at__isnull=False, returned_on__isnull=True),
+            ),
             models.Index(
                 fields=["return_warning_due_at"],
                 name="part_return_warning_due",

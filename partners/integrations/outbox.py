@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Model, Q
+from django.db import connection, transaction
+from django.db.models import Model, Q
 
 from husky_support.queue import enqueue_after_commit
 from partners.integrations.catalog import SUBSCRIBABLE, EventType
@@ -74,16 +74,16 @@ def partner_audience_q(reseller: Organisation) -> Q:
 
 
 def _next_sequence(object_type: str, object_id: str) -> int:
-    """1, 2, 3… per object; the counter row's lock serialises concurrent writers of one object."""
-    counters = EventSequence.objects.filter(object_type=object_type, object_id=object_id)
-    if not counters.update(last=F("last") + 1):
-        try:
-            with transaction.atomic():
-                EventSequence.objects.create(object_type=object_type, object_id=object_id, last=1)
-                return 1
-        except IntegrityError:  # another writer created the row first; it is ours to bump now
-            counters.update(last=F("last") + 1)
-    return counters.values_list("last", flat=True).get()
+    """1, 2, 3… per object; the counter row's lock serialises concurrent writers of one object. One round
+    trip (an upsert on the unique object key), where an update, a savepoint, an insert and a read were four."""
+    table = EventSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (object_type, object_id, last) VALUES (%s, %s, 1) "  # noqa: S608 - the model's table
+            f"ON CONFLICT (object_type, object_id) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [object_type, object_id],
+        )
+        return cursor.fetchone()[0]
 
 
 def new_public_id() -> str:
