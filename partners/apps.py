@@ -14,7 +14,9 @@ class PartnersConfig(AppConfig):
             security,
             twofactor,
         )
+        from partners.reports import filters as report_filters
 
+        report_filters.register()
         user_logged_in.connect(twofactor.on_sign_in, dispatch_uid="partners-2fa-standing")
         user_logged_in.connect(security.on_signed_in, dispatch_uid="partners-security-signed-in")
         user_login_failed.connect(security.on_sign_in_failed, dispatch_uid="partners-security-failed")
