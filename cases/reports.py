@@ -253,7 +253,6 @@ def sla_detail(ctx: ReportContext) -> list[Table]:
             columns=("Due", "Met"),
             rows=tuple((p.label, by_priority.get(p.value, (0, 0))) for p in Priority),
             links=tuple(_cases_list(ctx, priority=p.value, view="all") for p in Priority),
-            chart="columns",
         )
     ]
     if ctx.kind == OrgKind.MTS:
@@ -266,7 +265,6 @@ def sla_detail(ctx: ReportContext) -> list[Table]:
                 rows=tuple(
                     (name or "No team", counts) for name, counts in sorted(by_team.items(), key=lambda i: i[0] or "")
                 ),
-                chart="columns",
             )
         )
     updates_missed = (

@@ -192,7 +192,6 @@ def fix_detail(ctx: ReportContext) -> list[Table]:
             rows=tuple(
                 (labels.get(r["case__component"], "Other"), (r["total"], r["total"] - r["again"])) for r in rows
             ),
-            chart="columns",
         )
     ]
 
@@ -226,6 +225,6 @@ def register() -> None:
             link=lambda ctx: _dispatch_list(ctx, state=DispatchState.COMPLETED.value),
             applies=CASE_FILTERS,
             higher_is_better=True,
-            order=55,
+            order=40,
         )
     )

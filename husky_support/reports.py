@@ -243,21 +243,37 @@ class Bar:
     share: float  # of the longest bar, 0..100 (the chart's width)
     colour: str
     link: str = ""
+    # A table of two columns (e.g. due, met) draws the second inside the first, darker: how much of it.
+    inner_share: float | None = None
+    inner_colour: str = ""
 
 
-def bars(table: Table, column: int = 0) -> list[Bar]:
-    """The bars of one column of `table`, scaled to its largest value (all zero: no bar is drawn)."""
-    values = [row[column] for _label, row in table.rows]
+# The bar of a single column, and the pair (outer, inner) of a two-column table: told apart by lightness too.
+BAR_COLOUR = PALETTE[0]
+PAIR_COLOURS = ("#56B4E9", "#0072B2")
+
+
+def bars(table: Table) -> list[Bar]:
+    """The bars of `table`'s first column, scaled to its largest value (all zero: no bar is drawn); with two
+    or more columns the second is drawn inside the first (met inside due)."""
+    values = [row[0] for _label, row in table.rows]
     largest = max(values, default=0)
+    paired = len(table.columns) >= 2
+
+    def share(value: int) -> float:
+        return round(100 * value / largest, 1) if largest else 0.0
+
     return [
         Bar(
             label=label,
-            value=value,
-            share=round(100 * value / largest, 1) if largest else 0.0,
-            colour=PALETTE[column % len(PALETTE)],
+            value=row[0],
+            share=share(row[0]),
+            colour=PAIR_COLOURS[0] if paired else BAR_COLOUR,
             link=table.row_link(index),
+            inner_share=share(row[1]) if paired else None,
+            inner_colour=PAIR_COLOURS[1] if paired else "",
         )
-        for index, ((label, _row), value) in enumerate(zip(table.rows, values, strict=True))
+        for index, (label, row) in enumerate(table.rows)
     ]
 
 

@@ -29,6 +29,8 @@ def _figure_view(result: FigureResult, ctx: ReportContext) -> dict:
         "result": result,
         "headline": result.headline,
         "tables": [{"table": t, "chart": _chart(t), "rows": _rows(t)} for t in result.tables],
+        # A figure with many breakdowns, a chart per day or a wide table spans the page; others go two a row.
+        "wide": len(result.tables) > 3 or any(t.chart == "columns" or len(t.columns) > 3 for t in result.tables),
         "csv_url": list_url(reverse("reports:csv", args=[result.figure.key]), params),
     }
 
