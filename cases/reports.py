@@ -34,7 +34,7 @@ from cases.teams import teams_visible_to
 from cases.workflow import OPEN_STATES, Action, State
 from husky_support.reports import AGE_BUCKETS, Period, Ratio, ReportInputError, Table, age_thresholds
 from husky_support.text import plain_number
-from partners.calendars import calendar_for
+from partners.calendars import calendars_for
 from partners.kinds import OrgKind
 from partners.models import User
 from partners.reports.registry import (
@@ -141,12 +141,14 @@ def _age_labels(ctx: ReportContext, as_of: datetime) -> SqlCase:
     ]
     places.append((None, org.country, "", ctx.user.viewer_timezone))
     ages = [n for _label, n in AGE_BUCKETS]
+    # Every place's calendar with its overrides in one query: the number of teams does not add queries.
+    first, last = (as_of - timedelta(days=120)).date(), as_of.date() + timedelta(days=1)
+    calendars = calendars_for({(country, sub) for _t, country, sub, _z in places}, first=first, last=last)
     whens = []
     for team_id, country, subdivision, zone_name in places:
         zone = ZoneInfo(zone_name)
         as_of_on = (as_of - timedelta(microseconds=1)).astimezone(zone).date()
-        calendar = calendar_for(country, subdivision, first=as_of_on - timedelta(days=120), last=as_of_on)
-        thresholds = age_thresholds(as_of_on, calendar.is_business_day, ages)
+        thresholds = age_thresholds(as_of_on, calendars[(country, subdivision)].is_business_day, ages)
         in_place = Q(team_id=team_id) if team_id is not None else Q(team__isnull=True)
         for label, fewest in reversed(AGE_BUCKETS):
             if fewest == 0 or fewest not in thresholds:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "AGE_BUCKETS",
-    "MAX_PERIOD_DAYS",
+    "MAX_PERIOD_YEARS",
     "PALETTE",
     "PRESETS",
     "Bar",
@@ -29,8 +29,8 @@ __all__ = [
     "quarter_period",
 ]
 
-# DESIGN "Reports": a period spanning more than two years is refused (two years, a leap day included).
-MAX_PERIOD_DAYS = 731
+# The longest period: two calendar years (1 March 2024 to 28 February 2026), the bound of DESIGN "Reports".
+MAX_PERIOD_YEARS = 2
 PRESETS: dict[str, int] = {"7d": 7, "30d": 30, "90d": 90}
 DEFAULT_PRESET = "30d"
 
@@ -129,6 +129,14 @@ def quarter_period(raw: str, zone: str) -> Period:
     return Period(start_on=start, end_on=end - timedelta(days=1), zone=zone, preset="q")
 
 
+def _two_years_after(day: date) -> date:
+    """The same date MAX_PERIOD_YEARS later (29 February becomes 1 March)."""
+    try:
+        return day.replace(year=day.year + MAX_PERIOD_YEARS)
+    except ValueError:
+        return date(day.year + MAX_PERIOD_YEARS, 3, 1)
+
+
 def parse_period(params: Mapping[str, str], *, zone: str, today: date) -> Period:
     """The report's period from query parameters, in the viewer's `zone` (`today` is the viewer's date).
 
@@ -151,7 +159,7 @@ def parse_period(params: Mapping[str, str], *, zone: str, today: date) -> Period
     end = _date(params.get("to") or "", "to")
     if end < start:
         raise ReportInputError("period_reversed", "The period ends before it starts.", field="to")
-    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+    if end >= _two_years_after(start):
         raise ReportInputError("period_too_long", "A period spans at most two years.", field="to")
     return Period(start_on=start, end_on=end, zone=zone, preset="")
 

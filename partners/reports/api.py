@@ -187,7 +187,9 @@ _EXAMPLE = OpenApiExample(
 class ReportView(APIView):
     """Every report figure this organisation has, for the period and filters."""
 
-    @extend_schema(parameters=_parameters(), responses=ReportSerializer, examples=[_EXAMPLE])
+    @extend_schema(
+        operation_id="reports_list", parameters=_parameters(), responses=ReportSerializer, examples=[_EXAMPLE]
+    )
     def get(self, request: Request) -> Response:
         ctx = _context(request)
         return Response(_envelope(ctx, service.run_report(ctx)))
@@ -196,7 +198,17 @@ class ReportView(APIView):
 class ReportFigureView(APIView):
     """One report figure (404 for a figure this kind of organisation has not)."""
 
-    @extend_schema(parameters=_parameters(), responses=ReportSerializer, examples=[_EXAMPLE])
+    @extend_schema(
+        operation_id="reports_figure",
+        parameters=[
+            OpenApiParameter(
+                "key", str, OpenApiParameter.PATH, description="A figure key: " + ", ".join(sorted(registry.figures))
+            ),
+            *_parameters(),
+        ],
+        responses=ReportSerializer,
+        examples=[_EXAMPLE],
+    )
     def get(self, request: Request, key: str) -> Response:
         ctx = _context(request)
         try:

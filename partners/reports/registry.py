@@ -47,6 +47,7 @@ class FilterSpec:
     choices: Callable[[User], list[tuple[str, str]]]
     clean: Callable[[User, str], Any]
     order: int = 100
+    values: tuple[str, ...] = ()  # the fixed values, when there are (documented as the parameter's enum)
 
 
 @dataclass(frozen=True)
@@ -153,4 +154,12 @@ def choice_filter(
             )
         return raw
 
-    return FilterSpec(key=key, label=label, kinds=kinds, choices=lambda _user: list(choices), clean=clean, order=order)
+    return FilterSpec(
+        key=key,
+        label=label,
+        kinds=kinds,
+        choices=lambda _user: list(choices),
+        clean=clean,
+        order=order,
+        values=tuple(value for value, _label in choices),
+    )
