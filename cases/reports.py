@@ -5,7 +5,7 @@ queries, whatever the number of cases; registered from CasesConfig.ready()."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ from cases.models import Case, CaseEvent, EventKind, Team
 from cases.selectors import cases_visible_to
 from cases.teams import teams_visible_to
 from cases.workflow import OPEN_STATES, Action, State
+from husky_support.calendar import CalendarError, business_calendar
 from husky_support.reports import AGE_BUCKETS, Period, Ratio, ReportInputError, Table, age_thresholds
 from husky_support.text import plain_number
 from partners.calendars import calendars_for
@@ -141,14 +142,17 @@ def _age_labels(ctx: ReportContext, as_of: datetime) -> SqlCase:
     ]
     places.append((None, org.country, "", ctx.user.viewer_timezone))
     ages = [n for _label, n in AGE_BUCKETS]
-    # Every place's calendar with its overrides in one query: the number of teams does not add queries.
+    # Every place's calendar with its overrides in one query: the number of teams does not add queries. A place
+    # the holidays package has no calendar for (an organisation in Antarctica) ages in weekdays, never a 500.
     first, last = (as_of - timedelta(days=120)).date(), as_of.date() + timedelta(days=1)
-    calendars = calendars_for({(country, sub) for _t, country, sub, _z in places}, first=first, last=last)
+    known = {(country, sub) for _t, country, sub, _z in places if _has_calendar(country, sub)}
+    calendars: dict[tuple[str, str], Any] = calendars_for(known, first=first, last=last)
     whens = []
     for team_id, country, subdivision, zone_name in places:
         zone = ZoneInfo(zone_name)
         as_of_on = (as_of - timedelta(microseconds=1)).astimezone(zone).date()
-        thresholds = age_thresholds(as_of_on, calendars[(country, subdivision)].is_business_day, ages)
+        calendar = calendars.get((country, subdivision), _WEEKDAYS)
+        thresholds = age_thresholds(as_of_on, calendar.is_business_day, ages)
         in_place = Q(team_id=team_id) if team_id is not None else Q(team__isnull=True)
         for label, fewest in reversed(AGE_BUCKETS):
             if fewest == 0 or fewest not in thresholds:
@@ -156,6 +160,22 @@ def _age_labels(ctx: ReportContext, as_of: datetime) -> SqlCase:
             boundary = datetime.combine(thresholds[fewest], time.min, tzinfo=zone)
             whens.append(When(in_place & Q(created_at__lt=boundary), then=Value(label)))
     return SqlCase(*whens, default=Value(AGE_BUCKETS[0][0]), output_field=CharField())
+
+
+class _Weekdays:
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() < 5
+
+
+_WEEKDAYS = _Weekdays()
+
+
+def _has_calendar(country: str, subdivision: str) -> bool:
+    try:
+        business_calendar(country, subdivision or None)
+    except CalendarError:
+        return False
+    return True
 
 
 def _per_day(qs: QuerySet[Case], field: str, period: Period) -> dict[Any, int]:

@@ -107,11 +107,21 @@ def _zone(name: str) -> str:
     return name
 
 
+# The dates a report may cover: far beyond the portal's records, and far from the calendar's ends (year 1 and
+# 9999), where the previous period or the next midnight would not exist.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2199, 12, 31)
+
+
 def _date(raw: str, name: str) -> date:
     try:
-        return date.fromisoformat(raw.strip())
+        day = date.fromisoformat(raw.strip())
     except ValueError as exc:
         raise ReportInputError("invalid_date", f"{name}: {raw[:40]!r} is not a date YYYY-MM-DD.", field=name) from exc
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ReportInputError(
+            "date_out_of_range", f"{name}: reports cover {FIRST_DAY.year}-{LAST_DAY.year}.", field=name
+        )
+    return day
 
 
 def quarter_period(raw: str, zone: str) -> Period:
@@ -121,8 +131,8 @@ def quarter_period(raw: str, zone: str) -> Period:
     if not (len(year_part) == 4 and year_part.isdigit() and quarter_part in {"1", "2", "3", "4"}):
         raise ReportInputError("invalid_quarter", f"{raw[:20]!r} is not a quarter like 2026Q1.", field="quarter")
     year, quarter = int(year_part), int(quarter_part)
-    if year < 2000:
-        raise ReportInputError("invalid_quarter", "Quarters start in 2000.", field="quarter")
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        raise ReportInputError("date_out_of_range", f"Reports cover {FIRST_DAY.year}-{LAST_DAY.year}.", field="quarter")
     first_month = 3 * (quarter - 1) + 1
     start = date(year, first_month, 1)
     end = date(year + 1, 1, 1) if quarter == 4 else date(year, first_month + 3, 1)

@@ -64,6 +64,17 @@ def test_periods(params, start, end):
         ),
         pytest.param({"period": "custom", "from": "2026-02-30", "to": "2026-03-10"}, "invalid_date", id="30 Feb"),
         pytest.param({"period": "custom", "to": "2026-03-10"}, "invalid_date", id="no start"),
+        pytest.param(
+            {"period": "custom", "from": "0001-01-01", "to": "0001-01-02"},
+            "date_out_of_range",
+            id="year 1 has no previous period",
+        ),
+        pytest.param(
+            {"period": "custom", "from": "9999-12-30", "to": "9999-12-31"},
+            "date_out_of_range",
+            id="9999 has no next midnight",
+        ),
+        pytest.param({"period": "quarter", "quarter": "1999Q4"}, "date_out_of_range", id="quarter before 2000"),
     ],
 )
 def test_bad_periods_are_refused_with_a_code(params, code):

@@ -112,3 +112,14 @@ def test_the_report_queries_do_not_grow_with_the_data(api_as, report_data, mts_u
         CaseEvent.objects.create(case=template, kind="created", at=template.created_at, to_state=template.state)
     with django_assert_max_num_queries(baseline):
         assert api.get(f"/api/v1/reports/?{PERIOD}").status_code == 200
+
+
+def test_a_place_without_a_business_calendar_ages_in_weekdays(api_as, report_data, mts_user):
+    # Antarctica has no public-holiday calendar; the MTS organisation's own place ages team-less cases.
+    organisation = mts_user.organisation
+    organisation.country = "AQ"
+    organisation.save(update_fields=["country"])
+    Case.objects.filter(pk=report_data.c.pk).update(team=None)
+    figures = api_as(mts_user).get(f"/api/v1/reports/backlog/?{PERIOD}").json()["figures"]
+    ages = {row["label"]: row["values"] for row in figures[0]["tables"][1]["rows"]}
+    assert ages["4–7 business days"] == [2]  # C (6 weekdays) and E still
