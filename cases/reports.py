@@ -135,12 +135,12 @@ def backlog_headline(ctx: ReportContext, period: Period) -> int:
 def _age_labels(ctx: ReportContext, as_of: datetime) -> SqlCase:
     """The age bucket of each case in business days of its team's calendar (the viewer's organisation's for a
     case without a team), as one SQL CASE over `created_at`: a few boundary instants per team, no row loop."""
-    org = ctx.user.organisation
+    org = ctx.user.organisation  # report_context admits only users of an active organisation
     places: list[tuple[int | None, str, str, str]] = [
         (team.pk, team.holiday_country, team.holiday_subdivision, team.timezone)
         for team in Team.objects.only("pk", "holiday_country", "holiday_subdivision", "timezone")
     ]
-    places.append((None, org.country, "", ctx.user.viewer_timezone))
+    places.append((None, org.country if org is not None else "", "", ctx.user.viewer_timezone))
     ages = [n for _label, n in AGE_BUCKETS]
     # Every place's calendar with its overrides in one query: the number of teams does not add queries. A place
     # the holidays package has no calendar for (an organisation in Antarctica) ages in weekdays, never a 500.
@@ -199,7 +199,8 @@ def _waits_on_link(ctx: ReportContext, states: tuple[State, ...]) -> str:
 def backlog_detail(ctx: ReportContext) -> list[Table]:
     as_of = _as_of(ctx, ctx.period)
     backlog = _backlog_at(ctx, as_of)
-    by_state = {row["state_at"]: row["n"] for row in backlog.values("state_at").annotate(n=Count("id")).order_by()}
+    grouped = backlog.values("state_at").annotate(n=Count("id")).order_by()  # type: ignore[misc]  # an annotation
+    by_state = {row["state_at"]: row["n"] for row in grouped}
     waits = Table(
         key="waits_on",
         title="Open cases by who they wait on",
