@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("servicetags.api.urls")),
     path("", include("cases.api.urls")),
     path("", include("dispatch.api.urls")),
+    path("", include("partners.reports.api_urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +33,7 @@ urlpatterns = [
     path("units/", include("servicetags.urls")),
     path("cases/", include("cases.urls")),
     path("dispatch/", include("dispatch.urls")),
+    path("reports/", include("partners.reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     # The schema and docs are public so integrators can read them before they hold a token;

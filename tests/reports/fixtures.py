@@ -1,0 +1,28 @@
+"""The report data set as fixtures (imported by the conftest here and by the browser test)."""
+
+import pytest
+
+from partners.kinds import Role
+from tests.partners.factories import UserFactory
+from tests.reports import data
+from tests.servicetags.factories import UnitFactory
+
+
+@pytest.fixture
+def sibling_user(sibling_reseller_org):
+    return UserFactory(username="sibling", organisation=sibling_reseller_org, role=Role.ADMIN.value)
+
+
+@pytest.fixture
+def report_data(reseller_user, sibling_user, other_reseller_user, mts_user, dell_user, unit, other_unit):
+    sibling_unit = UnitFactory(service_tag="SIB1234", reseller=sibling_user.organisation)
+    return data.build(
+        reseller_user=reseller_user,
+        sibling_user=sibling_user,
+        other_user=other_reseller_user,
+        mts_user=mts_user,
+        dell_user=dell_user,
+        unit=unit,
+        sibling_unit=sibling_unit,
+        other_unit=other_unit,
+    )
