@@ -13,7 +13,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from cases import clocks, sla
-from cases.models import Case, CaseEvent, EventKind, SlaPolicy, Team, TeamCountry
+from cases.models import Case, EventKind, SlaPolicy, Team, TeamCountry
+from cases.services.base import record_case_event
 from husky_support.business_hours import BusinessHoursError, parse_weekly_hours
 from husky_support.domain import DomainError
 from husky_support.locking import lock_versioned
@@ -177,14 +178,12 @@ def case_move_team(*, actor: User, case: Case | int, team: Team, version: int | 
     locked.updated_at = now
     fields = ["team", "version", "updated_at", *clocks.store(locked, clock)]
     locked.save(update_fields=fields)
-    event = CaseEvent(
-        case=locked,
+    record_case_event(
+        locked,
         kind=EventKind.FIELD_CHANGE,
         actor=actor,
-        at=now,
+        now=now,
         internal=True,
         data={"changes": {"team": [old_team.name if old_team else None, team.name]}},
     )
-    event.full_clean()
-    event.save()
     return locked
