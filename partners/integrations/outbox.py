@@ -83,7 +83,8 @@ def _next_sequence(object_type: str, object_id: str) -> int:
             f"ON CONFLICT (object_type, object_id) DO UPDATE SET last = {table}.last + 1 RETURNING last",
             [object_type, object_id],
         )
-        return cursor.fetchone()[0]
+        last: int = cursor.fetchone()[0]
+        return last
 
 
 def new_public_id() -> str:
