@@ -28,7 +28,7 @@ from dispatch.api.serializers import (
 )
 from dispatch.models import DISPATCH_KIND_CHOICES, DISPATCH_STATE_CHOICES, Coverage, Dispatch, Fee, Part
 from husky_support.api.exceptions import DomainError
-from husky_support.api.filters import IdFilter, NullsLastOrderingFilter
+from husky_support.api.filters import FilterBackend, IdFilter, NullsLastOrderingFilter
 from husky_support.calendar import CalendarError
 from servicetags.models import Unit
 
@@ -54,7 +54,7 @@ class CoverageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = CoverageSerializer
     lookup_field = "country"
     lookup_value_regex = "[^/.]+"
-    filter_backends = [filters.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = CoverageFilter
 
     def get_queryset(self):
@@ -218,7 +218,7 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     lookup_value_regex = "[0-9]+"
     pagination_class = CappedCountPagination
-    filter_backends = [filters.DjangoFilterBackend, NullsLastOrderingFilter]
+    filter_backends = [FilterBackend, NullsLastOrderingFilter]
     filterset_class = DispatchFilter
     ordering_fields = ["nbd_target_on", "created_at", "updated_at", "visit_start_at"]
     nullable_ordering_fields = frozenset({"nbd_target_on", "visit_start_at"})
