@@ -32,7 +32,7 @@ from cases.pagination import CappedCountPagination
 from cases.sla import SlaState
 from cases.views_common import available_actions_for, upload_too_large
 from cases.workflow import State
-from husky_support.api.filters import CountryFilter, IdFilter, IsoDateTimeFilter, NullsLastOrderingFilter
+from husky_support.api.filters import CountryFilter, FilterBackend, IdFilter, IsoDateTimeFilter, NullsLastOrderingFilter
 from husky_support.api.parsers import RequestTooLarge
 from husky_support.api.validation import FieldErrors
 from husky_support.domain import DomainError
@@ -95,7 +95,7 @@ class CaseViewSet(
     lookup_value_regex = "[0-9]+"  # ids are numbers; anything else is a 404, not a query
 
     pagination_class = CappedCountPagination
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, NullsLastOrderingFilter]
+    filter_backends = [FilterBackend, NullsLastOrderingFilter]
     filterset_class = CaseFilter
     ordering_fields = [
         "created_at",

@@ -27,7 +27,7 @@ from dispatch.api.serializers import (
     raise_first_error,
 )
 from dispatch.models import DISPATCH_KIND_CHOICES, DISPATCH_STATE_CHOICES, Coverage, Dispatch, Fee, Part
-from husky_support.api.filters import IdFilter, NullsLastOrderingFilter
+from husky_support.api.filters import FilterBackend, IdFilter, NullsLastOrderingFilter
 from husky_support.calendar import CalendarError
 from husky_support.domain import DomainError
 from partners.reference import require_mts_admin
@@ -55,7 +55,7 @@ class CoverageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = CoverageSerializer
     lookup_field = "country"
     lookup_value_regex = "[^/.]+"
-    filter_backends = [filters.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = CoverageFilter
 
     def get_queryset(self):
@@ -216,7 +216,7 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     lookup_value_regex = "[0-9]+"
     pagination_class = CappedCountPagination
-    filter_backends = [filters.DjangoFilterBackend, NullsLastOrderingFilter]
+    filter_backends = [FilterBackend, NullsLastOrderingFilter]
     filterset_class = DispatchFilter
     ordering_fields = ["nbd_target_on", "created_at", "updated_at", "visit_start_at"]
     nullable_ordering_fields = frozenset({"nbd_target_on", "visit_start_at"})

@@ -45,6 +45,8 @@ DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Under /api/ a refused CSRF check answers JSON with a code (401 without a session), never Django's page.
+CSRF_FAILURE_VIEW = "husky_support.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -264,7 +266,7 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "partners.auth.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "partners.auth.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "husky_support.api.pagination.StandardPagination",

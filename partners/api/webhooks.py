@@ -11,7 +11,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from husky_support.api.filters import IsoDateTimeFilter
+from husky_support.api.filters import FilterBackend, IsoDateTimeFilter
 from husky_support.api.pagination import StandardPagination
 from partners.integrations import endpoints, selectors
 from partners.integrations.catalog import SUBSCRIBABLE, EventType
@@ -255,7 +255,7 @@ class EventFeedView(ListAPIView):
 
     serializer_class = FeedEventSerializer
     pagination_class = EventCursorPagination
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = EventFilterSet
 
     def get_queryset(self):

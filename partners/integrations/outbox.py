@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Model, Q
 
 from husky_support.queue import enqueue_after_commit
-from partners.integrations.catalog import SUBSCRIBABLE, EventType
+from partners.integrations.catalog import SUBSCRIBABLE, EventType, may_receive
 from partners.integrations.models import (
     DeliveryStatus,
     Event,
@@ -103,9 +103,10 @@ def record_event(
                      details={"action": "take", "from_state": "l2_mts_queue", "to_state": "..."})
 
     `details` is what the event adds to the object (the transition, the comment), the same for every
-    recipient; it must hold nothing a recipient may not see. The relay is started when the transaction
-    commits; the beat sweep catches anything that start missed. Raises RuntimeError outside a transaction,
-    LookupError for an unregistered model."""
+    recipient; it must hold nothing a recipient may not see. The recipients are the object's audience less
+    the organisations whose kind may not receive this type (catalog.may_receive: Dell gets no case events).
+    The relay is started when the transaction commits; the beat sweep catches anything that start missed.
+    Raises RuntimeError outside a transaction, LookupError for an unregistered model."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change it records")
     kind = object_kind_for(obj)
@@ -124,6 +125,8 @@ def record_event(
     recipients = []
     for org in kind.audience(obj):
         org_kind = OrgKind(org.kind)
+        if not may_receive(event_type, org_kind):  # sees the object, not this part of it (catalog.RECEIVABLE)
+            continue
         if org_kind not in payloads:
             payloads[org_kind] = kind.payload(obj, org_kind)
         recipients.append(EventRecipient(event=event, organisation=org, data=dict(payloads[org_kind])))

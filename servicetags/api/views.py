@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from husky_support.api.filters import CountryFilter, IdFilter
+from husky_support.api.filters import CountryFilter, FilterBackend, IdFilter
 from husky_support.api.validation import FieldErrors
 from husky_support.domain import FieldProblems, NotFound
 from servicetags import selectors, services
@@ -54,7 +54,7 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
 
     lookup_field = "service_tag"
     lookup_value_regex = "[^/]+"
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, OrderingFilter]
     filterset_class = UnitFilter
     ordering_fields = ["service_tag", "shipped_on", "warranty_end_on", "country"]
     ordering = ["service_tag"]
@@ -92,7 +92,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"  # ids are numbers; anything else is a 404, not a query
 
     serializer_class = OrderSerializer
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, OrderingFilter]
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "shipped_on"]
     ordering = ["-created_at"]
@@ -162,7 +162,7 @@ class TransferViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
     lookup_value_regex = "[0-9]+"  # ids are numbers; anything else is a 404, not a query
 
     serializer_class = TransferSerializer
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, OrderingFilter]
     filterset_class = TransferFilter
     ordering_fields = ["created_at", "submitted_at", "expected_confirmation_on"]
     ordering = ["-created_at"]

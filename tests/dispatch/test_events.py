@@ -65,8 +65,8 @@ def test_dispatch_events_reach_exactly_who_sees_the_dispatch(
         "dispatch.failed",
     ):
         assert recipients(event_type) == seeing, event_type
-    # Fees are for MTS and the partner side, not Dell.
-    assert recipients("fee.recorded") == seeing - {dell_user.organisation.name}
+    # Dell charges the fees: its team sees them like MTS and the partner side (DESIGN "Dispatch").
+    assert recipients("fee.recorded") == seeing
     assert Event.objects.filter(type="fee.recorded").count() == 2  # the late reschedule, the absent representative
     sequences = list(
         Event.objects.filter(object_type="dispatch").order_by("sequence").values_list("sequence", flat=True)
