@@ -34,9 +34,16 @@ def case_audience(case: Case) -> list[Organisation]:
 
 
 def case_payload(case: Case, kind: OrgKind) -> dict[str, Any]:
+    """The case as the API shows it: the same to every kind of organisation, so an event's recipients (the
+    reseller, its distributor, MTS) share one serialization. Kept on the instance for its current version
+    (every change bumps it), never across versions."""
     from cases.api.serializers import CaseSerializer
 
-    return dict(CaseSerializer(case).data)
+    cached = case.__dict__.get("_event_payload")
+    if cached is None or cached[0] != (case.version, case.state, case.updated_at):
+        cached = ((case.version, case.state, case.updated_at), dict(CaseSerializer(case).data))
+        case.__dict__["_event_payload"] = cached
+    return dict(cached[1])
 
 
 def register() -> None:

@@ -32,7 +32,14 @@ from cases.pagination import CappedCountPagination
 from cases.sla import SlaState
 from cases.views_common import available_actions_for, upload_too_large
 from cases.workflow import State
-from husky_support.api.filters import CountryFilter, FilterBackend, IdFilter, IsoDateTimeFilter, NullsLastOrderingFilter
+from husky_support.api.filters import (
+    CountryFilter,
+    FilterBackend,
+    IdFilter,
+    IsoDateTimeFilter,
+    NullsLastOrderingFilter,
+    StaticFilterSet,
+)
 from husky_support.api.parsers import RequestTooLarge
 from husky_support.api.validation import FieldErrors
 from husky_support.domain import DomainError
@@ -40,7 +47,7 @@ from partners.models import Organisation
 from partners.visibility import organisations_visible_to
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(StaticFilterSet):
     state = django_filters.MultipleChoiceFilter(choices=[(s.value, s.value) for s in State])
     open = django_filters.BooleanFilter(method="filter_open", label="Only open (true) or only finished (false)")
     priority = django_filters.MultipleChoiceFilter(choices=Case._meta.get_field("priority").choices)

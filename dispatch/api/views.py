@@ -27,7 +27,7 @@ from dispatch.api.serializers import (
     raise_first_error,
 )
 from dispatch.models import DISPATCH_KIND_CHOICES, DISPATCH_STATE_CHOICES, Coverage, Dispatch, Fee, Part
-from husky_support.api.filters import FilterBackend, IdFilter, NullsLastOrderingFilter
+from husky_support.api.filters import FilterBackend, IdFilter, NullsLastOrderingFilter, StaticFilterSet
 from husky_support.calendar import CalendarError
 from husky_support.domain import DomainError
 from partners.reference import require_mts_admin
@@ -182,7 +182,7 @@ def _organisation_zone(user) -> str | None:
 # --- dispatches ------------------------------------------------------------------------------------------
 
 
-class DispatchFilter(filters.FilterSet):
+class DispatchFilter(StaticFilterSet):
     state = filters.MultipleChoiceFilter(choices=DISPATCH_STATE_CHOICES)
     kind = filters.ChoiceFilter(choices=DISPATCH_KIND_CHOICES)
     country = filters.CharFilter(field_name="site_country", method="filter_country")

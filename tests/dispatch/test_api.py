@@ -267,3 +267,21 @@ def test_the_triage_queue_shows_the_nbd_target_and_the_risk(client, reseller_use
     with time_machine.travel(NOW, tick=False):
         risky = client.get("/cases/queue/?state=l3_dell").content.decode()
     assert "NBD at risk" in risky
+
+
+def test_the_hand_built_list_row_is_what_the_declared_fields_give(reseller_user, mts_user, unit):
+    """DispatchListSerializer builds its rows by hand (speed); the schema comes from its declared fields."""
+    from rest_framework import serializers
+
+    from dispatch import selectors
+    from dispatch.api.dispatch_serializers import DispatchListSerializer
+
+    dispatch = dispatch_for(reseller_user, mts_user, unit)
+    Dispatch.objects.filter(pk=dispatch.pk).update(
+        visit_start_at=NOW + timedelta(days=1), visit_end_at=NOW + timedelta(days=1, hours=2), nbd_missed_at=NOW
+    )
+    row = selectors.dispatch_list(mts_user).get(pk=dispatch.pk)
+    serializer = DispatchListSerializer()
+    by_hand = serializer.to_representation(row)
+    assert by_hand == serializers.Serializer.to_representation(serializer, row)
+    assert by_hand["case"]["service_tag"] == unit.service_tag

@@ -320,7 +320,7 @@ def test_bad_input_is_400_with_code_and_a_hint(api_as, reseller_user, copenhagen
 def test_query_count_does_not_depend_on_reasons(api_as, reseller_user, copenhagen_unit, django_assert_num_queries):
     client = api_as(reseller_user)
     HolidayOverride.objects.create(country="DK", applies_on=date(2026, 11, 30))
-    # Token with its user and organisation (auth, one query), unit, coverage, overrides: whatever the answer says.
+    # The token (user and organisation joined), unit, coverage, overrides: whatever the answer says.
     with django_assert_num_queries(4):
         ask(client, "CPH0001", qualified_at="2026-11-27T18:00:00+01:00", site_country="SE")
     with django_assert_num_queries(4):
