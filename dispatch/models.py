@@ -130,6 +130,9 @@ class Dispatch(models.Model):
         indexes = [
             models.Index(fields=["case", "-created_at"], name="dispatch_case_idx"),
             models.Index(fields=["dell_org", "state", "nbd_target_on"], name="dispatch_dell_queue_idx"),
+            # The reports' period ranges: dispatches requested, and finished, in a period.
+            models.Index(fields=["created_at"], name="dispatch_created_idx"),
+            models.Index(fields=["finished_at"], name="dispatch_finished_idx", condition=Q(finished_at__isnull=False)),
             models.Index(
                 fields=["window_reminder_due_at"],
                 name="dispatch_window_reminder_due",

@@ -47,25 +47,32 @@ def _dispatch_list(ctx: ReportContext, **params: Any) -> str:
 # --- Dell dispatch health ----------------------------------------------------------------------------
 
 
+def _denials(ctx: ReportContext, period: Period) -> dict[str, int]:
+    def query() -> dict[str, int]:
+        return (
+            _dispatches(ctx)
+            .filter(_in(period, "created_at"))
+            .aggregate(
+                requested=Count("id"),
+                denied=Count("id", filter=Q(denial_count__gt=0)),
+                voided=Count("id", filter=Q(state=DispatchState.VOIDED)),
+            )
+        )
+
+    return ctx.remember(("denials", period), query)  # type: ignore[no-any-return]
+
+
 def health_headline(ctx: ReportContext, period: Period) -> Ratio:
     """Denial rate: dispatches requested in the period that Dell denied at least once, over all requested."""
-    counts = (
-        _dispatches(ctx)
-        .filter(_in(period, "created_at"))
-        .aggregate(total=Count("id"), denied=Count("id", filter=Q(denial_count__gt=0)))
-    )
-    return Ratio(met=counts["denied"], total=counts["total"])
+    counts = _denials(ctx, period)
+    return Ratio(met=counts["denied"], total=counts["requested"])
 
 
 def health_detail(ctx: ReportContext) -> list[Table]:
     p = ctx.period
     dispatches = _dispatches(ctx)
     requested = dispatches.filter(_in(p, "created_at"))
-    denials = requested.aggregate(
-        requested=Count("id"),
-        denied=Count("id", filter=Q(denial_count__gt=0)),
-        voided=Count("id", filter=Q(state=DispatchState.VOIDED)),
-    )
+    denials = _denials(ctx, p)
     reasons = (
         requested.filter(denial_count__gt=0)
         .exclude(last_denial_reason="")
@@ -171,27 +178,35 @@ def _completed(ctx: ReportContext, period: Period) -> QuerySet[Dispatch]:
     )
 
 
+def _fix_by_component(ctx: ReportContext, period: Period) -> dict[str, tuple[int, int]]:
+    """(completed, fixed first time) per component: one grouped query for the headline and the table."""
+
+    def query() -> dict[str, tuple[int, int]]:
+        rows = (
+            _completed(ctx, period)
+            .values("case__component")
+            .annotate(total=Count("id"), again=Count("id", filter=Q(repeated=True)))
+            .order_by()
+        )
+        return {r["case__component"]: (r["total"], r["total"] - r["again"]) for r in rows}
+
+    return ctx.remember(("first_time_fix", period), query)  # type: ignore[no-any-return]
+
+
 def fix_headline(ctx: ReportContext, period: Period) -> Ratio:
-    counts = _completed(ctx, period).aggregate(total=Count("id"), again=Count("id", filter=Q(repeated=True)))
-    return Ratio(met=counts["total"] - counts["again"], total=counts["total"])
+    counts = _fix_by_component(ctx, period).values()
+    return Ratio(met=sum(fixed for _total, fixed in counts), total=sum(total for total, _fixed in counts))
 
 
 def fix_detail(ctx: ReportContext) -> list[Table]:
-    rows = (
-        _completed(ctx, ctx.period)
-        .values("case__component")
-        .annotate(total=Count("id"), again=Count("id", filter=Q(repeated=True)))
-        .order_by("case__component")
-    )
     labels = {c.value: c.label for c in HardwareComponent}
+    by_component = sorted(_fix_by_component(ctx, ctx.period).items())
     return [
         Table(
             key="component",
             title="Completed onsite dispatches by component",
             columns=("Completed", "Fixed first time"),
-            rows=tuple(
-                (labels.get(r["case__component"], "Other"), (r["total"], r["total"] - r["again"])) for r in rows
-            ),
+            rows=tuple((labels.get(component, "Other"), counts) for component, counts in by_component),
         )
     ]
 

@@ -32,6 +32,14 @@ class ReportContext:
     previous: Period
     filters: Mapping[str, Any]  # filter key -> cleaned value (an id, a code); absent when not chosen
     now: datetime
+    # Query results a figure shares between its headline and its breakdowns within one request (one grouped
+    # query can answer both); never outlives the request.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
 
 @dataclass(frozen=True)

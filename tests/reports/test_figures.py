@@ -185,3 +185,34 @@ class TestVisibility:
         assert "See the 4 first responses due" in html
         assert "+5" in html
         assert "compared with 19 Feb 2026 – 28 Feb 2026" in html
+
+
+class TestBacklogAtTheEndOfThePeriod:
+    def test_a_case_resolved_after_the_period_still_counts_as_open_then(self, api_as, report_data, mts_user):
+        from cases.workflow import Action
+        from tests.reports.data import _move, at
+
+        _move(report_data.a, mts_user, Action.TAKE, at(20))
+        _move(report_data.a, mts_user, Action.RESOLVE, at(20, 11), note="Fixed later")
+        backlog = report(api_as, mts_user)["backlog"]
+        assert backlog["value"] == 5
+        assert rows(backlog, "waits_on")["MTS"] == [1]  # A, as it was on 10 March
+        assert report(api_as, mts_user, "period=custom&from=2026-03-11&to=2026-03-20")["backlog"]["value"] == 4
+
+    def test_while_the_period_runs_the_backlog_is_the_stored_state(self, report_data, mts_user):
+        from datetime import UTC, datetime
+
+        from django.http import QueryDict
+
+        from partners.reports import service
+
+        during = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)  # before the viewer's midnight ending the period
+        ctx = service.report_context(mts_user, QueryDict(PERIOD), now=during)
+        backlog = next(r for r in service.run_report(ctx) if r.figure.key == "backlog")
+        assert backlog.headline.value == 5
+        assert dict(backlog.tables[0].rows) == {
+            "Reseller (first level)": (2,),
+            "MTS": (1,),
+            "Partner information": (1,),
+            "Dell": (1,),
+        }
