@@ -96,15 +96,21 @@ def _as_of(ctx: ReportContext, period: Period) -> datetime:
     return min(period.end_at, ctx.now)
 
 
-def _state_at(at: datetime) -> Coalesce:
-    """The case's state at `at`, from its append-only timeline (its current state when it has none)."""
+def _state_at(at: datetime) -> SqlCase:
+    """The case's state at `at`: its current state when nothing changed since (every transition bumps
+    `updated_at`), otherwise read back from its append-only timeline (the database evaluates the subquery only
+    for the cases that changed after `at`)."""
     last = (
         CaseEvent.objects.filter(case=OuterRef("pk"), at__lt=at)
         .exclude(to_state="")
         .order_by("-at", "-id")
         .values("to_state")[:1]
     )
-    return Coalesce(Subquery(last), F("state"), output_field=CharField())
+    return SqlCase(
+        When(updated_at__lt=at, then=F("state")),
+        default=Coalesce(Subquery(last), F("state"), output_field=CharField()),
+        output_field=CharField(),
+    )
 
 
 def _backlog_at(ctx: ReportContext, at: datetime) -> QuerySet[Case]:
@@ -113,7 +119,14 @@ def _backlog_at(ctx: ReportContext, at: datetime) -> QuerySet[Case]:
     if at >= ctx.now:
         # The backlog now is the cases in an open state: the stored state, no timeline to read.
         return _cases(ctx).filter(state__in=OPEN).annotate(state_at=F("state"))
-    candidates = _cases(ctx).filter(created_at__lt=at).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=at))
+    # Left out without reading their timeline: closed before `at`, or last resolved before it and not reopened
+    # since (a reopened case is open now or was resolved again later).
+    candidates = (
+        _cases(ctx)
+        .filter(created_at__lt=at)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=at))
+        .exclude(Q(resolved_at__lt=at) & Q(state__in=[State.RESOLVED.value, State.CLOSED.value]))
+    )
     return candidates.annotate(state_at=_state_at(at)).filter(state_at__in=OPEN)
 
 
