@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from husky_support.reports import Headline, Period, Ratio, ReportInputError, Table
+from husky_support.reports import Headline, Median, Period, Ratio, ReportInputError, Table
 from partners.kinds import OrgKind
 from partners.models import User
 
@@ -65,7 +65,7 @@ class Figure:
     description: str
     kinds: frozenset[OrgKind]
     unit: str
-    headline: Callable[[ReportContext, Period], int | Ratio]
+    headline: Callable[[ReportContext, Period], int | Ratio | Median]
     detail: Callable[[ReportContext], list[Table]]
     link: Callable[[ReportContext], str]
     applies: frozenset[str]  # the filter keys this figure honours; the page says which it ignores
