@@ -553,7 +553,7 @@ def register() -> None:
             detail=repeat_detail,
             link=lambda ctx: list_url(reverse("servicetags:unit_list"), {"reseller": ctx.filters.get("reseller", "")}),
             applies=CASE_FILTERS,
-            order=60,
+            order=45,
         )
     )
     register_figure(

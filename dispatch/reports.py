@@ -291,7 +291,7 @@ def time_detail(ctx: ReportContext) -> list[Table]:
             key="times",
             title="Business minutes in the MTS team's hours",
             columns=("90th percentile", "Median", "Dispatches"),
-            rows=(("Reaching MTS → dispatch request", row(to_request)), ("Request → Dell accepted", row(to_accept))),
+            rows=(("MTS → dispatch request", row(to_request)), ("Request → Dell accepted", row(to_accept))),
         )
     ]
 

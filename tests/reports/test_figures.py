@@ -95,7 +95,7 @@ class TestMts:
         # 16:00 (the end of the team's day): 2 and 3 business hours.
         assert (times["kind"], times["value"], times["count"]) == ("duration", 120.0, 1)
         assert rows(times, "times") == {
-            "Reaching MTS → dispatch request": [120, 120, 1],
+            "MTS → dispatch request": [120, 120, 1],
             "Request → Dell accepted": [180, 180, 1],
         }
 
@@ -205,7 +205,8 @@ class TestVisibility:
         html = client.get(f"/reports/?{PERIOD}").content.decode()
         assert 'id="figure-backlog"' in html
         assert "75 %" in html
-        assert "See the 4 first responses due" in html
+        assert "List of the first responses due" in html
+        assert "(4 counted)" in html
         assert "+5" in html
         assert "compared with 19 Feb 2026 – 28 Feb 2026" in html
 
