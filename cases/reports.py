@@ -96,21 +96,37 @@ def _as_of(ctx: ReportContext, period: Period) -> datetime:
     return min(period.end_at, ctx.now)
 
 
-def _state_at(at: datetime) -> Coalesce:
-    """The case's state at `at`, from its append-only timeline (its current state when it has none)."""
+def _state_at(at: datetime) -> SqlCase:
+    """The case's state at `at`: its current state when nothing changed since (every transition bumps
+    `updated_at`), otherwise read back from its append-only timeline (the database evaluates the subquery only
+    for the cases that changed after `at`)."""
     last = (
         CaseEvent.objects.filter(case=OuterRef("pk"), at__lt=at)
         .exclude(to_state="")
         .order_by("-at", "-id")
         .values("to_state")[:1]
     )
-    return Coalesce(Subquery(last), F("state"), output_field=CharField())
+    return SqlCase(
+        When(updated_at__lt=at, then=F("state")),
+        default=Coalesce(Subquery(last), F("state"), output_field=CharField()),
+        output_field=CharField(),
+    )
 
 
 def _backlog_at(ctx: ReportContext, at: datetime) -> QuerySet[Case]:
     """The cases open at `at`. Only cases opened before it and not closed by then are looked at, so the
     timeline is read for the open and the recently resolved cases, never for the whole archive."""
-    candidates = _cases(ctx).filter(created_at__lt=at).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=at))
+    if at >= ctx.now:
+        # The backlog now is the cases in an open state: the stored state, no timeline to read.
+        return _cases(ctx).filter(state__in=OPEN).annotate(state_at=F("state"))
+    # Left out without reading their timeline: closed before `at`, or last resolved before it and not reopened
+    # since (a reopened case is open now or was resolved again later).
+    candidates = (
+        _cases(ctx)
+        .filter(created_at__lt=at)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=at))
+        .exclude(Q(resolved_at__lt=at) & Q(state__in=[State.RESOLVED.value, State.CLOSED.value]))
+    )
     return candidates.annotate(state_at=_state_at(at)).filter(state_at__in=OPEN)
 
 
@@ -128,8 +144,18 @@ def _cases_list(ctx: ReportContext, **params: Any) -> str:
 # --- Backlog and age ---------------------------------------------------------------------------------
 
 
+def _backlog_by_state(ctx: ReportContext, period: Period) -> dict[str, int]:
+    """Open cases at the period's end per state: one grouped query, shared by the headline and the table."""
+
+    def grouped() -> dict[str, int]:
+        rows = _backlog_at(ctx, _as_of(ctx, period)).values("state_at").annotate(n=Count("id")).order_by()  # type: ignore[misc]  # an annotation
+        return {row["state_at"]: row["n"] for row in rows}
+
+    return ctx.remember(("backlog", period), grouped)  # type: ignore[no-any-return]
+
+
 def backlog_headline(ctx: ReportContext, period: Period) -> int:
-    return _backlog_at(ctx, _as_of(ctx, period)).count()
+    return sum(_backlog_by_state(ctx, period).values())
 
 
 def _age_labels(ctx: ReportContext, as_of: datetime) -> SqlCase:
@@ -199,8 +225,7 @@ def _waits_on_link(ctx: ReportContext, states: tuple[State, ...]) -> str:
 def backlog_detail(ctx: ReportContext) -> list[Table]:
     as_of = _as_of(ctx, ctx.period)
     backlog = _backlog_at(ctx, as_of)
-    grouped = backlog.values("state_at").annotate(n=Count("id")).order_by()  # type: ignore[misc]  # an annotation
-    by_state = {row["state_at"]: row["n"] for row in grouped}
+    by_state = _backlog_by_state(ctx, ctx.period)
     waits = Table(
         key="waits_on",
         title="Open cases by who they wait on",
@@ -251,14 +276,13 @@ def _first_responses(ctx: ReportContext, period: Period) -> QuerySet[Case]:
     )
 
 
-def _ratio(qs: QuerySet[Case]) -> Ratio:
-    # The aggregates are not named `missed`: that name would replace the annotation they count.
-    counts = qs.aggregate(total=Count("id"), late=Count("id", filter=Q(missed=True)))
-    return Ratio(met=counts["total"] - counts["late"], total=counts["total"])
+def _sla_by_priority(ctx: ReportContext, period: Period) -> dict[Any, tuple[int, int]]:
+    return ctx.remember(("sla", period), lambda: _grouped(_first_responses(ctx, period), "priority"))  # type: ignore[no-any-return]
 
 
 def sla_headline(ctx: ReportContext, period: Period) -> Ratio:
-    return _ratio(_first_responses(ctx, period))
+    counts = _sla_by_priority(ctx, period).values()
+    return Ratio(met=sum(met for _due, met in counts), total=sum(due for due, _met in counts))
 
 
 def _grouped(qs: QuerySet[Case], field: str) -> dict[Any, tuple[int, int]]:
@@ -268,7 +292,7 @@ def _grouped(qs: QuerySet[Case], field: str) -> dict[Any, tuple[int, int]]:
 
 def sla_detail(ctx: ReportContext) -> list[Table]:
     qs = _first_responses(ctx, ctx.period)
-    by_priority = _grouped(qs, "priority")
+    by_priority = _sla_by_priority(ctx, ctx.period)
     tables = [
         Table(
             key="priority",
@@ -290,19 +314,17 @@ def sla_detail(ctx: ReportContext) -> list[Table]:
                 ),
             )
         )
+    # From the period's breach rows (index caseevent_kind_at_idx), narrowed to the visible, filtered cases.
     updates_missed = (
-        _cases(ctx)
-        .filter(
-            Exists(
-                CaseEvent.objects.filter(
-                    case=OuterRef("pk"),
-                    kind=EventKind.SLA_BREACHED,
-                    data__target="next_update",
-                    at__gte=ctx.period.start_at,
-                    at__lt=ctx.period.end_at,
-                )
-            )
+        CaseEvent.objects.filter(
+            kind=EventKind.SLA_BREACHED,
+            at__gte=ctx.period.start_at,
+            at__lt=ctx.period.end_at,
+            data__target="next_update",
+            case__in=_cases(ctx),
         )
+        .values("case_id")
+        .distinct()
         .count()
     )
     tables.append(
@@ -320,58 +342,82 @@ def sla_detail(ctx: ReportContext) -> list[Table]:
 # --- Repeat units ------------------------------------------------------------------------------------
 
 
-def _repeat_cases(ctx: ReportContext, period: Period) -> QuerySet[Case]:
-    """Cases on service tags with 2 or more cases opened in the 90 days up to the period's end."""
+def _repeat_window(ctx: ReportContext, period: Period) -> QuerySet[Case]:
     window_end = _as_of(ctx, period)
-    window = _cases(ctx).filter(
-        unit__isnull=False, created_at__gte=window_end - REPEAT_WINDOW, created_at__lt=window_end
-    )
-    repeated = window.values("unit_id").annotate(n=Count("id")).filter(n__gte=2).values("unit_id")
-    return window.filter(unit_id__in=Subquery(repeated))
+    return _cases(ctx).filter(unit__isnull=False, created_at__gte=window_end - REPEAT_WINDOW, created_at__lt=window_end)
+
+
+def _repeat_units(ctx: ReportContext, period: Period) -> list[dict[str, Any]]:
+    """Service tags with 2 or more cases opened in the 90 days up to the period's end, with their model and
+    owning reseller: one grouped query (a row per repeat unit), shared by the headline and the breakdowns."""
+
+    def query() -> list[dict[str, Any]]:
+        rows = (
+            _repeat_window(ctx, period)
+            .values("unit_id", "unit__model", "unit__reseller_id", "unit__reseller__name")
+            .annotate(n=Count("id"))
+            .filter(n__gte=2)
+            .order_by()
+        )
+        return list(rows)
+
+    return ctx.remember(("repeat", period), query)  # type: ignore[no-any-return]
 
 
 def repeat_headline(ctx: ReportContext, period: Period) -> int:
-    return _repeat_cases(ctx, period).values("unit_id").distinct().count()
+    return len(_repeat_units(ctx, period))
+
+
+def _tally(rows: Iterable[dict[str, Any]], *fields: str) -> list[tuple[tuple[Any, ...], int]]:
+    """Repeat units per value of `fields`, most first (over the repeat units' rows, not over cases)."""
+    counts: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        key = tuple(row[f] for f in fields)
+        counts[key] = counts.get(key, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
 
 
 def repeat_detail(ctx: ReportContext) -> list[Table]:
-    qs = _repeat_cases(ctx, ctx.period)
-    units = reverse("servicetags:unit_list")
-
-    def grouped(field: str, label_field: str | None = None) -> list[tuple[Any, str, int]]:
-        fields = [field] + ([label_field] if label_field else [])
-        rows = qs.values(*fields).annotate(n=Count("unit_id", distinct=True)).order_by("-n", field)
-        return [(row[field], str(row[label_field] if label_field else row[field]), row["n"]) for row in rows]
-
+    units = _repeat_units(ctx, ctx.period)
     models = dict(UnitModel.choices)
-    by_model = grouped("unit__model")
     tables = [
         Table(
             key="model",
             title="Repeat units by model",
             columns=("Units",),
-            rows=tuple((models.get(value, value), (n,)) for value, _label, n in by_model),
+            rows=tuple((models.get(model, model), (n,)) for (model,), n in _tally(units, "unit__model")),
         )
     ]
     if ctx.kind in MTS_AND_DISTRIBUTOR:
-        by_reseller = grouped("reseller_id", "reseller__name")
+        by_reseller = _tally(units, "unit__reseller_id", "unit__reseller__name")
+        unit_list = reverse("servicetags:unit_list")
         tables.append(
             Table(
                 key="reseller",
                 title="Repeat units by reseller",
                 columns=("Units",),
-                rows=tuple((label, (n,)) for _value, label, n in by_reseller),
-                links=tuple(list_url(units, {"reseller": value}) for value, _label, n in by_reseller),
+                rows=tuple((name, (n,)) for (_pk, name), n in by_reseller),
+                links=tuple(list_url(unit_list, {"reseller": pk}) for (pk, _name), _n in by_reseller),
             )
         )
+    # A unit repeats on a component when 2 or more of its cases in the window concern that component.
+    same_component = (
+        _repeat_window(ctx, ctx.period)
+        .values("unit_id", "component")
+        .annotate(n=Count("id"))
+        .filter(n__gte=2)
+        .order_by()
+    )
     labels = {c.value: c.label for c in HardwareComponent}
-    by_component = grouped("component")
     tables.append(
         Table(
             key="component",
-            title="Repeat units by component of their cases",
+            title="Repeat units on the same component",
             columns=("Units",),
-            rows=tuple((labels.get(value, "Software / none"), (n,)) for value, _label, n in by_component),
+            rows=tuple(
+                (labels.get(component, "Software / none"), (n,))
+                for (component,), n in _tally(same_component, "component")
+            ),
         )
     )
     return tables
@@ -395,29 +441,23 @@ def scorecard_headline(ctx: ReportContext, period: Period) -> int:
 def scorecard_detail(ctx: ReportContext) -> list[Table]:
     p = ctx.period
     in_period = Q(created_at__gte=p.start_at, created_at__lt=p.end_at)
+    resolved_in = Q(resolved_at__gte=p.start_at, resolved_at__lt=p.end_at)
+    escalated_in = Q(escalated_at__gte=p.start_at, escalated_at__lt=p.end_at)
     rows = list(
         _cases(ctx)
+        .filter(in_period | resolved_in | escalated_in)  # the period's cases, not the archive
         .annotate(returned=_returned(p))
         .values("reseller_id", "reseller__name")
         .annotate(
             opened=Count("id", filter=in_period),
-            resolved_l1=Count(
-                "id", filter=Q(resolved_at_l1=True, resolved_at__gte=p.start_at, resolved_at__lt=p.end_at)
-            ),
-            escalated=Count("id", filter=Q(escalated_at__gte=p.start_at, escalated_at__lt=p.end_at)),
-            escalated_complete=Count(
-                "id", filter=Q(escalated_at__gte=p.start_at, escalated_at__lt=p.end_at, returned=False)
-            ),
+            resolved_l1=Count("id", filter=resolved_in & Q(resolved_at_l1=True)),
+            escalated=Count("id", filter=escalated_in),
+            escalated_complete=Count("id", filter=escalated_in & Q(returned=False)),
         )
         .filter(Q(opened__gt=0) | Q(resolved_l1__gt=0) | Q(escalated__gt=0))
         .order_by("reseller__name")
     )
-    repeat = dict(
-        _repeat_cases(ctx, p)
-        .values("reseller_id")
-        .annotate(n=Count("unit_id", distinct=True))
-        .values_list("reseller_id", "n")
-    )
+    repeat = {pk: n for (pk,), n in _tally(_repeat_units(ctx, p), "unit__reseller_id")}
     return [
         Table(
             key="resellers",
@@ -513,7 +553,7 @@ def register() -> None:
             detail=repeat_detail,
             link=lambda ctx: list_url(reverse("servicetags:unit_list"), {"reseller": ctx.filters.get("reseller", "")}),
             applies=CASE_FILTERS,
-            order=60,
+            order=45,
         )
     )
     register_figure(

@@ -147,6 +147,9 @@ class Dispatch(models.Model):
                 name="dispatch_open_nbd_missed_idx",
                 condition=Q(nbd_missed_at__isnull=False, state__in=OPEN_STATE_VALUES),
             ),
+            # The reports' period ranges: dispatches requested, and finished, in a period.
+            models.Index(fields=["created_at"], name="dispatch_created_idx"),
+            models.Index(fields=["finished_at"], name="dispatch_finished_idx", condition=Q(finished_at__isnull=False)),
             models.Index(
                 fields=["window_reminder_due_at"],
                 name="dispatch_window_reminder_due",

@@ -10,17 +10,21 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
 from cases.checklist import HardwareComponent
+from cases.clocks import teams_hours
+from cases.models import CaseEvent, EventKind
 from cases.reports import CASE_FILTERS, filter_cases
 from cases.selectors import cases_visible_to
 from dispatch.models import Dispatch, Fee, Part, ScheduleChange
 from dispatch.selectors import dispatches_visible_to
+from dispatch.workflow import Action as DispatchAction
 from dispatch.workflow import DispatchKind, FeeKind
 from dispatch.workflow import State as DispatchState
-from husky_support.reports import Period, Ratio, Table
+from husky_support.business_hours import BusinessHours
+from husky_support.reports import BusinessTimeline, Median, Period, Ratio, Table, percentile
 from partners.kinds import OrgKind
 from partners.reports.registry import ALL_KINDS, Figure, ReportContext, list_url, register_figure
 
@@ -47,25 +51,32 @@ def _dispatch_list(ctx: ReportContext, **params: Any) -> str:
 # --- Dell dispatch health ----------------------------------------------------------------------------
 
 
+def _denials(ctx: ReportContext, period: Period) -> dict[str, int]:
+    def query() -> dict[str, int]:
+        return (
+            _dispatches(ctx)
+            .filter(_in(period, "created_at"))
+            .aggregate(
+                requested=Count("id"),
+                denied=Count("id", filter=Q(denial_count__gt=0)),
+                voided=Count("id", filter=Q(state=DispatchState.VOIDED)),
+            )
+        )
+
+    return ctx.remember(("denials", period), query)  # type: ignore[no-any-return]
+
+
 def health_headline(ctx: ReportContext, period: Period) -> Ratio:
     """Denial rate: dispatches requested in the period that Dell denied at least once, over all requested."""
-    counts = (
-        _dispatches(ctx)
-        .filter(_in(period, "created_at"))
-        .aggregate(total=Count("id"), denied=Count("id", filter=Q(denial_count__gt=0)))
-    )
-    return Ratio(met=counts["denied"], total=counts["total"])
+    counts = _denials(ctx, period)
+    return Ratio(met=counts["denied"], total=counts["requested"])
 
 
 def health_detail(ctx: ReportContext) -> list[Table]:
     p = ctx.period
     dispatches = _dispatches(ctx)
     requested = dispatches.filter(_in(p, "created_at"))
-    denials = requested.aggregate(
-        requested=Count("id"),
-        denied=Count("id", filter=Q(denial_count__gt=0)),
-        voided=Count("id", filter=Q(state=DispatchState.VOIDED)),
-    )
+    denials = _denials(ctx, p)
     reasons = (
         requested.filter(denial_count__gt=0)
         .exclude(last_denial_reason="")
@@ -171,32 +182,136 @@ def _completed(ctx: ReportContext, period: Period) -> QuerySet[Dispatch]:
     )
 
 
+def _fix_by_component(ctx: ReportContext, period: Period) -> dict[str, tuple[int, int]]:
+    """(completed, fixed first time) per component: one grouped query for the headline and the table."""
+
+    def query() -> dict[str, tuple[int, int]]:
+        rows = (
+            _completed(ctx, period)
+            .values("case__component")
+            .annotate(total=Count("id"), again=Count("id", filter=Q(repeated=True)))
+            .order_by()
+        )
+        return {r["case__component"]: (r["total"], r["total"] - r["again"]) for r in rows}
+
+    return ctx.remember(("first_time_fix", period), query)  # type: ignore[no-any-return]
+
+
 def fix_headline(ctx: ReportContext, period: Period) -> Ratio:
-    counts = _completed(ctx, period).aggregate(total=Count("id"), again=Count("id", filter=Q(repeated=True)))
-    return Ratio(met=counts["total"] - counts["again"], total=counts["total"])
+    counts = _fix_by_component(ctx, period).values()
+    return Ratio(met=sum(fixed for _total, fixed in counts), total=sum(total for total, _fixed in counts))
 
 
 def fix_detail(ctx: ReportContext) -> list[Table]:
-    rows = (
-        _completed(ctx, ctx.period)
-        .values("case__component")
-        .annotate(total=Count("id"), again=Count("id", filter=Q(repeated=True)))
-        .order_by("case__component")
-    )
     labels = {c.value: c.label for c in HardwareComponent}
+    by_component = sorted(_fix_by_component(ctx, ctx.period).items())
     return [
         Table(
             key="component",
             title="Completed onsite dispatches by component",
             columns=("Completed", "Fixed first time"),
-            rows=tuple(
-                (labels.get(r["case__component"], "Other"), (r["total"], r["total"] - r["again"])) for r in rows
-            ),
+            rows=tuple((labels.get(component, "Other"), counts) for component, counts in by_component),
+        )
+    ]
+
+
+# --- Time to dispatch --------------------------------------------------------------------------------
+
+# Business time is measured on per-day tables this far around the periods (Dell may accept after the end).
+TIMELINE_MARGIN = timedelta(days=30)
+
+
+def _minutes(duration: timedelta) -> float:
+    return duration.total_seconds() / 60
+
+
+def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], list[float]]:
+    """Business minutes, in the hours of the case's MTS team, from the case reaching MTS to the dispatch
+    request, and from the request to Dell's first acceptance, of the dispatches requested in the period. One
+    query for the rows (bounded by the period); each duration is then a subtraction on a per-day table."""
+
+    def query() -> tuple[list[float], list[float]]:
+        accepted = (
+            CaseEvent.objects.filter(
+                case=OuterRef("case_id"),
+                kind=EventKind.DISPATCH,
+                action=DispatchAction.ACCEPT.value,
+                at__gte=OuterRef("created_at"),
+            )
+            .order_by("at")
+            .values("at")[:1]
+        )
+        rows = (
+            _dispatches(ctx)
+            .filter(_in(period, "created_at"))
+            .annotate(accepted_at=Subquery(accepted))
+            .values_list("created_at", "case__escalated_at", "case__team_id", "accepted_at")
+        )
+        timelines: dict[int | None, BusinessTimeline] = {}
+        hours = _hours(ctx)
+        first, last = ctx.previous.start_on - TIMELINE_MARGIN, ctx.period.end_on + TIMELINE_MARGIN
+        to_request, to_accept = [], []
+        for requested_at, escalated_at, team_id, accepted_at in rows:
+            key = team_id if team_id in hours else None
+            if key not in timelines:
+                timelines[key] = BusinessTimeline(hours[key], first, last)
+            timeline = timelines[key]
+            if escalated_at is not None:
+                to_request.append(_minutes(timeline.between(escalated_at, requested_at)))
+            if accepted_at is not None:
+                to_accept.append(_minutes(timeline.between(requested_at, accepted_at)))
+        return to_request, to_accept
+
+    return ctx.remember(("dispatch_times", period), query)  # type: ignore[no-any-return]
+
+
+def _hours(ctx: ReportContext) -> dict[int | None, BusinessHours]:
+    first, last = ctx.previous.start_on - TIMELINE_MARGIN, ctx.period.end_on + TIMELINE_MARGIN
+    return ctx.remember("teams_hours", lambda: teams_hours(first=first, last=last))  # type: ignore[no-any-return]
+
+
+def _median(values: list[float]) -> Median:
+    middle = percentile(values, 0.5)
+    return Median(minutes=None if middle is None else round(middle), count=len(values))
+
+
+def time_headline(ctx: ReportContext, period: Period) -> Median:
+    return _median(_dispatch_times(ctx, period)[0])
+
+
+def time_detail(ctx: ReportContext) -> list[Table]:
+    to_request, to_accept = _dispatch_times(ctx, ctx.period)
+
+    def row(values: list[float]) -> tuple[int, int, int]:
+        p90, p50 = percentile(values, 0.9), percentile(values, 0.5)
+        return (round(p90 or 0), round(p50 or 0), len(values))
+
+    return [
+        Table(
+            key="times",
+            title="Business minutes in the MTS team's hours",
+            columns=("90th percentile", "Median", "Dispatches"),
+            rows=(("MTS → dispatch request", row(to_request)), ("Request → Dell accepted", row(to_accept))),
         )
     ]
 
 
 def register() -> None:
+    register_figure(
+        Figure(
+            key="time_to_dispatch",
+            title="Time to dispatch",
+            description="Median business time (the MTS team's hours) from a case reaching MTS to its dispatch "
+            "request, for the dispatches requested in the period; and from the request to Dell's acceptance.",
+            kinds=ALL_KINDS,
+            unit="dispatches requested",
+            headline=time_headline,
+            detail=time_detail,
+            link=lambda ctx: _dispatch_list(ctx, sort="newest"),
+            applies=CASE_FILTERS,
+            order=35,
+        )
+    )
     register_figure(
         Figure(
             key="dispatch_health",

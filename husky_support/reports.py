@@ -11,8 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from husky_support.business_hours import BusinessHours, business_time_between
+
 __all__ = [
     "AGE_BUCKETS",
+    "BusinessTimeline",
+    "Median",
     "MAX_PERIOD_YEARS",
     "PALETTE",
     "PRESETS",
@@ -26,6 +30,7 @@ __all__ = [
     "bars",
     "columns",
     "parse_period",
+    "percentile",
     "quarter_period",
 ]
 
@@ -189,19 +194,82 @@ class Ratio:
         return "–" if self.percent is None else f"{self.percent:g} %"
 
 
+def duration_words(minutes: float) -> str:
+    """Business minutes in words: "45 min", "3 h 05 min"."""
+    whole = round(abs(minutes))
+    sign = "-" if minutes < 0 else ""
+    hours, rest = divmod(whole, 60)
+    return f"{sign}{hours} h {rest:02d} min" if hours else f"{sign}{rest} min"
+
+
+@dataclass(frozen=True, slots=True)
+class Median:
+    """The median of `count` durations, in business minutes (None when there were none)."""
+
+    minutes: int | None
+    count: int
+
+    def __str__(self) -> str:
+        return "–" if self.minutes is None else duration_words(self.minutes)
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """The nearest-rank percentile (`share` 0.5 is the median, 0.9 the 90th) of `values`; None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-round(share * len(ordered) * 1000) // 1000))  # ceil(share * n) without float drift
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+class BusinessTimeline:
+    """Business time elapsed since the start of `first_on` at any instant, from a per-day table built once
+    (one business_time_between per day of the window): the business time between two instants is then a
+    subtraction, however many durations a figure measures. Instants outside the window are measured directly."""
+
+    def __init__(self, hours: BusinessHours, first_on: date, last_on: date) -> None:
+        self.hours = hours
+        self.first_on, self.last_on = first_on, last_on
+        self._before: dict[date, timedelta] = {}
+        total = timedelta(0)
+        day = first_on
+        while day <= last_on:
+            self._before[day] = total
+            total += business_time_between(self._midnight(day), self._midnight(day + timedelta(days=1)), hours)
+            day += timedelta(days=1)
+
+    def _midnight(self, day: date) -> datetime:
+        return datetime.combine(day, time.min, tzinfo=self.hours.zone)
+
+    def _elapsed(self, moment: datetime) -> timedelta:
+        day = moment.astimezone(self.hours.zone).date()
+        return self._before[day] + business_time_between(self._midnight(day), moment, self.hours)
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        """business_time_between(start, end, hours), in constant time inside the window."""
+        inside = all(self.first_on <= m.astimezone(self.hours.zone).date() <= self.last_on for m in (start, end))
+        if not inside:
+            return business_time_between(start, end, self.hours)
+        return self._elapsed(end) - self._elapsed(start)
+
+
 @dataclass(frozen=True, slots=True)
 class Headline:
     """A figure's number this period beside the previous period of the same length."""
 
-    value: int | Ratio
-    previous: int | Ratio
+    value: int | Ratio | Median
+    previous: int | Ratio | Median
     unit: str  # what is counted: "cases", "units", "dispatches"; for a Ratio what the total counts
     higher_is_better: bool = False
 
     @property
     def count(self) -> int:
-        """The count behind the figure (for a ratio, the records it is a share of)."""
-        return self.value.total if isinstance(self.value, Ratio) else self.value
+        """The count behind the figure (for a ratio, the records it is a share of; for a median, measured)."""
+        if isinstance(self.value, Ratio):
+            return self.value.total
+        if isinstance(self.value, Median):
+            return self.value.count
+        return self.value
 
     @property
     def change(self) -> float | None:
@@ -210,6 +278,10 @@ class Headline:
             if self.value.percent is None or self.previous.percent is None:
                 return None
             return round(self.value.percent - self.previous.percent, 1)
+        if isinstance(self.value, Median) and isinstance(self.previous, Median):
+            if self.value.minutes is None or self.previous.minutes is None:
+                return None
+            return self.value.minutes - self.previous.minutes
         if isinstance(self.value, int) and isinstance(self.previous, int):
             return self.value - self.previous
         return None
@@ -227,8 +299,12 @@ class Headline:
         change = self.change
         if change is None:
             return "no comparison"
+        if not change:
+            return "no change"
+        if isinstance(self.value, Median):
+            return ("+" if change > 0 else "") + duration_words(change)
         suffix = " pts" if isinstance(self.value, Ratio) else ""
-        return f"{change:+g}{suffix}" if change else "no change"
+        return f"{change:+g}{suffix}"
 
 
 @dataclass(frozen=True, slots=True)

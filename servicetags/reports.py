@@ -60,20 +60,33 @@ def _unregistered_at(ctx: ReportContext, at: datetime) -> QuerySet[Unit]:
     )
 
 
+def _unregistered_by_age(ctx: ReportContext, period: Period) -> list[int]:
+    """Units without a confirmed location at the period's end per age bucket (the buckets cover every shipped
+    unit, so their sum is the headline): one query per period, shared by the headline and the table."""
+
+    def query() -> list[int]:
+        as_of = _as_of(ctx, period)
+        today = (as_of - timedelta(microseconds=1)).astimezone(as_of.tzinfo).date()
+        buckets: dict[str, Q] = {}
+        for i, (_label, fewest) in enumerate(UNREGISTERED_AGES):
+            bucket = Q(shipped_on__lte=today - timedelta(days=fewest))
+            if i + 1 < len(UNREGISTERED_AGES):
+                bucket &= Q(shipped_on__gt=today - timedelta(days=UNREGISTERED_AGES[i + 1][1]))
+            buckets[f"b{i}"] = bucket
+        counts = _unregistered_at(ctx, as_of).aggregate(**{key: Count("id", filter=q) for key, q in buckets.items()})
+        return [counts[f"b{i}"] for i in range(len(UNREGISTERED_AGES))]
+
+    return ctx.remember(("unregistered", period), query)  # type: ignore[no-any-return]
+
+
 def transfers_headline(ctx: ReportContext, period: Period) -> int:
-    return _unregistered_at(ctx, _as_of(ctx, period)).count()
+    return sum(_unregistered_by_age(ctx, period))
 
 
 def transfers_detail(ctx: ReportContext) -> list[Table]:
     as_of = _as_of(ctx, ctx.period)
     today = (as_of - timedelta(microseconds=1)).astimezone(as_of.tzinfo).date()
-    buckets: dict[str, Q] = {}
-    for i, (_label, fewest) in enumerate(UNREGISTERED_AGES):
-        bucket = Q(shipped_on__lte=today - timedelta(days=fewest))
-        if i + 1 < len(UNREGISTERED_AGES):
-            bucket &= Q(shipped_on__gt=today - timedelta(days=UNREGISTERED_AGES[i + 1][1]))
-        buckets[f"b{i}"] = bucket
-    counts = _unregistered_at(ctx, as_of).aggregate(**{key: Count("id", filter=q) for key, q in buckets.items()})
+    counts = _unregistered_by_age(ctx, ctx.period)
     units = reverse("servicetags:unit_list")
     unregistered_link = list_url(units, {"registered": "no", **_unit_list_filters(ctx)})
     transfers: QuerySet[ServiceTagTransfer] = filter_units(transfers_visible_to(ctx.user), ctx.filters, "unit__")
@@ -94,7 +107,7 @@ def transfers_detail(ctx: ReportContext) -> list[Table]:
             key="unregistered_age",
             title="Units without a confirmed location, by days since shipping",
             columns=("Units",),
-            rows=tuple((label, (counts[f"b{i}"],)) for i, (label, _n) in enumerate(UNREGISTERED_AGES)),
+            rows=tuple((label, (counts[i],)) for i, (label, _n) in enumerate(UNREGISTERED_AGES)),
             links=tuple(unregistered_link for _ in UNREGISTERED_AGES),
         ),
         Table(

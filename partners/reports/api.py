@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from husky_support.api.exceptions import DomainError
-from husky_support.reports import Ratio, ReportInputError
+from husky_support.reports import Median, Ratio, ReportInputError
 from partners.reports import service
 from partners.reports.registry import FigureResult, ReportContext, registry
 
@@ -34,10 +34,15 @@ class FigureSerializer(serializers.Serializer):
     key = serializers.CharField()
     title = serializers.CharField()
     description = serializers.CharField()
-    kind = serializers.ChoiceField(choices=["count", "ratio"], help_text="A count, or a share in percent.")
+    kind = serializers.ChoiceField(
+        choices=["count", "ratio", "duration"],
+        help_text="A count, a share in percent, or a median duration in business minutes.",
+    )
     unit = serializers.CharField(help_text="What is counted.")
-    value = serializers.FloatField(allow_null=True, help_text="The count, or the percentage (null: nothing due).")
-    count = serializers.IntegerField(help_text="The records behind the figure (for a ratio, its denominator).")
+    value = serializers.FloatField(
+        allow_null=True, help_text="The count, the percentage or the minutes (null: nothing due or measured)."
+    )
+    count = serializers.IntegerField(help_text="The records behind the figure (a ratio's denominator, a median's n).")
     met = serializers.IntegerField(allow_null=True, help_text="For a ratio, its numerator.")
     previous_value = serializers.FloatField(allow_null=True)
     previous_count = serializers.IntegerField()
@@ -61,24 +66,37 @@ class ReportSerializer(serializers.Serializer):
     figures = FigureSerializer(many=True)
 
 
-def _value(value: int | Ratio) -> float | None:
-    return value.percent if isinstance(value, Ratio) else float(value)
+def _value(value: int | Ratio | Median) -> float | None:
+    if isinstance(value, Ratio):
+        return value.percent
+    if isinstance(value, Median):
+        return None if value.minutes is None else float(value.minutes)
+    return float(value)
+
+
+def _count(value: int | Ratio | Median) -> int:
+    if isinstance(value, Ratio):
+        return value.total
+    return value.count if isinstance(value, Median) else value
+
+
+def _kind(value: int | Ratio | Median) -> str:
+    return "ratio" if isinstance(value, Ratio) else "duration" if isinstance(value, Median) else "count"
 
 
 def figure_json(result: FigureResult) -> dict:
     h = result.headline
-    previous_count = h.previous.total if isinstance(h.previous, Ratio) else h.previous
     return {
         "key": result.figure.key,
         "title": result.figure.title,
         "description": result.figure.description,
-        "kind": "ratio" if isinstance(h.value, Ratio) else "count",
+        "kind": _kind(h.value),
         "unit": h.unit,
         "value": _value(h.value),
         "count": h.count,
         "met": h.value.met if isinstance(h.value, Ratio) else None,
         "previous_value": _value(h.previous),
-        "previous_count": previous_count,
+        "previous_count": _count(h.previous),
         "change": h.change,
         "list_url": result.link,
         "ignored_filters": list(result.ignored_filters),

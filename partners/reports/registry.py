@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from husky_support.reports import Headline, Period, Ratio, ReportInputError, Table
+from husky_support.reports import Headline, Median, Period, Ratio, ReportInputError, Table
 from partners.kinds import OrgKind
 from partners.models import User
 
@@ -32,6 +32,14 @@ class ReportContext:
     previous: Period
     filters: Mapping[str, Any]  # filter key -> cleaned value (an id, a code); absent when not chosen
     now: datetime
+    # Query results a figure shares between its headline and its breakdowns within one request (one grouped
+    # query can answer both); never outlives the request.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ class Figure:
     description: str
     kinds: frozenset[OrgKind]
     unit: str
-    headline: Callable[[ReportContext, Period], int | Ratio]
+    headline: Callable[[ReportContext, Period], int | Ratio | Median]
     detail: Callable[[ReportContext], list[Table]]
     link: Callable[[ReportContext], str]
     applies: frozenset[str]  # the filter keys this figure honours; the page says which it ignores

@@ -65,7 +65,7 @@ def test_dispatch_events_reach_exactly_who_sees_the_dispatch(
         "dispatch.failed",
     ):
         assert recipients(event_type) == seeing, event_type
-    # Dell charges the fees: its team sees them like MTS and the partner side (DESIGN "Dispatch").
+    # Dell charges the fees: its team sees them like MTS and the partner side (docs/rules.md "Dispatch").
     assert recipients("fee.recorded") == seeing
     assert Event.objects.filter(type="fee.recorded").count() == 2  # the late reschedule, the absent representative
     sequences = list(

@@ -153,3 +153,46 @@ def test_columns_share_one_scale():
     chart = columns(Table(key="f", title="t", columns=("Opened", "Resolved"), rows=(("1", (2, 0)), ("2", (1, 1)))))
     assert chart.largest == 2
     assert [(r.height, r.y) for r in chart.rects] == [(100.0, 0.0), (0.0, 100.0), (50.0, 50.0), (50.0, 50.0)]
+
+
+def test_a_business_timeline_agrees_with_business_time_between():
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from husky_support.business_hours import BusinessHours, business_time_between, parse_weekly_hours
+    from husky_support.reports import BusinessTimeline
+
+    hours = BusinessHours(
+        zone=ZoneInfo(CPH),
+        weekly=parse_weekly_hours(
+            {d: [["08:00", "12:00"], ["13:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+        ),
+        calendar=business_calendar("DK"),
+    )
+    timeline = BusinessTimeline(hours, date(2026, 3, 1), date(2026, 4, 30))
+    friday_afternoon = datetime(2026, 3, 6, 15, 30, tzinfo=UTC)
+    for end in (
+        datetime(2026, 3, 9, 8, 0, tzinfo=UTC),  # across the weekend
+        datetime(2026, 4, 7, 12, 30, tzinfo=UTC),  # across Easter and the summer-time change
+        datetime(2026, 5, 20, 9, 0, tzinfo=UTC),  # past the window: measured directly
+    ):
+        assert timeline.between(friday_afternoon, end) == business_time_between(friday_afternoon, end, hours)
+    assert timeline.between(friday_afternoon, friday_afternoon + timedelta(hours=1)) == timedelta(minutes=30)
+
+
+@pytest.mark.parametrize(
+    ("values", "share", "expected"),
+    [([], 0.5, None), ([7], 0.9, 7), ([1, 2, 3, 4], 0.5, 2), ([3, 1, 2], 0.5, 2), (list(range(1, 11)), 0.9, 9)],
+)
+def test_nearest_rank_percentiles(values, share, expected):
+    from husky_support.reports import percentile
+
+    assert percentile(values, share) == expected
+
+
+def test_a_median_compares_in_minutes():
+    from husky_support.reports import Median
+
+    headline = Headline(value=Median(minutes=125, count=4), previous=Median(minutes=60, count=2), unit="dispatches")
+    assert (str(headline.value), headline.count, headline.change, headline.trend) == ("2 h 05 min", 4, 65, "worse")
+    assert headline.change_text == "+1 h 05 min"

@@ -26,7 +26,12 @@ def csv_value(figure):
     """The headline as the CSV writes it: a count, or a percentage ("–" when nothing was due)."""
     if figure["kind"] == "count":
         return str(figure["count"])
-    return "–" if figure["value"] is None else f"{figure['value']:g} %"
+    if figure["value"] is None:
+        return "–"
+    if figure["kind"] == "duration":
+        hours, minutes = divmod(int(figure["value"]), 60)
+        return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    return f"{figure['value']:g} %"
 
 
 def headline(figure):
@@ -84,6 +89,16 @@ class TestMts:
         assert (fix["value"], fix["met"], fix["count"]) == (0.0, 0, 1)
         assert rows(fix, "component") == {"Hard drive": [1, 0]}
 
+    def test_time_to_dispatch_in_the_teams_business_hours(self, api_as, report_data, mts_user):
+        times = report(api_as, mts_user)["time_to_dispatch"]
+        # E reached MTS at 11:00 Copenhagen time and was dispatched at 13:00; Dell denied it, then accepted at
+        # 16:00 (the end of the team's day): 2 and 3 business hours.
+        assert (times["kind"], times["value"], times["count"]) == ("duration", 120.0, 1)
+        assert rows(times, "times") == {
+            "MTS → dispatch request": [120, 120, 1],
+            "Request → Dell accepted": [180, 180, 1],
+        }
+
     def test_repeat_units_transfers_and_scorecard(self, api_as, report_data, mts_user):
         figures = report(api_as, mts_user)
         repeat = figures["repeat_units"]
@@ -131,7 +146,15 @@ class TestVisibility:
 
     def test_a_reseller_counts_its_own_only(self, api_as, report_data, reseller_user):
         figures = report(api_as, reseller_user)
-        assert set(figures) == {"backlog", "sla", "first_time_fix", "dispatch_health", "repeat_units", "transfers"}
+        assert set(figures) == {
+            "backlog",
+            "sla",
+            "time_to_dispatch",
+            "first_time_fix",
+            "dispatch_health",
+            "repeat_units",
+            "transfers",
+        }
         assert figures["backlog"]["value"] == 4  # A, B, E, F
         assert rows(figures["backlog"], "waits_on")["Reseller (first level)"] == [1]  # F, not its sibling's C
         assert (figures["sla"]["met"], figures["sla"]["count"]) == (2, 3)
@@ -146,7 +169,7 @@ class TestVisibility:
 
     def test_dell_counts_its_dispatches_only(self, api_as, report_data, dell_user):
         figures = report(api_as, dell_user)
-        assert set(figures) == {"dispatch_health", "first_time_fix", "transfers"}
+        assert set(figures) == {"time_to_dispatch", "dispatch_health", "first_time_fix", "transfers"}
         assert figures["dispatch_health"]["count"] == 1
         # F never reached Dell: for Dell the fix held (nothing outside its visibility reaches a figure).
         assert (figures["first_time_fix"]["met"], figures["first_time_fix"]["count"]) == (1, 1)
@@ -182,6 +205,38 @@ class TestVisibility:
         html = client.get(f"/reports/?{PERIOD}").content.decode()
         assert 'id="figure-backlog"' in html
         assert "75 %" in html
-        assert "See the 4 first responses due" in html
+        assert "List of the first responses due" in html
+        assert "(4 counted)" in html
         assert "+5" in html
         assert "compared with 19 Feb 2026 – 28 Feb 2026" in html
+
+
+class TestBacklogAtTheEndOfThePeriod:
+    def test_a_case_resolved_after_the_period_still_counts_as_open_then(self, api_as, report_data, mts_user):
+        from cases.workflow import Action
+        from tests.reports.data import _move, at
+
+        _move(report_data.a, mts_user, Action.TAKE, at(20))
+        _move(report_data.a, mts_user, Action.RESOLVE, at(20, 11), note="Fixed later")
+        backlog = report(api_as, mts_user)["backlog"]
+        assert backlog["value"] == 5
+        assert rows(backlog, "waits_on")["MTS"] == [1]  # A, as it was on 10 March
+        assert report(api_as, mts_user, "period=custom&from=2026-03-11&to=2026-03-20")["backlog"]["value"] == 4
+
+    def test_while_the_period_runs_the_backlog_is_the_stored_state(self, report_data, mts_user):
+        from datetime import UTC, datetime
+
+        from django.http import QueryDict
+
+        from partners.reports import service
+
+        during = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)  # before the viewer's midnight ending the period
+        ctx = service.report_context(mts_user, QueryDict(PERIOD), now=during)
+        backlog = next(r for r in service.run_report(ctx) if r.figure.key == "backlog")
+        assert backlog.headline.value == 5
+        assert dict(backlog.tables[0].rows) == {
+            "Reseller (first level)": (2,),
+            "MTS": (1,),
+            "Partner information": (1,),
+            "Dell": (1,),
+        }
