@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -44,7 +43,7 @@ def transfer_reminder_sweep(*, now: datetime) -> SweepResult:
         .distinct()
     )
     for reseller_id in list(reseller_ids):
-        count = _remind_reseller(reseller_id, today=today, now=now)
+        count = _email_due(REMIND, reseller_id, today=today, now=now)
         reminded += count
         reminder_emails += 1 if count else 0
     distributor_ids = (
@@ -54,7 +53,7 @@ def transfer_reminder_sweep(*, now: datetime) -> SweepResult:
         .distinct()
     )
     for distributor_id in list(distributor_ids):
-        count = _hand_to_distributor(distributor_id, today=today, now=now)
+        count = _email_due(ASSIST, distributor_id, today=today, now=now)
         assisted += count
         assist_emails += 1 if count else 0
     result = SweepResult(reminded, reminder_emails, assisted, assist_emails)
@@ -62,53 +61,62 @@ def transfer_reminder_sweep(*, now: datetime) -> SweepResult:
     return result
 
 
-def _lock_due(filter_q: Q) -> tuple[list[Unit], list[int]]:
-    units = list(Unit.objects.select_for_update(skip_locked=True).filter(filter_q).order_by("service_tag"))
+@dataclass(frozen=True)
+class _Step:
+    """One step of the sweep: whom it emails about which due units, and the marks it sets."""
+
+    due_field: str  # the indexed due date this step reads and clears
+    sent_field: str
+    owner_lookup: str  # the organisation the email goes to, from a unit
+    template: str
+    days_setting: str
+    subject: str  # formatted with the number of units
+
+
+REMIND = _Step(
+    "transfer_reminder_due_on",
+    "transfer_reminder_sent_at",
+    "reseller_id",
+    "servicetags/email/transfer_reminder.txt",
+    "TRANSFER_REMINDER_DAYS",
+    "[Husky Support] Register the final location of {n} Husky IVO unit(s) with Dell",
+)
+ASSIST = _Step(
+    "transfer_assist_due_on",
+    "transfer_assist_sent_at",
+    "reseller__distributor_id",
+    "servicetags/email/transfer_assist.txt",
+    "TRANSFER_ASSIST_DAYS",
+    "[Husky Support] {n} unit(s) of your resellers need help with their service-tag transfer",
+)
+
+
+@transaction.atomic
+def _email_due(step: _Step, org_id: int | None, *, today: date, now: datetime) -> int:
+    """Lock the organisation's due units (skipping rows another sweep holds), email once, mark them: the
+    email and the marks commit together, so a failed send is retried next run and a sent one never again.
+    A unit confirmed meanwhile only has its due date cleared."""
+    units = list(
+        Unit.objects.select_for_update(skip_locked=True)
+        .filter(**{step.owner_lookup: org_id, f"{step.due_field}__lte": today})
+        .order_by("service_tag")
+    )
     confirmed = [u.pk for u in units if u.location_confirmed]
-    return [u for u in units if not u.location_confirmed], confirmed
-
-
-@transaction.atomic
-def _remind_reseller(reseller_id: int, *, today: date, now: datetime) -> int:
-    due, confirmed = _lock_due(Q(reseller_id=reseller_id, transfer_reminder_due_on__lte=today))
+    due = [u for u in units if not u.location_confirmed]
     if confirmed:
-        Unit.objects.filter(pk__in=confirmed).update(transfer_reminder_due_on=None)
+        Unit.objects.filter(pk__in=confirmed).update(**{step.due_field: None})
     if not due:
         return 0
-    recipients = emails_of([reseller_id])
+    recipients = emails_of([org_id])
     if recipients:
         body = render_to_string(
-            "servicetags/email/transfer_reminder.txt",
+            step.template,
             {
                 "units": due,
-                "days": settings.TRANSFER_REMINDER_DAYS,
+                "days": getattr(settings, step.days_setting),
                 "url": settings.SITE_URL + reverse("servicetags:transfer_queue"),
             },
         )
-        subject = f"[Husky Support] Register the final location of {len(due)} Husky IVO unit(s) with Dell"
-        send_mail(subject, body, None, recipients)  # raises → rolls back the marks, retried next run
-    Unit.objects.filter(pk__in=[u.pk for u in due]).update(transfer_reminder_due_on=None, transfer_reminder_sent_at=now)
-    return len(due)
-
-
-@transaction.atomic
-def _hand_to_distributor(distributor_id: int | None, *, today: date, now: datetime) -> int:
-    due, confirmed = _lock_due(Q(reseller__distributor_id=distributor_id, transfer_assist_due_on__lte=today))
-    if confirmed:
-        Unit.objects.filter(pk__in=confirmed).update(transfer_assist_due_on=None)
-    if not due:
-        return 0
-    recipients = emails_of([distributor_id])
-    if recipients:
-        body = render_to_string(
-            "servicetags/email/transfer_assist.txt",
-            {
-                "units": due,
-                "days": settings.TRANSFER_ASSIST_DAYS,
-                "url": settings.SITE_URL + reverse("servicetags:transfer_queue"),
-            },
-        )
-        subject = f"[Husky Support] {len(due)} unit(s) of your resellers need help with their service-tag transfer"
-        send_mail(subject, body, None, recipients)
-    Unit.objects.filter(pk__in=[u.pk for u in due]).update(transfer_assist_due_on=None, transfer_assist_sent_at=now)
+        send_mail(step.subject.format(n=len(due)), body, None, recipients)  # raises → rolls back the marks
+    Unit.objects.filter(pk__in=[u.pk for u in due]).update(**{step.due_field: None, step.sent_field: now})
     return len(due)
