@@ -12,7 +12,7 @@ import pytest
 
 from cases import services as case_services
 from dispatch import services as dispatch_services
-from partners.integrations import services
+from partners.integrations import endpoints as endpoint_services
 from partners.integrations.catalog import EventType, may_receive
 from partners.integrations.models import WebhookDelivery
 from partners.kinds import OrgKind, Role
@@ -35,7 +35,7 @@ def dell_admin(dell_org):
 def endpoints(reseller_user, other_reseller_user, dell_admin):
     """An endpoint subscribed to every type (no list) for the reseller, another reseller and Dell."""
     return {
-        user.username: services.endpoint_create(
+        user.username: endpoint_services.endpoint_create(
             actor=user, values={"url": f"https://{user.username}.example.com/hooks"}, now=NOW
         )[0]
         for user in (reseller_user, other_reseller_user, dell_admin)
