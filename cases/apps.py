@@ -6,7 +6,8 @@ class CasesConfig(AppConfig):
     verbose_name = "Support cases"
 
     def ready(self) -> None:
-        from cases import dashboard, events
+        from cases import dashboard, events, reports
 
         dashboard.register()
         events.register()
+        reports.register()

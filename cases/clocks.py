@@ -14,7 +14,7 @@ from cases.checklist import Priority
 from cases.models import Case, SlaPolicy, Team, TeamCountry
 from husky_support.business_hours import WEEKDAYS, BusinessHours, Calendar, parse_weekly_hours
 from husky_support.calendar import OverriddenCalendar
-from partners.calendars import calendar_for
+from partners.calendars import calendar_for, calendars_for
 
 CLOCK_FIELDS = [
     "sla_due_at",
@@ -82,6 +82,23 @@ def team_hours(team: Team | None, *, now: datetime) -> BusinessHours:
         weekly=parse_weekly_hours(team.weekly_hours),
         calendar=_HolidaysOnly(calendar),
     )
+
+
+def teams_hours(*, first: date, last: date) -> dict[int | None, BusinessHours]:
+    """Every team's BusinessHours for the dates `first`..`last` (overrides read for them), plus the round-the-clock
+    hours of a case without a team under None: two queries, whatever the number of teams (the reports)."""
+    teams = list(Team.objects.only("pk", "timezone", "weekly_hours", "holiday_country", "holiday_subdivision"))
+    calendars = calendars_for({(t.holiday_country, t.holiday_subdivision) for t in teams}, first=first, last=last)
+    hours: dict[int | None, BusinessHours] = {
+        team.pk: BusinessHours(
+            zone=ZoneInfo(team.timezone),
+            weekly=parse_weekly_hours(team.weekly_hours),
+            calendar=_HolidaysOnly(calendars[(team.holiday_country, team.holiday_subdivision)]),
+        )
+        for team in teams
+    }
+    hours[None] = _NO_TEAM_HOURS
+    return hours
 
 
 def targets_for(priority: Priority | str) -> sla.Targets:

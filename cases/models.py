@@ -116,6 +116,9 @@ class Case(models.Model):
                 condition=Q(sla_alerted__lt=2, sla_due_at__isnull=False),
             ),
             models.Index(fields=["team", "sla_due_at"], name="case_team_sla_idx"),
+            # The reports' period ranges: cases that reached MTS, and that were resolved, in a period.
+            models.Index(fields=["escalated_at"], name="case_escalated_idx", condition=Q(escalated_at__isnull=False)),
+            models.Index(fields=["resolved_at"], name="case_resolved_idx", condition=Q(resolved_at__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(name="case_state_valid", condition=Q(state__in=[s.value for s in State])),
@@ -273,7 +276,11 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at", "id"], name="caseevent_case_at_idx")]
+        indexes = [
+            models.Index(fields=["case", "at", "id"], name="caseevent_case_at_idx"),
+            # The reports' SLA misses of a period: only the breach rows.
+            models.Index(fields=["at"], name="caseevent_breach_at_idx", condition=Q(kind="sla_breached")),
+        ]
         constraints = [
             models.CheckConstraint(name="caseevent_kind_valid", condition=Q(kind__in=EventKind.values)),
         ]

@@ -157,8 +157,8 @@ def queue_teams(user: User) -> tuple[list[Team], Team | None]:
     if viewer_kind(user) != OrgKind.MTS:
         return [], None
     member = Team.members.through.objects.filter(team=OuterRef("pk"), user=user.pk)
-    teams = list(Team.objects.annotate(viewer_is_member=Exists(member)).order_by("name"))
-    return teams, next((t for t in teams if t.viewer_is_member), None)
+    teams: list[Team] = list(Team.objects.annotate(viewer_is_member=Exists(member)).order_by("name"))
+    return teams, next((t for t in teams if getattr(t, "viewer_is_member", False)), None)
 
 
 def search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:

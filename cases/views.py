@@ -23,7 +23,7 @@ from cases.pagination import WindowPage
 from cases.templatetags import cases_tags
 from cases.views_common import available_actions_for, upload_too_large
 from cases.workflow import NOTE_REQUIRED, Action, State
-from husky_support.api.exceptions import DomainError
+from husky_support.domain import DomainError
 from husky_support.filtering import filters_applied
 from husky_support.geo import country_name
 from husky_support.text import plain_number

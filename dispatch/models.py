@@ -147,6 +147,9 @@ class Dispatch(models.Model):
                 name="dispatch_open_nbd_missed_idx",
                 condition=Q(nbd_missed_at__isnull=False, state__in=OPEN_STATE_VALUES),
             ),
+            # The reports' period ranges: dispatches requested, and finished, in a period.
+            models.Index(fields=["created_at"], name="dispatch_created_idx"),
+            models.Index(fields=["finished_at"], name="dispatch_finished_idx", condition=Q(finished_at__isnull=False)),
             models.Index(
                 fields=["window_reminder_due_at"],
                 name="dispatch_window_reminder_due",
@@ -235,7 +238,7 @@ class Part(models.Model):
     tracking_number = models.CharField(max_length=60, blank=True)
     shipped_on = models.DateField(null=True, blank=True)
     delivered_on = models.DateField(null=True, blank=True, help_text="Site-local date.")
-    # DESIGN "Dispatch": the faulty part goes back within 10 days of the replacement's delivery; a hard drive
+    # docs/rules.md "Dispatch": the faulty part goes back within 10 days of the replacement's delivery; a hard drive
     # stays with the customer when KYHD was purchased and eligible at qualification.
     keep_faulty = models.BooleanField(default=False, help_text="Kept by the customer (KYHD).")
     return_due_on = models.DateField(null=True, blank=True, help_text="Site-local date.")

@@ -188,7 +188,7 @@ def eligibility_for_unit(
     partner_timezone: str | None = None,
     site: SiteFacts | None = None,
 ) -> UnitEligibility:
-    """DESIGN rules 1-3 for `unit` at `qualified_at` (aware), with the country's coverage and admin overrides.
+    """docs/rules.md rules 1-3 for `unit` at `qualified_at` (aware), with the country's coverage and admin overrides.
 
     Two queries (coverage, overrides), whatever the reasons. Raises ValueError for a naive moment and
     CalendarError subclasses (with `.code`) for an unknown zone, country or subdivision.

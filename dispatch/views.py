@@ -23,8 +23,8 @@ from cases.workflow import Action as CaseAction
 from dispatch import selectors, services
 from dispatch.forms import DispatchQueueForm, EligibilityForm, PartForm, PartUpdateForm
 from dispatch.models import Dispatch, Fee, Part
-from husky_support.api.exceptions import DomainError
 from husky_support.calendar import CalendarError, site_zone
+from husky_support.domain import DomainError
 from husky_support.filtering import filters_applied
 from husky_support.geo import country_name
 from partners.kinds import OrgKind
@@ -34,7 +34,7 @@ from servicetags.models import Unit
 
 @require_GET
 def unit_eligibility(request: HttpRequest, service_tag: str) -> HttpResponse:
-    """DESIGN rules 1-3 in words for one unit; 404 for a unit the viewer may not see."""
+    """docs/rules.md rules 1-3 in words for one unit; 404 for a unit the viewer may not see."""
     try:
         unit = selectors.unit_for_eligibility(request.user, service_tag)
     except Unit.DoesNotExist as exc:

@@ -11,7 +11,10 @@ from knox.crypto import hash_token
 from knox.models import get_token_model
 from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
-from rest_framework import exceptions
+from rest_framework import exceptions, status
+from rest_framework.authentication import SessionAuthentication as DrfSessionAuthentication
+
+from husky_support.errors import CSRF_MESSAGE
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
@@ -54,6 +57,23 @@ class TokenAuthentication(KnoxTokenAuthentication):
                     self.renew_token(auth_token)
                 return self.validate_user(auth_token)
         raise exceptions.AuthenticationFailed("Invalid token.")
+
+
+class CsrfFailed(exceptions.APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "csrf_failed"
+
+
+class SessionAuthentication(DrfSessionAuthentication):
+    """The portal's own pages calling the API with their session. Listed after the token, so a request that
+    carries a token is never judged by its cookies; a session without its CSRF token is a 403 with the code
+    `csrf_failed` (DRF's own says `permission_denied`, which a client cannot tell from a missing right)."""
+
+    def enforce_csrf(self, request):
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied as refused:
+            raise CsrfFailed(f"{CSRF_MESSAGE} ({refused.detail})") from None
 
 
 def lockout_response(request: HttpRequest, credentials: dict | None = None, *args, **kwargs) -> HttpResponse:

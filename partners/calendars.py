@@ -11,7 +11,7 @@ from django.db.models import Q
 from husky_support.calendar import BusinessCalendar, Calendar, OverriddenCalendar, business_calendar
 from partners.models import HolidayOverride, OverrideKind
 
-__all__ = ["calendar_for", "overrides_between", "with_overrides"]
+__all__ = ["calendar_for", "calendars_for", "overrides_between", "with_overrides"]
 
 
 def overrides_between(country: str, subdivision: str, first: date, last: date) -> list[HolidayOverride]:
@@ -44,3 +44,21 @@ def calendar_for(country: str, subdivision: str = "", *, first: date, last: date
     """
     base = business_calendar(country, subdivision or None)
     return with_overrides(base, overrides_between(country, subdivision, first, last))
+
+
+def calendars_for(places: set[tuple[str, str]], *, first: date, last: date) -> dict[tuple[str, str], Calendar]:
+    """`calendar_for` of several (country, subdivision) places in one query, whatever their number."""
+    if not places:
+        return {}
+    countries = {country.strip().upper() for country, _sub in places}
+    overrides = list(
+        HolidayOverride.objects.filter(country__in=countries, applies_on__gte=first, applies_on__lte=last)
+        .only("country", "subdivision", "applies_on", "kind", "note")
+        .order_by("applies_on")
+    )
+    out: dict[tuple[str, str], Calendar] = {}
+    for country, subdivision in places:
+        code, sub = country.strip().upper(), (subdivision or "").strip().upper()
+        mine = [o for o in overrides if o.country == code and o.subdivision in ("", sub)]
+        out[(country, subdivision)] = with_overrides(business_calendar(code, sub or None), mine)
+    return out

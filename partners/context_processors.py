@@ -15,6 +15,7 @@ NAVIGATION: list[tuple[str, str, frozenset[OrgKind]]] = [
     ("Transfers", "servicetags:transfer_queue", frozenset(OrgKind)),
     ("Dispatches", "dispatch:queue", frozenset({OrgKind.MTS, OrgKind.DELL})),
     ("Coverage", "dispatch:coverage", frozenset({OrgKind.MTS})),
+    ("Reports", "reports:page", frozenset(OrgKind)),
 ]
 
 

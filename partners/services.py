@@ -7,15 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from husky_support.api.exceptions import DomainError
+from husky_support.domain import DomainError, NotAllowed
 from partners.kinds import Role
 from partners.models import ApiToken, Organisation, SecurityEventKind, User
 from partners.security import security_event_record
-
-
-class NotAllowed(DomainError):
-    status_code = 403
-    code = "not_allowed"
 
 
 def _require_org_admin(actor: User, organisation: Organisation | None) -> None:

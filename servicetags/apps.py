@@ -8,9 +8,10 @@ class ServicetagsConfig(AppConfig):
     def ready(self) -> None:
         from partners.dashboard import Panel, register_panel
         from partners.kinds import OrgKind
-        from servicetags import events
+        from servicetags import events, reports
 
         events.register()
+        reports.register()
 
         def context(user):
             from servicetags.views import panel_context

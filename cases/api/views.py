@@ -32,9 +32,9 @@ from cases.pagination import CappedCountPagination
 from cases.sla import SlaState
 from cases.views_common import available_actions_for, upload_too_large
 from cases.workflow import State
-from husky_support.api.exceptions import DomainError
 from husky_support.api.filters import (
     CountryFilter,
+    FilterBackend,
     IdFilter,
     IsoDateTimeFilter,
     NullsLastOrderingFilter,
@@ -42,6 +42,7 @@ from husky_support.api.filters import (
 )
 from husky_support.api.parsers import RequestTooLarge
 from husky_support.api.validation import FieldErrors
+from husky_support.domain import DomainError
 from partners.models import Organisation
 from partners.visibility import organisations_visible_to
 
@@ -101,7 +102,7 @@ class CaseViewSet(
     lookup_value_regex = "[0-9]+"  # ids are numbers; anything else is a 404, not a query
 
     pagination_class = CappedCountPagination
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, NullsLastOrderingFilter]
+    filter_backends = [FilterBackend, NullsLastOrderingFilter]
     filterset_class = CaseFilter
     ordering_fields = [
         "created_at",

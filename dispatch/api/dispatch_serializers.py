@@ -178,7 +178,7 @@ class DispatchListSerializer(serializers.ModelSerializer):
         return bool(dispatch.has_overdue_part)  # type: ignore[attr-defined]  # annotated by the list selector
 
     def get_nbd_guaranteed(self, dispatch: Dispatch) -> bool:
-        """DESIGN rule 3: a target is not guaranteed while the site's clearance is pending."""
+        """docs/rules.md rule 3: a target is not guaranteed while the site's clearance is pending."""
         return dispatch.nbd_target_on is not None and not dispatch.clearance_enum.pending
 
 

@@ -1,4 +1,4 @@
-"""GET /api/v1/units/{service_tag}/eligibility/: DESIGN rules 1-3 through the endpoint, and its bad input."""
+"""GET /api/v1/units/{service_tag}/eligibility/: docs/rules.md rules 1-3 through the endpoint, and its bad input."""
 
 from datetime import date, time
 

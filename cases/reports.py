@@ -1,0 +1,573 @@
+"""The case figures of the Reports section (docs/rules.md "Reports"): backlog and age, SLA attainment, repeat units and
+the partner scorecard. Each starts from `cases_visible_to(user)` and answers in a constant number of aggregate
+queries, whatever the number of cases; registered from CasesConfig.ready()."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import (
+    Case as SqlCase,
+)
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.urls import reverse
+
+from cases.checklist import Category, HardwareComponent, Priority
+from cases.models import Case, CaseEvent, EventKind, Team
+from cases.selectors import cases_visible_to
+from cases.teams import teams_visible_to
+from cases.workflow import OPEN_STATES, Action, State
+from husky_support.calendar import CalendarError, business_calendar
+from husky_support.reports import AGE_BUCKETS, Period, Ratio, ReportInputError, Table, age_thresholds
+from husky_support.text import plain_number
+from partners.calendars import calendars_for
+from partners.kinds import OrgKind
+from partners.models import User
+from partners.reports.registry import (
+    ALL_KINDS,
+    Figure,
+    FilterSpec,
+    ReportContext,
+    choice_filter,
+    list_url,
+    register_figure,
+    register_filter,
+)
+from servicetags.models import UnitModel
+
+PARTNERS_AND_MTS = frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR, OrgKind.MTS})
+MTS_AND_DISTRIBUTOR = frozenset({OrgKind.DISTRIBUTOR, OrgKind.MTS})
+OPEN = [s.value for s in OPEN_STATES]
+
+# The case fields each report filter narrows (a path prefix lets the dispatch figures reuse them).
+CASE_FILTER_FIELDS: dict[str, str] = {
+    "country": "site_country",
+    "reseller": "reseller_id",
+    "distributor": "reseller__distributor_id",
+    "team": "team_id",
+    "priority": "priority",
+    "category": "category",
+    "component": "component",
+    "model": "unit__model",
+}
+CASE_FILTERS = frozenset(CASE_FILTER_FIELDS)
+
+# docs/rules.md "Reports", backlog: who an open case waits on, by its state.
+WAITS_ON: tuple[tuple[str, tuple[State, ...]], ...] = (
+    ("Reseller (first level)", (State.L1_RESELLER,)),
+    ("MTS", (State.L2_MTS_QUEUE, State.L2_MTS_INVESTIGATING)),
+    ("Partner information", (State.AWAITING_PARTNER,)),
+    ("Dell", (State.L3_DELL,)),
+)
+
+# docs/rules.md "Reports", repeat units: two or more cases on one service tag within this many days.
+REPEAT_WINDOW = timedelta(days=90)
+
+
+def filter_cases(qs: QuerySet[Any], filters: dict[str, Any] | Any, prefix: str = "") -> QuerySet[Any]:
+    """`qs` narrowed by the report filters; `prefix` is the path to the case ("case__" from a dispatch)."""
+    conditions = {
+        f"{prefix}{CASE_FILTER_FIELDS[key]}": value for key, value in filters.items() if key in CASE_FILTER_FIELDS
+    }
+    return qs.filter(**conditions)
+
+
+def _cases(ctx: ReportContext) -> QuerySet[Case]:
+    return filter_cases(cases_visible_to(ctx.user), ctx.filters)
+
+
+def _as_of(ctx: ReportContext, period: Period) -> datetime:
+    """A snapshot's instant: the end of the period, or now while the period runs."""
+    return min(period.end_at, ctx.now)
+
+
+def _state_at(at: datetime) -> SqlCase:
+    """The case's state at `at`: its current state when nothing changed since (every transition bumps
+    `updated_at`), otherwise read back from its append-only timeline (the database evaluates the subquery only
+    for the cases that changed after `at`)."""
+    last = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), at__lt=at)
+        .exclude(to_state="")
+        .order_by("-at", "-id")
+        .values("to_state")[:1]
+    )
+    return SqlCase(
+        When(updated_at__lt=at, then=F("state")),
+        default=Coalesce(Subquery(last), F("state"), output_field=CharField()),
+        output_field=CharField(),
+    )
+
+
+def _backlog_at(ctx: ReportContext, at: datetime) -> QuerySet[Case]:
+    """The cases open at `at`. Only cases opened before it and not closed by then are looked at, so the
+    timeline is read for the open and the recently resolved cases, never for the whole archive."""
+    if at >= ctx.now:
+        # The backlog now is the cases in an open state: the stored state, no timeline to read.
+        return _cases(ctx).filter(state__in=OPEN).annotate(state_at=F("state"))
+    # Left out without reading their timeline: closed before `at`, or last resolved before it and not reopened
+    # since (a reopened case is open now or was resolved again later).
+    candidates = (
+        _cases(ctx)
+        .filter(created_at__lt=at)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=at))
+        .exclude(Q(resolved_at__lt=at) & Q(state__in=[State.RESOLVED.value, State.CLOSED.value]))
+    )
+    return candidates.annotate(state_at=_state_at(at)).filter(state_at__in=OPEN)
+
+
+def _cases_list(ctx: ReportContext, **params: Any) -> str:
+    """The list that shows the counted cases: MTS's triage queue (it filters by state, team, priority and
+    country) for MTS, the partners' case list (by view and reseller) for the others."""
+    if ctx.kind == OrgKind.MTS and params.pop("queue", True):
+        keep = {k: v for k, v in ctx.filters.items() if k in {"country", "priority", "team"}}
+        return list_url(reverse("cases:queue"), {**keep, **{k: v for k, v in params.items() if k != "view"}})
+    # The partners' list filters by reseller only (not by state or date): the closest list it has.
+    partner = {"view": params.get("view", "all"), "reseller": ctx.filters.get("reseller", "")}
+    return list_url(reverse("cases:list"), partner)
+
+
+# --- Backlog and age ---------------------------------------------------------------------------------
+
+
+def _backlog_by_state(ctx: ReportContext, period: Period) -> dict[str, int]:
+    """Open cases at the period's end per state: one grouped query, shared by the headline and the table."""
+
+    def grouped() -> dict[str, int]:
+        rows = _backlog_at(ctx, _as_of(ctx, period)).values("state_at").annotate(n=Count("id")).order_by()  # type: ignore[misc]  # an annotation
+        return {row["state_at"]: row["n"] for row in rows}
+
+    return ctx.remember(("backlog", period), grouped)  # type: ignore[no-any-return]
+
+
+def backlog_headline(ctx: ReportContext, period: Period) -> int:
+    return sum(_backlog_by_state(ctx, period).values())
+
+
+def _age_labels(ctx: ReportContext, as_of: datetime) -> SqlCase:
+    """The age bucket of each case in business days of its team's calendar (the viewer's organisation's for a
+    case without a team), as one SQL CASE over `created_at`: a few boundary instants per team, no row loop."""
+    org = ctx.user.organisation  # report_context admits only users of an active organisation
+    places: list[tuple[int | None, str, str, str]] = [
+        (team.pk, team.holiday_country, team.holiday_subdivision, team.timezone)
+        for team in Team.objects.only("pk", "holiday_country", "holiday_subdivision", "timezone")
+    ]
+    places.append((None, org.country if org is not None else "", "", ctx.user.viewer_timezone))
+    ages = [n for _label, n in AGE_BUCKETS]
+    # Every place's calendar with its overrides in one query: the number of teams does not add queries. A place
+    # the holidays package has no calendar for (an organisation in Antarctica) ages in weekdays, never a 500.
+    first, last = (as_of - timedelta(days=120)).date(), as_of.date() + timedelta(days=1)
+    known = {(country, sub) for _t, country, sub, _z in places if _has_calendar(country, sub)}
+    calendars: dict[tuple[str, str], Any] = calendars_for(known, first=first, last=last)
+    whens = []
+    for team_id, country, subdivision, zone_name in places:
+        zone = ZoneInfo(zone_name)
+        as_of_on = (as_of - timedelta(microseconds=1)).astimezone(zone).date()
+        calendar = calendars.get((country, subdivision), _WEEKDAYS)
+        thresholds = age_thresholds(as_of_on, calendar.is_business_day, ages)
+        in_place = Q(team_id=team_id) if team_id is not None else Q(team__isnull=True)
+        for label, fewest in reversed(AGE_BUCKETS):
+            if fewest == 0 or fewest not in thresholds:
+                continue
+            boundary = datetime.combine(thresholds[fewest], time.min, tzinfo=zone)
+            whens.append(When(in_place & Q(created_at__lt=boundary), then=Value(label)))
+    return SqlCase(*whens, default=Value(AGE_BUCKETS[0][0]), output_field=CharField())
+
+
+class _Weekdays:
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() < 5
+
+
+_WEEKDAYS = _Weekdays()
+
+
+def _has_calendar(country: str, subdivision: str) -> bool:
+    try:
+        business_calendar(country, subdivision or None)
+    except CalendarError:
+        return False
+    return True
+
+
+def _per_day(qs: QuerySet[Case], field: str, period: Period) -> dict[Any, int]:
+    rows = (
+        qs.filter(**{f"{field}__gte": period.start_at, f"{field}__lt": period.end_at})
+        .annotate(day=TruncDate(field, tzinfo=ZoneInfo(period.zone)))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["day"]: row["n"] for row in rows}
+
+
+def _waits_on_link(ctx: ReportContext, states: tuple[State, ...]) -> str:
+    if states[0] is State.L1_RESELLER:  # not in the triage queue: the case list's "waiting on us" view
+        return _cases_list(ctx, view="waiting", queue=False)
+    partner_view = "waiting" if State.AWAITING_PARTNER in states else "open"
+    return _cases_list(ctx, view=partner_view, state=[s.value for s in states])
+
+
+def backlog_detail(ctx: ReportContext) -> list[Table]:
+    as_of = _as_of(ctx, ctx.period)
+    backlog = _backlog_at(ctx, as_of)
+    by_state = _backlog_by_state(ctx, ctx.period)
+    waits = Table(
+        key="waits_on",
+        title="Open cases by who they wait on",
+        columns=("Cases",),
+        rows=tuple((label, (sum(by_state.get(s.value, 0) for s in states),)) for label, states in WAITS_ON),
+        links=tuple(_waits_on_link(ctx, states) for _label, states in WAITS_ON),
+    )
+    by_age = {
+        row["age"]: row["n"]
+        for row in backlog.annotate(age=_age_labels(ctx, as_of)).values("age").annotate(n=Count("id")).order_by()
+    }
+    age = Table(
+        key="age",
+        title="Open cases by business-day age",
+        columns=("Cases",),
+        rows=tuple((label, (by_age.get(label, 0),)) for label, _n in AGE_BUCKETS),
+        links=tuple(_cases_list(ctx, view="open") for _ in AGE_BUCKETS),
+    )
+    cases = _cases(ctx)
+    opened, resolved = _per_day(cases, "created_at", ctx.period), _per_day(cases, "resolved_at", ctx.period)
+    flow = Table(
+        key="flow",
+        title="Cases opened and resolved per day",
+        columns=("Opened", "Resolved"),
+        rows=tuple((f"{day:%d %b}", (opened.get(day, 0), resolved.get(day, 0))) for day in ctx.period.dates()),
+        chart="columns",
+    )
+    return [waits, age, flow]
+
+
+# --- SLA attainment ----------------------------------------------------------------------------------
+
+
+def _breached(target: str) -> Exists:
+    return Exists(CaseEvent.objects.filter(case=OuterRef("pk"), kind=EventKind.SLA_BREACHED, data__target=target))
+
+
+def _first_responses(ctx: ReportContext, period: Period) -> QuerySet[Case]:
+    """Cases that reached MTS in the period and whose first response is decided: answered, or past due.
+    A first response missed is one the breach sweep recorded (or past due unanswered, before the sweep ran)."""
+    return (
+        _cases(ctx)
+        .filter(escalated_at__gte=period.start_at, escalated_at__lt=period.end_at)
+        .filter(Q(first_responded_at__isnull=False) | Q(first_response_due_at__lte=ctx.now))
+        .annotate(
+            missed=_breached("first_response") | Q(first_responded_at__isnull=True, first_response_due_at__lte=ctx.now)
+        )
+    )
+
+
+def _sla_by_priority(ctx: ReportContext, period: Period) -> dict[Any, tuple[int, int]]:
+    return ctx.remember(("sla", period), lambda: _grouped(_first_responses(ctx, period), "priority"))  # type: ignore[no-any-return]
+
+
+def sla_headline(ctx: ReportContext, period: Period) -> Ratio:
+    counts = _sla_by_priority(ctx, period).values()
+    return Ratio(met=sum(met for _due, met in counts), total=sum(due for due, _met in counts))
+
+
+def _grouped(qs: QuerySet[Case], field: str) -> dict[Any, tuple[int, int]]:
+    rows = qs.values(field).annotate(total=Count("id"), late=Count("id", filter=Q(missed=True))).order_by()
+    return {row[field]: (row["total"], row["total"] - row["late"]) for row in rows}
+
+
+def sla_detail(ctx: ReportContext) -> list[Table]:
+    qs = _first_responses(ctx, ctx.period)
+    by_priority = _sla_by_priority(ctx, ctx.period)
+    tables = [
+        Table(
+            key="priority",
+            title="First responses by priority",
+            columns=("Due", "Met"),
+            rows=tuple((p.label, by_priority.get(p.value, (0, 0))) for p in Priority),
+            links=tuple(_cases_list(ctx, priority=p.value, view="all") for p in Priority),
+        )
+    ]
+    if ctx.kind == OrgKind.MTS:
+        by_team = _grouped(qs, "team__name")
+        tables.append(
+            Table(
+                key="team",
+                title="First responses by team",
+                columns=("Due", "Met"),
+                rows=tuple(
+                    (name or "No team", counts) for name, counts in sorted(by_team.items(), key=lambda i: i[0] or "")
+                ),
+            )
+        )
+    # From the period's breach rows (index caseevent_kind_at_idx), narrowed to the visible, filtered cases.
+    updates_missed = (
+        CaseEvent.objects.filter(
+            kind=EventKind.SLA_BREACHED,
+            at__gte=ctx.period.start_at,
+            at__lt=ctx.period.end_at,
+            data__target="next_update",
+            case__in=_cases(ctx),
+        )
+        .values("case_id")
+        .distinct()
+        .count()
+    )
+    tables.append(
+        Table(
+            key="next_update",
+            title="Next updates missed in the period",
+            columns=("Cases",),
+            rows=(("Next update past due", (updates_missed,)),),
+            chart="",
+        )
+    )
+    return tables
+
+
+# --- Repeat units ------------------------------------------------------------------------------------
+
+
+def _repeat_window(ctx: ReportContext, period: Period) -> QuerySet[Case]:
+    window_end = _as_of(ctx, period)
+    return _cases(ctx).filter(unit__isnull=False, created_at__gte=window_end - REPEAT_WINDOW, created_at__lt=window_end)
+
+
+def _repeat_units(ctx: ReportContext, period: Period) -> list[dict[str, Any]]:
+    """Service tags with 2 or more cases opened in the 90 days up to the period's end, with their model and
+    owning reseller: one grouped query (a row per repeat unit), shared by the headline and the breakdowns."""
+
+    def query() -> list[dict[str, Any]]:
+        rows = (
+            _repeat_window(ctx, period)
+            .values("unit_id", "unit__model", "unit__reseller_id", "unit__reseller__name")
+            .annotate(n=Count("id"))
+            .filter(n__gte=2)
+            .order_by()
+        )
+        return list(rows)
+
+    return ctx.remember(("repeat", period), query)  # type: ignore[no-any-return]
+
+
+def repeat_headline(ctx: ReportContext, period: Period) -> int:
+    return len(_repeat_units(ctx, period))
+
+
+def _tally(rows: Iterable[dict[str, Any]], *fields: str) -> list[tuple[tuple[Any, ...], int]]:
+    """Repeat units per value of `fields`, most first (over the repeat units' rows, not over cases)."""
+    counts: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        key = tuple(row[f] for f in fields)
+        counts[key] = counts.get(key, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+
+
+def repeat_detail(ctx: ReportContext) -> list[Table]:
+    units = _repeat_units(ctx, ctx.period)
+    models = dict(UnitModel.choices)
+    tables = [
+        Table(
+            key="model",
+            title="Repeat units by model",
+            columns=("Units",),
+            rows=tuple((models.get(model, model), (n,)) for (model,), n in _tally(units, "unit__model")),
+        )
+    ]
+    if ctx.kind in MTS_AND_DISTRIBUTOR:
+        by_reseller = _tally(units, "unit__reseller_id", "unit__reseller__name")
+        unit_list = reverse("servicetags:unit_list")
+        tables.append(
+            Table(
+                key="reseller",
+                title="Repeat units by reseller",
+                columns=("Units",),
+                rows=tuple((name, (n,)) for (_pk, name), n in by_reseller),
+                links=tuple(list_url(unit_list, {"reseller": pk}) for (pk, _name), _n in by_reseller),
+            )
+        )
+    # A unit repeats on a component when 2 or more of its cases in the window concern that component.
+    same_component = (
+        _repeat_window(ctx, ctx.period)
+        .values("unit_id", "component")
+        .annotate(n=Count("id"))
+        .filter(n__gte=2)
+        .order_by()
+    )
+    labels = {c.value: c.label for c in HardwareComponent}
+    tables.append(
+        Table(
+            key="component",
+            title="Repeat units on the same component",
+            columns=("Units",),
+            rows=tuple(
+                (labels.get(component, "Software / none"), (n,))
+                for (component,), n in _tally(same_component, "component")
+            ),
+        )
+    )
+    return tables
+
+
+# --- Partner scorecard -------------------------------------------------------------------------------
+
+
+def _returned(period: Period) -> Exists:
+    return Exists(
+        CaseEvent.objects.filter(
+            case=OuterRef("pk"), action=Action.RETURN_TO_PARTNER.value, at__gte=period.start_at, at__lt=period.end_at
+        )
+    )
+
+
+def scorecard_headline(ctx: ReportContext, period: Period) -> int:
+    return _cases(ctx).filter(created_at__gte=period.start_at, created_at__lt=period.end_at).count()
+
+
+def scorecard_detail(ctx: ReportContext) -> list[Table]:
+    p = ctx.period
+    in_period = Q(created_at__gte=p.start_at, created_at__lt=p.end_at)
+    resolved_in = Q(resolved_at__gte=p.start_at, resolved_at__lt=p.end_at)
+    escalated_in = Q(escalated_at__gte=p.start_at, escalated_at__lt=p.end_at)
+    rows = list(
+        _cases(ctx)
+        .filter(in_period | resolved_in | escalated_in)  # the period's cases, not the archive
+        .annotate(returned=_returned(p))
+        .values("reseller_id", "reseller__name")
+        .annotate(
+            opened=Count("id", filter=in_period),
+            resolved_l1=Count("id", filter=resolved_in & Q(resolved_at_l1=True)),
+            escalated=Count("id", filter=escalated_in),
+            escalated_complete=Count("id", filter=escalated_in & Q(returned=False)),
+        )
+        .filter(Q(opened__gt=0) | Q(resolved_l1__gt=0) | Q(escalated__gt=0))
+        .order_by("reseller__name")
+    )
+    repeat = {pk: n for (pk,), n in _tally(_repeat_units(ctx, p), "unit__reseller_id")}
+    return [
+        Table(
+            key="resellers",
+            title="Per reseller",
+            columns=("Opened", "Resolved at L1", "Escalated", "Escalated, checklist complete", "Repeat units"),
+            rows=tuple(
+                (
+                    r["reseller__name"],
+                    (
+                        r["opened"],
+                        r["resolved_l1"],
+                        r["escalated"],
+                        r["escalated_complete"],
+                        repeat.get(r["reseller_id"], 0),
+                    ),
+                )
+                for r in rows
+            ),
+            links=tuple(list_url(reverse("cases:list"), {"view": "all", "reseller": r["reseller_id"]}) for r in rows),
+            chart="",
+        )
+    ]
+
+
+# --- Filters -----------------------------------------------------------------------------------------
+
+
+def _clean_team(user: User, raw: str) -> int:
+    pk = plain_number(raw)
+    if pk is None:
+        raise ReportInputError("unknown_filter_value", f"Team: {raw[:20]!r} is not an id.", field="team")
+    if not teams_visible_to(user).filter(pk=pk).exists():
+        raise ReportInputError("not_found", "No such team.", field="team", hidden=True)
+    return pk
+
+
+def _team_choices(user: User) -> list[tuple[str, str]]:
+    return [(str(pk), name) for pk, name in teams_visible_to(user).order_by("name").values_list("pk", "name")]
+
+
+def _choices(members: Iterable[Any]) -> list[tuple[str, str]]:
+    return [(m.value, m.label) for m in members]
+
+
+def register() -> None:
+    register_filter(
+        FilterSpec(
+            key="team", label="Team", kinds=frozenset({OrgKind.MTS}), choices=_team_choices, clean=_clean_team, order=10
+        )
+    )
+    register_filter(choice_filter("priority", "Priority", ALL_KINDS, _choices(Priority), order=40))
+    register_filter(choice_filter("category", "Category", ALL_KINDS, _choices(Category), order=41))
+    register_filter(choice_filter("component", "Component", ALL_KINDS, _choices(HardwareComponent), order=42))
+    register_figure(
+        Figure(
+            key="backlog",
+            title="Backlog and age",
+            description="Cases open at the end of the period, by who they wait on and by business-day age "
+            "(in the business days of the case's MTS team); cases opened and resolved per day in your time zone.",
+            kinds=PARTNERS_AND_MTS,
+            unit="open cases",
+            headline=backlog_headline,
+            detail=backlog_detail,
+            link=lambda ctx: _cases_list(ctx, view="open"),
+            applies=CASE_FILTERS,
+            order=20,
+        )
+    )
+    register_figure(
+        Figure(
+            key="sla",
+            title="SLA attainment: first response",
+            description="Cases that reached MTS in the period whose first response was due: answered in time "
+            "over all due (the clock runs in the MTS team's business hours and pauses while awaiting the partner).",
+            kinds=PARTNERS_AND_MTS,
+            unit="first responses due",
+            headline=sla_headline,
+            detail=sla_detail,
+            link=lambda ctx: _cases_list(ctx, view="all"),
+            applies=CASE_FILTERS,
+            higher_is_better=True,
+            order=30,
+        )
+    )
+    register_figure(
+        Figure(
+            key="repeat_units",
+            title="Repeat units",
+            description="Service tags with 2 or more cases opened within the 90 days up to the end of the period.",
+            kinds=PARTNERS_AND_MTS,
+            unit="units",
+            headline=repeat_headline,
+            detail=repeat_detail,
+            link=lambda ctx: list_url(reverse("servicetags:unit_list"), {"reseller": ctx.filters.get("reseller", "")}),
+            applies=CASE_FILTERS,
+            order=45,
+        )
+    )
+    register_figure(
+        Figure(
+            key="scorecard",
+            title="Partner scorecard",
+            description="Per reseller: cases opened, resolved at first level and escalated to MTS in the period "
+            "(complete: not returned to the partner for missing information), and repeat units.",
+            kinds=MTS_AND_DISTRIBUTOR,
+            unit="cases opened",
+            headline=scorecard_headline,
+            detail=scorecard_detail,
+            link=lambda ctx: _cases_list(ctx, view="all", queue=False),
+            applies=CASE_FILTERS,
+            order=90,
+        )
+    )

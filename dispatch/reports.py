@@ -1,0 +1,345 @@
+"""The Dell figures of the Reports section: dispatch health and first-time fix (docs/rules.md "Reports"). From
+`dispatches_visible_to(user)`, so Dell counts only the dispatches sent to it and a partner only those of its
+cases; aggregate queries only. Registered from DispatchConfig.ready().
+
+NBD attainment (rule 9 verdicts) registers here as one more Figure once the verdicts are stored.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+
+from cases.checklist import HardwareComponent
+from cases.clocks import teams_hours
+from cases.models import CaseEvent, EventKind
+from cases.reports import CASE_FILTERS, filter_cases
+from cases.selectors import cases_visible_to
+from dispatch.models import Dispatch, Fee, Part, ScheduleChange
+from dispatch.selectors import dispatches_visible_to
+from dispatch.workflow import Action as DispatchAction
+from dispatch.workflow import DispatchKind, FeeKind
+from dispatch.workflow import State as DispatchState
+from husky_support.business_hours import BusinessHours
+from husky_support.reports import BusinessTimeline, Median, Period, Ratio, Table, percentile
+from partners.kinds import OrgKind
+from partners.reports.registry import ALL_KINDS, Figure, ReportContext, list_url, register_figure
+
+# docs/rules.md "Reports", first-time fix: no further dispatch or case on the same unit and component within 30 days.
+FIX_WINDOW = timedelta(days=30)
+QUEUE_KINDS = frozenset({OrgKind.MTS, OrgKind.DELL})
+
+
+def _dispatches(ctx: ReportContext) -> QuerySet[Dispatch]:
+    return filter_cases(dispatches_visible_to(ctx.user), ctx.filters, prefix="case__")
+
+
+def _in(period: Period, field: str) -> Q:
+    return Q(**{f"{field}__gte": period.start_at, f"{field}__lt": period.end_at})
+
+
+def _dispatch_list(ctx: ReportContext, **params: Any) -> str:
+    """Dell's dispatch queue for MTS and Dell (filtered by country and state); the case list for partners."""
+    if ctx.kind in QUEUE_KINDS:
+        return list_url(reverse("dispatch:queue"), {"country": ctx.filters.get("country", ""), **params})
+    return list_url(reverse("cases:list"), {"view": "all", "reseller": ctx.filters.get("reseller", "")})
+
+
+# --- Dell dispatch health ----------------------------------------------------------------------------
+
+
+def _denials(ctx: ReportContext, period: Period) -> dict[str, int]:
+    def query() -> dict[str, int]:
+        return (
+            _dispatches(ctx)
+            .filter(_in(period, "created_at"))
+            .aggregate(
+                requested=Count("id"),
+                denied=Count("id", filter=Q(denial_count__gt=0)),
+                voided=Count("id", filter=Q(state=DispatchState.VOIDED)),
+            )
+        )
+
+    return ctx.remember(("denials", period), query)  # type: ignore[no-any-return]
+
+
+def health_headline(ctx: ReportContext, period: Period) -> Ratio:
+    """Denial rate: dispatches requested in the period that Dell denied at least once, over all requested."""
+    counts = _denials(ctx, period)
+    return Ratio(met=counts["denied"], total=counts["requested"])
+
+
+def health_detail(ctx: ReportContext) -> list[Table]:
+    p = ctx.period
+    dispatches = _dispatches(ctx)
+    requested = dispatches.filter(_in(p, "created_at"))
+    denials = _denials(ctx, p)
+    reasons = (
+        requested.filter(denial_count__gt=0)
+        .exclude(last_denial_reason="")
+        .values("last_denial_reason")
+        .annotate(n=Count("id"))
+        .order_by("-n", "last_denial_reason")[:5]
+    )
+    visible = dispatches.values("pk")
+    moves = ScheduleChange.objects.filter(dispatch__in=visible, previous_start_at__isnull=False).filter(
+        _in(p, "agreed_at")
+    )
+    reschedules = moves.aggregate(free=Count("id", filter=Q(late=False)), fee=Count("id", filter=Q(late=True)))
+    fees = dict(
+        Fee.objects.filter(dispatch__in=visible, waived_at__isnull=True)
+        .filter(_in(p, "recorded_at"))
+        .values("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    )
+    # Parts whose faulty part was due back in the period (site-local due dates, compared with the period's dates).
+    parts = Part.objects.filter(
+        dispatch__in=visible, keep_faulty=False, return_due_on__gte=p.start_on, return_due_on__lte=p.end_on
+    ).aggregate(
+        on_time=Count("id", filter=Q(returned_on__isnull=False, returned_on__lte=F("return_due_on"))),
+        late=Count("id", filter=Q(returned_on__isnull=False, returned_on__gt=F("return_due_on"))),
+        overdue=Count("id", filter=Q(returned_on__isnull=True, return_flagged_at__isnull=False)),
+        open=Count("id", filter=Q(returned_on__isnull=True, return_flagged_at__isnull=True)),
+    )
+    denied_link = _dispatch_list(ctx, state=DispatchState.DENIED.value)
+    overdue_link = _dispatch_list(ctx, overdue="on")
+    return [
+        Table(
+            key="denials",
+            title="Dispatches requested in the period",
+            columns=("Dispatches",),
+            rows=(
+                ("Requested", (denials["requested"],)),
+                ("Denied at least once", (denials["denied"],)),
+                ("Voided (third denial)", (denials["voided"],)),
+            ),
+            links=(_dispatch_list(ctx, sort="newest"), denied_link, _dispatch_list(ctx, state="voided")),
+        ),
+        Table(
+            key="denial_reasons",
+            title="Most frequent denial reasons",
+            columns=("Dispatches",),
+            rows=tuple((r["last_denial_reason"][:80], (r["n"],)) for r in reasons),
+            chart="",
+        ),
+        Table(
+            key="reschedules",
+            title="Visits rescheduled in the period",
+            columns=("Changes",),
+            rows=(("Free (8 days or more ahead)", (reschedules["free"],)), ("Late, with fee", (reschedules["fee"],))),
+        ),
+        Table(
+            key="fees",
+            title="Fees recorded in the period (not waived)",
+            columns=("Fees",),
+            rows=tuple((kind.label, (fees.get(kind.value, 0),)) for kind in FeeKind),
+        ),
+        Table(
+            key="parts",
+            title="Faulty parts due back in the period",
+            columns=("Parts",),
+            rows=(
+                ("Returned on time", (parts["on_time"],)),
+                ("Returned late", (parts["late"],)),
+                ("Overdue, not returned", (parts["overdue"],)),
+                ("Not returned, not yet flagged", (parts["open"],)),
+            ),
+            links=("", "", overdue_link, ""),
+        ),
+    ]
+
+
+# --- First-time fix ----------------------------------------------------------------------------------
+
+
+def _completed(ctx: ReportContext, period: Period) -> QuerySet[Dispatch]:
+    """Onsite dispatches completed in the period, each marked `repeated` when another dispatch or case on the
+    same service tag and component followed within 30 days of the completion. The later records count only
+    when the viewer may see them (nothing outside the gate reaches a figure): Dell learns of a repeat only
+    when it was dispatched to Dell too."""
+    finished = OuterRef("finished_at")
+    later_case = cases_visible_to(ctx.user).filter(
+        unit_id=OuterRef("case__unit_id"),
+        component=OuterRef("case__component"),
+        created_at__gt=finished,
+        created_at__lte=finished + FIX_WINDOW,
+    )
+    later_dispatch = dispatches_visible_to(ctx.user).filter(
+        case__unit_id=OuterRef("case__unit_id"),
+        case__component=OuterRef("case__component"),
+        created_at__gt=finished,
+        created_at__lte=finished + FIX_WINDOW,
+    )
+    return (
+        _dispatches(ctx)
+        .filter(kind=DispatchKind.ONSITE, state=DispatchState.COMPLETED, case__unit__isnull=False)
+        .filter(_in(period, "finished_at"))
+        .annotate(repeated=Exists(later_case) | Exists(later_dispatch))
+    )
+
+
+def _fix_by_component(ctx: ReportContext, period: Period) -> dict[str, tuple[int, int]]:
+    """(completed, fixed first time) per component: one grouped query for the headline and the table."""
+
+    def query() -> dict[str, tuple[int, int]]:
+        rows = (
+            _completed(ctx, period)
+            .values("case__component")
+            .annotate(total=Count("id"), again=Count("id", filter=Q(repeated=True)))
+            .order_by()
+        )
+        return {r["case__component"]: (r["total"], r["total"] - r["again"]) for r in rows}
+
+    return ctx.remember(("first_time_fix", period), query)  # type: ignore[no-any-return]
+
+
+def fix_headline(ctx: ReportContext, period: Period) -> Ratio:
+    counts = _fix_by_component(ctx, period).values()
+    return Ratio(met=sum(fixed for _total, fixed in counts), total=sum(total for total, _fixed in counts))
+
+
+def fix_detail(ctx: ReportContext) -> list[Table]:
+    labels = {c.value: c.label for c in HardwareComponent}
+    by_component = sorted(_fix_by_component(ctx, ctx.period).items())
+    return [
+        Table(
+            key="component",
+            title="Completed onsite dispatches by component",
+            columns=("Completed", "Fixed first time"),
+            rows=tuple((labels.get(component, "Other"), counts) for component, counts in by_component),
+        )
+    ]
+
+
+# --- Time to dispatch --------------------------------------------------------------------------------
+
+# Business time is measured on per-day tables this far around the periods (Dell may accept after the end).
+TIMELINE_MARGIN = timedelta(days=30)
+
+
+def _minutes(duration: timedelta) -> float:
+    return duration.total_seconds() / 60
+
+
+def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], list[float]]:
+    """Business minutes, in the hours of the case's MTS team, from the case reaching MTS to the dispatch
+    request, and from the request to Dell's first acceptance, of the dispatches requested in the period. One
+    query for the rows (bounded by the period); each duration is then a subtraction on a per-day table."""
+
+    def query() -> tuple[list[float], list[float]]:
+        accepted = (
+            CaseEvent.objects.filter(
+                case=OuterRef("case_id"),
+                kind=EventKind.DISPATCH,
+                action=DispatchAction.ACCEPT.value,
+                at__gte=OuterRef("created_at"),
+            )
+            .order_by("at")
+            .values("at")[:1]
+        )
+        rows = (
+            _dispatches(ctx)
+            .filter(_in(period, "created_at"))
+            .annotate(accepted_at=Subquery(accepted))
+            .values_list("created_at", "case__escalated_at", "case__team_id", "accepted_at")
+        )
+        timelines: dict[int | None, BusinessTimeline] = {}
+        hours = _hours(ctx)
+        first, last = ctx.previous.start_on - TIMELINE_MARGIN, ctx.period.end_on + TIMELINE_MARGIN
+        to_request, to_accept = [], []
+        for requested_at, escalated_at, team_id, accepted_at in rows:
+            key = team_id if team_id in hours else None
+            if key not in timelines:
+                timelines[key] = BusinessTimeline(hours[key], first, last)
+            timeline = timelines[key]
+            if escalated_at is not None:
+                to_request.append(_minutes(timeline.between(escalated_at, requested_at)))
+            if accepted_at is not None:
+                to_accept.append(_minutes(timeline.between(requested_at, accepted_at)))
+        return to_request, to_accept
+
+    return ctx.remember(("dispatch_times", period), query)  # type: ignore[no-any-return]
+
+
+def _hours(ctx: ReportContext) -> dict[int | None, BusinessHours]:
+    first, last = ctx.previous.start_on - TIMELINE_MARGIN, ctx.period.end_on + TIMELINE_MARGIN
+    return ctx.remember("teams_hours", lambda: teams_hours(first=first, last=last))  # type: ignore[no-any-return]
+
+
+def _median(values: list[float]) -> Median:
+    middle = percentile(values, 0.5)
+    return Median(minutes=None if middle is None else round(middle), count=len(values))
+
+
+def time_headline(ctx: ReportContext, period: Period) -> Median:
+    return _median(_dispatch_times(ctx, period)[0])
+
+
+def time_detail(ctx: ReportContext) -> list[Table]:
+    to_request, to_accept = _dispatch_times(ctx, ctx.period)
+
+    def row(values: list[float]) -> tuple[int, int, int]:
+        p90, p50 = percentile(values, 0.9), percentile(values, 0.5)
+        return (round(p90 or 0), round(p50 or 0), len(values))
+
+    return [
+        Table(
+            key="times",
+            title="Business minutes in the MTS team's hours",
+            columns=("90th percentile", "Median", "Dispatches"),
+            rows=(("MTS → dispatch request", row(to_request)), ("Request → Dell accepted", row(to_accept))),
+        )
+    ]
+
+
+def register() -> None:
+    register_figure(
+        Figure(
+            key="time_to_dispatch",
+            title="Time to dispatch",
+            description="Median business time (the MTS team's hours) from a case reaching MTS to its dispatch "
+            "request, for the dispatches requested in the period; and from the request to Dell's acceptance.",
+            kinds=ALL_KINDS,
+            unit="dispatches requested",
+            headline=time_headline,
+            detail=time_detail,
+            link=lambda ctx: _dispatch_list(ctx, sort="newest"),
+            applies=CASE_FILTERS,
+            order=35,
+        )
+    )
+    register_figure(
+        Figure(
+            key="dispatch_health",
+            title="Dell dispatch health: denial rate",
+            description="Dispatches requested in the period that Dell denied at least once; reschedules, fees and "
+            "the return of faulty parts.",
+            kinds=ALL_KINDS,
+            unit="dispatches requested",
+            headline=health_headline,
+            detail=health_detail,
+            link=lambda ctx: _dispatch_list(ctx, sort="newest"),
+            applies=CASE_FILTERS,
+            order=50,
+        )
+    )
+    register_figure(
+        Figure(
+            key="first_time_fix",
+            title="First-time fix",
+            description="Onsite dispatches completed in the period with no further dispatch or case on the same "
+            "service tag and component within 30 days, over all completed (recent ones may still repeat).",
+            kinds=ALL_KINDS,
+            unit="completed onsite dispatches",
+            headline=fix_headline,
+            detail=fix_detail,
+            link=lambda ctx: _dispatch_list(ctx, state=DispatchState.COMPLETED.value),
+            applies=CASE_FILTERS,
+            higher_is_better=True,
+            order=40,
+        )
+    )

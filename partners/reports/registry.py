@@ -1,0 +1,173 @@
+"""Where apps plug their report figures and filters in (partners knows none of them).
+
+An app calls `register_filter()` for the filters its records answer to and `register_figure()` for each
+figure, from its AppConfig.ready(). A figure gives its headline for any period (the framework asks for the
+current and the previous one), its breakdown tables for the current period, and the list of the records it
+counts. A figure the data for which is not stored yet (e.g. NBD verdicts) is simply registered later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from husky_support.reports import Headline, Median, Period, Ratio, ReportInputError, Table
+from partners.kinds import OrgKind
+from partners.models import User
+
+ALL_KINDS: frozenset[OrgKind] = frozenset(OrgKind)
+PARTNER_KINDS: frozenset[OrgKind] = frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR})
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What a figure computes from: the viewer (the gate), the periods, the cleaned filters, the clock."""
+
+    user: User
+    kind: OrgKind
+    period: Period
+    previous: Period
+    filters: Mapping[str, Any]  # filter key -> cleaned value (an id, a code); absent when not chosen
+    now: datetime
+    # Query results a figure shares between its headline and its breakdowns within one request (one grouped
+    # query can answer both); never outlives the request.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """One report filter: who may use it, the values this viewer may pick, and how a raw value is cleaned.
+
+    `clean(user, raw)` returns the value the figures use or raises ReportInputError (`hidden=True` for
+    something the viewer may not see: answered as not found)."""
+
+    key: str
+    label: str
+    kinds: frozenset[OrgKind]
+    choices: Callable[[User], list[tuple[str, str]]]
+    clean: Callable[[User, str], Any]
+    order: int = 100
+    values: tuple[str, ...] = ()  # the fixed values, when there are (documented as the parameter's enum)
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    title: str
+    description: str
+    kinds: frozenset[OrgKind]
+    unit: str
+    headline: Callable[[ReportContext, Period], int | Ratio | Median]
+    detail: Callable[[ReportContext], list[Table]]
+    link: Callable[[ReportContext], str]
+    applies: frozenset[str]  # the filter keys this figure honours; the page says which it ignores
+    higher_is_better: bool = False
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class FigureResult:
+    figure: Figure
+    headline: Headline
+    tables: list[Table]
+    link: str
+    ignored_filters: tuple[str, ...] = ()
+
+
+@dataclass
+class _Registry:
+    figures: dict[str, Figure] = field(default_factory=dict)
+    filters: dict[str, FilterSpec] = field(default_factory=dict)
+
+
+registry = _Registry()
+
+
+def register_figure(figure: Figure) -> None:
+    registry.figures[figure.key] = figure
+
+
+def register_filter(spec: FilterSpec) -> None:
+    registry.filters[spec.key] = spec
+
+
+def figures_for(kind: OrgKind | None) -> list[Figure]:
+    return sorted((f for f in registry.figures.values() if kind in f.kinds), key=lambda f: (f.order, f.key))
+
+
+def figure_for(kind: OrgKind | None, key: str) -> Figure | None:
+    figure = registry.figures.get(key)
+    return figure if figure is not None and kind in figure.kinds else None
+
+
+def filters_for(kind: OrgKind | None) -> list[FilterSpec]:
+    return sorted((f for f in registry.filters.values() if kind in f.kinds), key=lambda f: (f.order, f.key))
+
+
+def clean_filters(user: User, kind: OrgKind | None, params: Mapping[str, str]) -> dict[str, Any]:
+    """The chosen filters, cleaned. Raises ReportInputError: filter_not_allowed for a filter this kind of
+    organisation may not use, or what the filter's own `clean` raises (unknown value, not visible)."""
+    cleaned: dict[str, Any] = {}
+    for key, spec in registry.filters.items():
+        raw = (params.get(key) or "").strip()
+        if not raw:
+            continue
+        if kind not in spec.kinds:
+            raise ReportInputError(
+                "filter_not_allowed", f"You cannot filter reports by {spec.label.lower()}.", field=key
+            )
+        cleaned[key] = spec.clean(user, raw)
+    return cleaned
+
+
+def compute(figure: Figure, ctx: ReportContext) -> FigureResult:
+    """The figure for the context: its headline now and in the previous period of the same length."""
+    headline = Headline(
+        value=figure.headline(ctx, ctx.period),
+        previous=figure.headline(ctx, ctx.previous),
+        unit=figure.unit,
+        higher_is_better=figure.higher_is_better,
+    )
+    ignored = tuple(registry.filters[k].label for k in ctx.filters if k not in figure.applies)
+    return FigureResult(
+        figure=figure, headline=headline, tables=figure.detail(ctx), link=figure.link(ctx), ignored_filters=ignored
+    )
+
+
+def list_url(base: str, params: Mapping[str, Any]) -> str:
+    """`base` with the non-empty `params` as a query string (a list value repeats the key)."""
+    pairs = [(k, v) for k, value in params.items() for v in (value if isinstance(value, list | tuple) else [value])]
+    query = urlencode([(k, v) for k, v in pairs if v not in (None, "")])
+    return f"{base}?{query}" if query else base
+
+
+def choice_filter(
+    key: str, label: str, kinds: frozenset[OrgKind], choices: list[tuple[str, str]], *, order: int = 100
+) -> FilterSpec:
+    """A filter over a fixed list of values (priority, category, model...): anything else is refused."""
+    allowed = {value for value, _label in choices}
+
+    def clean(_user: User, raw: str) -> str:
+        if raw not in allowed:
+            raise ReportInputError(
+                "unknown_filter_value", f"{label}: {raw[:40]!r} is not one of the values.", field=key
+            )
+        return raw
+
+    return FilterSpec(
+        key=key,
+        label=label,
+        kinds=kinds,
+        choices=lambda _user: list(choices),
+        clean=clean,
+        order=order,
+        values=tuple(value for value, _label in choices),
+    )
