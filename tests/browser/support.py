@@ -63,3 +63,29 @@ def doc_screenshot(page, name, *, width=1280, selector=None):
     kwargs = {} if selector else {"full_page": True}
     target.screenshot(path=str(DOCS / f"{name}.png"), **kwargs)
     page.set_viewport_size({"width": 1360, "height": 900})
+
+
+# WCAG 2.0 and 2.1, levels A and AA: what the portal promises; best-practice rules are advice, not failures.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+_AXE_RUN = """(tags) => axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})
+  .then((results) => results.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
+  })))"""
+
+
+def accessibility_problems(page, base_url: str) -> list[str]:
+    """axe-core's serious and critical WCAG A/AA violations on the page as it is now, one line each.
+
+    axe-core is vendored under static/vendor/axe-core/ and loaded from the portal itself, like the portal's own
+    scripts, so the page's CSP (script-src 'self') lets it run unchanged; an inline copy would be refused."""
+    from django.templatetags.static import static
+
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(url=base_url + static("vendor/axe-core/axe.min.js"))
+    violations = page.evaluate(_AXE_RUN, AXE_TAGS)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {' | '.join(v['nodes'])}"
+        for v in violations
+        if v["impact"] in {"serious", "critical"}
+    ]

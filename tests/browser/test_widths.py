@@ -1,5 +1,6 @@
-"""Every main page of every role at 390 (a phone), 1024, 1280 and 1366 px: the page never scrolls sideways and
-its primary action is on screen, not cut off at the edge of a table or the window (issue 18).
+"""Every main page of every role at 390 (a phone), 1024, 1280 and 1366 px: the page never scrolls sideways,
+its primary action is on screen, not cut off at the edge of a table or the window, and axe-core finds no
+serious or critical WCAG A/AA violation at 390 and 1280 px (the phone and the desktop layouts) (issue 18).
 
 The pages are the navigation bar's own links, read from the page, plus a case page; a page added to the
 navigation is checked the day it appears. Screenshots at 390 and 1280 px go to var/screenshots/widths-*.
@@ -12,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS
+from tests.browser.support import accessibility_problems
 from tests.cases.factories import open_case
 from tests.conftest import PASSWORD
 from tests.dispatch.factories import dispatch_for
@@ -19,6 +21,7 @@ from tests.dispatch.factories import dispatch_for
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = (390, 1024, 1280, 1366)
+AXE_WIDTHS = (390, 1280)
 HEIGHT = 900
 # What each role's navigation must at least hold, so a broken read of the bar cannot pass on no pages.
 AT_LEAST = {
@@ -90,6 +93,7 @@ def test_every_main_page_fits_and_shows_its_primary_action_at_every_width(
     paths = [link.get_attribute("href") for link in links.all()]
     assert AT_LEAST[role] <= set(paths), paths
     paths.append(f"/cases/{case.number}/")
+    problems: list[str] = []  # every page's, so one run names them all
 
     for path in paths:
         for width in WIDTHS:
@@ -109,7 +113,21 @@ def test_every_main_page_fits_and_shows_its_primary_action_at_every_width(
                 assert actions is not None
                 assert timeline is not None
                 assert actions["y"] < timeline["y"], where
-            if width in (390, 1280):
+            if width in AXE_WIDTHS:
+                problems.extend(f"{where}: {problem}" for problem in accessibility_problems(page, live_server.url))
                 name = re.sub(r"[^a-z0-9]+", "-", path.strip("/").lower()) or "home"
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(SCREENSHOTS / f"widths-{role}-{name}-{width}.png"))
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_sign_in_page_fits_and_is_accessible(live_server, page, console):
+    problems = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": HEIGHT})
+        page.goto(f"{live_server.url}/accounts/login/")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+        _on_screen_across(page.get_by_role("button", name="Sign in"), width)
+        if width in AXE_WIDTHS:
+            problems.extend(f"{width} px: {problem}" for problem in accessibility_problems(page, live_server.url))
+    assert problems == [], "\n".join(problems)
