@@ -77,6 +77,9 @@ class TestMts:
         assert sla["change"] is None
         assert rows(sla, "priority")["P1 – Critical"] == [4, 3]
         assert rows(sla, "team") == {"Nordics": [4, 3]}
+        # Business minutes in the team's hours (08:00-16:00 Copenhagen): B and E answered 2 hours after reaching
+        # MTS; D reached MTS at 16:00, the end of the day, and was answered at 17:00 the next day: a full day.
+        assert rows(sla, "first_response_time")["All priorities"] == [480, 120, 3]
 
     def test_dell_dispatch_health_and_first_time_fix(self, api_as, report_data, mts_user):
         figures = report(api_as, mts_user)
