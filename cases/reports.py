@@ -10,9 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
-    Case as SqlCase,
-)
-from django.db.models import (
+    BooleanField,
     CharField,
     Count,
     Exists,
@@ -23,6 +21,9 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+)
+from django.db.models import (
+    Case as SqlCase,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
@@ -269,8 +270,12 @@ def backlog_detail(ctx: ReportContext) -> list[Table]:
 # --- SLA attainment ----------------------------------------------------------------------------------
 
 
-def _breached(target: str) -> Exists:
-    return Exists(CaseEvent.objects.filter(case=OuterRef("pk"), kind=EventKind.SLA_BREACHED, data__target=target))
+def _breached(target: str, since: datetime) -> Q:
+    """The case has a breach of `target` recorded since `since`: a semi-join on the breach rows of the partial
+    index caseevent_breach_at_idx (a first response of a case that reached MTS in a period is due after the
+    period's start), not a lookup per case."""
+    breaches = CaseEvent.objects.filter(kind=EventKind.SLA_BREACHED, at__gte=since, data__target=target)
+    return Q(pk__in=breaches.values("case_id"))
 
 
 def _first_responses(ctx: ReportContext, period: Period) -> QuerySet[Case]:
@@ -281,7 +286,15 @@ def _first_responses(ctx: ReportContext, period: Period) -> QuerySet[Case]:
         .filter(escalated_at__gte=period.start_at, escalated_at__lt=period.end_at)
         .filter(Q(first_responded_at__isnull=False) | Q(first_response_due_at__lte=ctx.now))
         .annotate(
-            missed=_breached("first_response") | Q(first_responded_at__isnull=True, first_response_due_at__lte=ctx.now)
+            missed=SqlCase(
+                When(
+                    _breached("first_response", period.start_at)
+                    | Q(first_responded_at__isnull=True, first_response_due_at__lte=ctx.now),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
         )
     )
 
