@@ -97,19 +97,12 @@ def bench_env() -> dict[str, str]:
 # --- in the child process (Django configured for the bench database) ---------------------------------
 
 
-def child_load(n: int, seed: int) -> None:
-    """Load organisations, users, units and N cases; print the credentials as JSON."""
-    import django
-
-    django.setup()
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.db import connection
-
+def load_cases(n: int, seed: int) -> dict:
+    """Load organisations, users, units and N cases (Django set up); return what was made, for other loaders
+    (bench/bench_load.py adds teams, timelines and dispatches on top)."""
     from cases.models import Case, CaseNumberCounter
     from partners.kinds import OrgKind, Role
     from partners.models import Organisation, User
-    from partners.services import token_create
     from servicetags.models import Unit
 
     rng = random.Random(seed)
@@ -202,6 +195,29 @@ def child_load(n: int, seed: int) -> None:
     if batch:
         Case.objects.bulk_create(batch)
     CaseNumberCounter.objects.update_or_create(year=now.year, defaults={"last": n + 1})
+    return {
+        "mts_org": mts_org,
+        "technicians": technicians,
+        "resellers": resellers,
+        "reseller_user": reseller_user,
+        "units": units,
+        "rng": rng,
+    }
+
+
+def child_load(n: int, seed: int) -> None:
+    """Load organisations, users, units and N cases; print the credentials as JSON."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
+
+    from partners.services import token_create
+
+    loaded = load_cases(n, seed)
+    technicians, reseller_user = loaded["technicians"], loaded["reseller_user"]
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # what autovacuum does soon after a bulk load
     tech = technicians[0]

@@ -77,7 +77,7 @@ def child_load(n: int, url: str) -> None:
     from django.utils import timezone
 
     from cases import services as case_services
-    from partners.integrations import services
+    from partners.integrations import endpoints
     from partners.integrations.models import Event, EventRecipient, WebhookDelivery
     from partners.integrations.outbox import new_public_id
     from partners.kinds import OrgKind, Role
@@ -110,7 +110,7 @@ def child_load(n: int, url: str) -> None:
     )  # fmt: skip
 
     # record_event's own cost: comments, each with its event, recipients and deliveries, one transaction each.
-    endpoint, _secret = services.endpoint_create(actor=admin, values={"url": url}, now=now)
+    endpoint, _secret = endpoints.endpoint_create(actor=admin, values={"url": url}, now=now)
     comments = 300
     started = time.perf_counter()
     for i in range(comments):

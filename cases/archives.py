@@ -11,24 +11,16 @@ import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import BinaryIO
 
+from django.db.models import TextChoices
 
-class AttachmentKind(StrEnum):
-    ARCHIVE = "archive"  # SupportAssist collection (TSR/DSET) or other zip of logs
-    IMAGE = "image"  # screenshot
-    TEXT = "text"  # a log or a text export
-    PDF = "pdf"
 
-    @property
-    def label(self) -> str:
-        return {
-            AttachmentKind.ARCHIVE: "Log archive (zip)",
-            AttachmentKind.IMAGE: "Screenshot",
-            AttachmentKind.TEXT: "Text log",
-            AttachmentKind.PDF: "PDF document",
-        }[self]
+class AttachmentKind(TextChoices):
+    ARCHIVE = "archive", "Log archive (zip)"  # SupportAssist collection (TSR/DSET) or other zip of logs
+    IMAGE = "image", "Screenshot"  # screenshot
+    TEXT = "text", "Text log"  # a log or a text export
+    PDF = "pdf", "PDF document"
 
 
 # Extension → kind. Anything else is refused; SVG and HTML are not on the list (they can carry script).

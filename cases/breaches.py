@@ -1,4 +1,4 @@
-"""The SLA breach sweep (DESIGN rule 7): near-breaches and breaches recorded once on the timeline, and the
+"""The SLA breach sweep (docs/rules.md rule 7): near-breaches and breaches recorded once on the timeline, and the
 assignee and the team lead notified once each. Reads only what is due through the partial indexes on
 sla_near_at and sla_due_at, never every open case."""
 
@@ -9,7 +9,8 @@ from datetime import datetime
 from django.db import transaction
 
 from cases import clocks, notifications, sla
-from cases.models import Case, CaseEvent, EventKind
+from cases.models import Case, EventKind
+from cases.services.base import record_case_event
 from partners.models import User
 
 
@@ -45,16 +46,14 @@ def record_sla_alert(case_id: int, *, now: datetime) -> sla.Alerted | None:
     if reached is None or reached <= clock.alerted:
         return None
     kind = EventKind.SLA_BREACHED if reached is sla.Alerted.BREACHED else EventKind.SLA_NEAR_BREACH
-    event = CaseEvent(
-        case=case,
+    event = record_case_event(
+        case,
         kind=kind,
         actor=None,
-        at=now,
+        now=now,
         internal=True,  # MTS-internal: how MTS keeps its own targets is not the partner's timeline
         data={"target": clock.target.value, "due_at": case.sla_due_at.isoformat() if case.sla_due_at else None},
     )
-    event.full_clean()
-    event.save()
     case.sla_alerted = int(reached)
     case.save(update_fields=["sla_alerted"])
     lead = case.team.lead if case.team is not None and case.team.lead_id else None

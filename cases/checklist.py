@@ -6,52 +6,29 @@ Pure: values and frozen dataclasses in, values out; no ORM, no clock, no setting
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
+
+from django.db.models import TextChoices
 
 
-class Category(StrEnum):
-    SOFTWARE = "software"
-    HARDWARE = "hardware"
-
-    @property
-    def label(self) -> str:
-        return {Category.SOFTWARE: "Software", Category.HARDWARE: "Hardware"}[self]
+class Category(TextChoices):
+    SOFTWARE = "software", "Software"
+    HARDWARE = "hardware", "Hardware"
 
 
-class HardwareComponent(StrEnum):
-    HARD_DRIVE = "hard_drive"
-    POWER_SUPPLY = "power_supply"
-    MEMORY = "memory"
-    MOTHERBOARD = "motherboard"
-    NETWORK = "network"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return {
-            HardwareComponent.HARD_DRIVE: "Hard drive",
-            HardwareComponent.POWER_SUPPLY: "Power supply",
-            HardwareComponent.MEMORY: "Memory",
-            HardwareComponent.MOTHERBOARD: "Motherboard",
-            HardwareComponent.NETWORK: "Network",
-            HardwareComponent.OTHER: "Other",
-        }[self]
+class HardwareComponent(TextChoices):
+    HARD_DRIVE = "hard_drive", "Hard drive"
+    POWER_SUPPLY = "power_supply", "Power supply"
+    MEMORY = "memory", "Memory"
+    MOTHERBOARD = "motherboard", "Motherboard"
+    NETWORK = "network", "Network"
+    OTHER = "other", "Other"
 
 
-class Priority(StrEnum):
-    P1_CRITICAL = "p1_critical"
-    P2_HIGH = "p2_high"
-    P3_NORMAL = "p3_normal"
-    P4_LOW = "p4_low"
-
-    @property
-    def label(self) -> str:
-        return {
-            Priority.P1_CRITICAL: "P1 – Critical",
-            Priority.P2_HIGH: "P2 – High",
-            Priority.P3_NORMAL: "P3 – Normal",
-            Priority.P4_LOW: "P4 – Low",
-        }[self]
+class Priority(TextChoices):
+    P1_CRITICAL = "p1_critical", "P1 – Critical"
+    P2_HIGH = "p2_high", "P2 – High"
+    P3_NORMAL = "p3_normal", "P3 – Normal"
+    P4_LOW = "p4_low", "P4 – Low"
 
 
 class ChecklistError(ValueError):

@@ -171,6 +171,10 @@ class TeamHoursCache:
         self._teams: dict[int, Team] = {}
         self._hours: dict[int | None, BusinessHours] = {}
 
+    def add(self, teams: list[Team]) -> None:
+        """Teams the caller already read (the queue's filter lists them all): no query for those."""
+        self._teams.update({team.pk: team for team in teams})
+
     def load(self, team_ids: set[int]) -> None:
         missing = team_ids - set(self._teams)
         if missing:

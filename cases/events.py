@@ -22,19 +22,28 @@ class _OrgViewer:
 def case_audience(case: Case) -> list[Organisation]:
     """As cases.selectors.cases_visible_to: the reseller, its distributor, MTS; a Dell organisation only
     when the dispatch hook lets its users see the case (a dispatch was sent to it)."""
-    audience = active_orgs(partner_audience_q(case.reseller))
-    if hooks.registry.dell_visibility is not None:
-        for dell in active_orgs(Q(kind=OrgKind.DELL)):
-            dell_q = hooks.dell_visibility(_OrgViewer(dell.pk))
-            if dell_q is not None and Case.objects.filter(dell_q, pk=case.pk).exists():
-                audience.append(dell)
+    with_dell = hooks.registry.dell_visibility is not None
+    # One query for the partners, MTS and the Dell organisations to check (not one for each group).
+    orgs = active_orgs(partner_audience_q(case.reseller) | (Q(kind=OrgKind.DELL) if with_dell else Q(pk__in=[])))
+    audience = [org for org in orgs if org.kind != OrgKind.DELL]
+    for dell in (org for org in orgs if org.kind == OrgKind.DELL):
+        dell_q = hooks.dell_visibility(_OrgViewer(dell.pk))
+        if dell_q is not None and Case.objects.filter(dell_q, pk=case.pk).exists():
+            audience.append(dell)
     return audience
 
 
 def case_payload(case: Case, kind: OrgKind) -> dict[str, Any]:
+    """The case as the API shows it: the same to every kind of organisation, so an event's recipients (the
+    reseller, its distributor, MTS) share one serialization. Kept on the instance for its current version
+    (every change bumps it), never across versions."""
     from cases.api.serializers import CaseSerializer
 
-    return dict(CaseSerializer(case).data)
+    cached = case.__dict__.get("_event_payload")
+    if cached is None or cached[0] != (case.version, case.state, case.updated_at):
+        cached = ((case.version, case.state, case.updated_at), dict(CaseSerializer(case).data))
+        case.__dict__["_event_payload"] = cached
+    return dict(cached[1])
 
 
 def register() -> None:

@@ -26,6 +26,7 @@ from cases.models import (
     NotifyTopic,
 )
 from cases.workflow import Action
+from husky_support.queue import enqueue_after_commit
 from husky_support.text import one_line
 from partners.kinds import OrgKind, Role
 from partners.models import User
@@ -71,9 +72,7 @@ def recipients_for(event: CaseEvent) -> list[str]:
 
 
 def _enqueue(event: CaseEvent) -> None:
-    from cases.tasks import notify_case_transition_task
-
-    notify_case_transition_task.delay_on_commit(event.pk)
+    enqueue_after_commit("cases.tasks.notify_case_transition_task", event.pk)
 
 
 def _modes(user_ids: set[int], topic: str) -> dict[int, str]:

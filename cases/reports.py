@@ -1,4 +1,4 @@
-"""The case figures of the Reports section (DESIGN "Reports"): backlog and age, SLA attainment, repeat units and
+"""The case figures of the Reports section (docs/rules.md "Reports"): backlog and age, SLA attainment, repeat units and
 the partner scorecard. Each starts from `cases_visible_to(user)` and answers in a constant number of aggregate
 queries, whatever the number of cases; registered from CasesConfig.ready()."""
 
@@ -78,7 +78,7 @@ CASE_FILTER_FIELDS: dict[str, str] = {
 }
 CASE_FILTERS = frozenset(CASE_FILTER_FIELDS)
 
-# DESIGN "Reports", backlog: who an open case waits on, by its state.
+# docs/rules.md "Reports", backlog: who an open case waits on, by its state.
 WAITS_ON: tuple[tuple[str, tuple[State, ...]], ...] = (
     ("Reseller (first level)", (State.L1_RESELLER,)),
     ("MTS", (State.L2_MTS_QUEUE, State.L2_MTS_INVESTIGATING)),
@@ -86,7 +86,7 @@ WAITS_ON: tuple[tuple[str, tuple[State, ...]], ...] = (
     ("Dell", (State.L3_DELL,)),
 )
 
-# DESIGN "Reports", repeat units: two or more cases on one service tag within this many days.
+# docs/rules.md "Reports", repeat units: two or more cases on one service tag within this many days.
 REPEAT_WINDOW = timedelta(days=90)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import OrderBy
 
 from cases import hooks
 from cases.archives import AttachmentKind
-from cases.models import QUEUE_STATES, Case, CaseAttachment, CaseEvent, EventKind
+from cases.models import QUEUE_STATES, Case, CaseAttachment, CaseEvent, EventKind, Team
 from cases.sla import SlaState
 from husky_support.text import plain_number
 from partners.kinds import OrgKind
@@ -149,6 +149,16 @@ def triage_queue(
     for annotate in hooks.registry.queue_annotations:
         qs = annotate(qs)
     return qs.order_by(*queue_order(sort))
+
+
+def queue_teams(user: User) -> tuple[list[Team], Team | None]:
+    """The teams the queue's filter offers (every team, for MTS; none for others) and the viewer's own team,
+    in one query: the membership is an annotation, not a query of its own. The rows' SLA clocks reuse them."""
+    if viewer_kind(user) != OrgKind.MTS:
+        return [], None
+    member = Team.members.through.objects.filter(team=OuterRef("pk"), user=user.pk)
+    teams: list[Team] = list(Team.objects.annotate(viewer_is_member=Exists(member)).order_by("name"))
+    return teams, next((t for t in teams if getattr(t, "viewer_is_member", False)), None)
 
 
 def search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:

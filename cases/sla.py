@@ -1,4 +1,4 @@
-"""When MTS owes the case its next answer, in business hours of the owning team (DESIGN rule 7).
+"""When MTS owes the case its next answer, in business hours of the owning team (docs/rules.md rule 7).
 
 Pure: the caller passes the clock as stored on the case, the targets of the case's priority (from the SLA
 policy), the team's BusinessHours and `now`. Two targets run one after the other:
@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 
+from django.db.models import TextChoices
+
 from cases.workflow import SLA_PAUSED_STATES, State
 from husky_support.business_hours import BusinessHours, add_business_time, business_time_between
 
@@ -29,25 +31,15 @@ class Target(StrEnum):
     NEXT_UPDATE = "next_update"
 
 
-class SlaState(StrEnum):
-    OK = "ok"
-    NEAR_BREACH = "near_breach"
-    BREACHED = "breached"
-    PAUSED = "paused"
-    NONE = "none"
-
-    @property
-    def label(self) -> str:
-        return _STATE_LABELS[self]
+class SlaState(TextChoices):
+    OK = "ok", "On time"
+    NEAR_BREACH = "near_breach", "Near breach"
+    BREACHED = "breached", "Breached"
+    PAUSED = "paused", "Paused"
+    NONE = "none", "No SLA"
 
 
-_STATE_LABELS = {
-    SlaState.OK: "On time",
-    SlaState.NEAR_BREACH: "Near breach",
-    SlaState.BREACHED: "Breached",
-    SlaState.PAUSED: "Paused",
-    SlaState.NONE: "No SLA",
-}
+_STATE_LABELS = {member: member.label for member in SlaState}
 
 
 class Alerted(IntEnum):

@@ -12,7 +12,7 @@ from cases import breaches, notifications
 from cases.models import Case, Notification
 from cases.services import case_transition
 from cases.workflow import Action, State
-from husky_support.api.exceptions import DomainError
+from husky_support.domain import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def sweep_sla_breaches_task() -> int:
 
 @shared_task(name="cases.tasks.auto_close_resolved_cases_task")
 def auto_close_resolved_cases_task() -> int:
-    """Close cases resolved 14 days ago or more (DESIGN "Case states"). Reads only what is due through the
+    """Close cases resolved 14 days ago or more (docs/rules.md "Case states"). Reads only what is due through the
     partial index on auto_close_due_at; a case reopened meanwhile is skipped (expected_state), so running
     it twice closes nothing twice. Returns how many it closed."""
     now = timezone.now()

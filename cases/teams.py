@@ -13,18 +13,15 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from cases import clocks, sla
-from cases.models import Case, CaseEvent, EventKind, SlaPolicy, Team, TeamCountry
-from husky_support.api.exceptions import Conflict, DomainError
+from cases.models import Case, EventKind, SlaPolicy, Team, TeamCountry
+from cases.services.base import record_case_event
 from husky_support.business_hours import BusinessHoursError, parse_weekly_hours
+from husky_support.domain import DomainError
+from husky_support.locking import lock_versioned
 from partners.kinds import OrgKind
 from partners.models import User
+from partners.reference import require_mts_admin
 from partners.validators import validate_country, validate_timezone
-
-
-class NotMtsAdmin(DomainError):
-    status_code = 403
-    code = "not_allowed"
-
 
 TEAM_FIELDS = frozenset(
     {"name", "timezone", "weekly_hours", "holiday_country", "holiday_subdivision", "is_default", "lead", "members"}
@@ -32,8 +29,7 @@ TEAM_FIELDS = frozenset(
 
 
 def _require_mts_admin(actor: User) -> None:
-    if actor.org_kind != OrgKind.MTS or not actor.is_org_admin:
-        raise NotMtsAdmin("Only MTS administrators change teams and SLA policies.")
+    require_mts_admin(actor, "Only MTS administrators change teams and SLA policies.", code="not_allowed")
 
 
 def teams_visible_to(user: User) -> QuerySet[Team]:
@@ -98,7 +94,7 @@ def team_save(
     *, actor: User, values: dict[str, Any], countries: list[str] | None = None, team: Team | None = None
 ) -> Team:
     """Create (`team=None`) or change a team, with the countries it serves (each served by one team only).
-    Raises NotMtsAdmin, ValidationError (all field errors, with codes)."""
+    Raises NotAllowed, ValidationError (all field errors, with codes)."""
     _require_mts_admin(actor)
     unknown = set(values) - TEAM_FIELDS
     if unknown:
@@ -141,7 +137,7 @@ def team_save(
 @transaction.atomic
 def policy_save(*, actor: User, priority: str, first_response_minutes: int, next_update_minutes: int) -> SlaPolicy:
     """Set the SLA targets of one priority (business minutes, more than zero). Running clocks keep the due
-    times they have; cases entering a target from now on use the new one. Raises NotMtsAdmin, ValidationError."""
+    times they have; cases entering a target from now on use the new one. Raises NotAllowed, ValidationError."""
     _require_mts_admin(actor)
     policy = SlaPolicy.objects.select_for_update().filter(priority=priority).first() or SlaPolicy(priority=priority)
     policy.first_response_minutes = first_response_minutes
@@ -162,16 +158,12 @@ def policy_save(*, actor: User, priority: str, first_response_minutes: int, next
 @transaction.atomic
 def case_move_team(*, actor: User, case: Case | int, team: Team, version: int | None, now: datetime) -> Case:
     """An MTS admin moves a case to another team: the business time left is counted on in the new team's
-    hours. One `field_change` timeline row (MTS-internal). Raises NotMtsAdmin, Conflict (stale version)."""
+    hours. One `field_change` timeline row (MTS-internal). Raises NotAllowed, Conflict (stale version)."""
     _require_mts_admin(actor)
     pk = case.pk if isinstance(case, Case) else case
-    locked = Case.objects.select_for_update(of=("self",)).select_related("team").get(pk=pk)
-    if version is not None and int(version) != locked.version:
-        raise Conflict(
-            "Someone else changed this case since you loaded it; reload it and try again.",
-            code="conflict",
-            extra={"current_version": locked.version, "state": locked.state},
-        )
+    locked = lock_versioned(
+        Case.objects.select_related("team"), pk, version, noun="case", extra=lambda row: {"state": row.state}
+    )
     if locked.team_id == team.pk:
         return locked
     old_team = locked.team
@@ -186,14 +178,12 @@ def case_move_team(*, actor: User, case: Case | int, team: Team, version: int | 
     locked.updated_at = now
     fields = ["team", "version", "updated_at", *clocks.store(locked, clock)]
     locked.save(update_fields=fields)
-    event = CaseEvent(
-        case=locked,
+    record_case_event(
+        locked,
         kind=EventKind.FIELD_CHANGE,
         actor=actor,
-        at=now,
+        now=now,
         internal=True,
         data={"changes": {"team": [old_team.name if old_team else None, team.name]}},
     )
-    event.full_clean()
-    event.save()
     return locked

@@ -6,41 +6,35 @@ plan() decides and changes nothing. Nothing else in the project decides a case t
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
+
+from django.db.models import TextChoices
 
 from cases.checklist import ITEM_LABELS, Category
+from husky_support.domain import ErrorKind, Refused
 from partners.kinds import OrgKind
 
 
-class State(StrEnum):
-    L1_RESELLER = "l1_reseller"
-    L2_MTS_QUEUE = "l2_mts_queue"
-    L2_MTS_INVESTIGATING = "l2_mts_investigating"
-    AWAITING_PARTNER = "awaiting_partner"
-    L3_DELL = "l3_dell"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-
-    @property
-    def label(self) -> str:
-        return STATE_LABELS[self]
+class State(TextChoices):
+    L1_RESELLER = "l1_reseller", "At reseller (L1)"
+    L2_MTS_QUEUE = "l2_mts_queue", "In MTS queue (L2)"
+    L2_MTS_INVESTIGATING = "l2_mts_investigating", "MTS investigating (L2)"
+    AWAITING_PARTNER = "awaiting_partner", "Awaiting partner"
+    L3_DELL = "l3_dell", "With Dell (L3)"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
 
 
-class Action(StrEnum):
-    ESCALATE_TO_MTS = "escalate_to_mts"
-    TAKE = "take"
-    RETURN_TO_PARTNER = "return_to_partner"
-    REQUEST_INFO = "request_info"
-    PROVIDE_INFO = "provide_info"
-    ESCALATE_TO_DELL = "escalate_to_dell"
-    RETURN_TO_MTS = "return_to_mts"
-    RESOLVE = "resolve"
-    REOPEN = "reopen"
-    CLOSE = "close"
-
-    @property
-    def label(self) -> str:
-        return ACTION_LABELS[self]
+class Action(TextChoices):
+    ESCALATE_TO_MTS = "escalate_to_mts", "Escalate to MTS"
+    TAKE = "take", "Take"
+    RETURN_TO_PARTNER = "return_to_partner", "Return to partner"
+    REQUEST_INFO = "request_info", "Request information"
+    PROVIDE_INFO = "provide_info", "Provide information"
+    ESCALATE_TO_DELL = "escalate_to_dell", "Escalate to Dell"
+    RETURN_TO_MTS = "return_to_mts", "Return to MTS"
+    RESOLVE = "resolve", "Resolve"
+    REOPEN = "reopen", "Reopen"
+    CLOSE = "close", "Close"
 
 
 S, A = State, Action
@@ -96,53 +90,31 @@ SLA_PAUSED_STATES: frozenset[State] = frozenset({S.AWAITING_PARTNER})
 # Entering these states leaves the case without an MTS technician: it waits for someone to take it.
 UNOWNED_STATES: frozenset[State] = frozenset({S.L1_RESELLER, S.L2_MTS_QUEUE})
 
-# DESIGN "Case states": the partner may reopen within 14 days; the case closes itself after that.
+# docs/rules.md "Case states": the partner may reopen within 14 days; the case closes itself after that.
 REOPEN_WINDOW = timedelta(days=14)
 
-STATE_LABELS: dict[State, str] = {
-    S.L1_RESELLER: "At reseller (L1)",
-    S.L2_MTS_QUEUE: "In MTS queue (L2)",
-    S.L2_MTS_INVESTIGATING: "MTS investigating (L2)",
-    S.AWAITING_PARTNER: "Awaiting partner",
-    S.L3_DELL: "With Dell (L3)",
-    S.RESOLVED: "Resolved",
-    S.CLOSED: "Closed",
-}
+STATE_LABELS = {member: member.label for member in State}
 
-ACTION_LABELS: dict[Action, str] = {
-    A.ESCALATE_TO_MTS: "Escalate to MTS",
-    A.TAKE: "Take",
-    A.RETURN_TO_PARTNER: "Return to partner",
-    A.REQUEST_INFO: "Request information",
-    A.PROVIDE_INFO: "Provide information",
-    A.ESCALATE_TO_DELL: "Escalate to Dell",
-    A.RETURN_TO_MTS: "Return to MTS",
-    A.RESOLVE: "Resolve",
-    A.REOPEN: "Reopen",
-    A.CLOSE: "Close",
-}
+ACTION_LABELS = {member: member.label for member in Action}
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refused):
     """A refused transition: stable `code`, human `message`, and the checklist `missing` keys or the
-    eligibility `reasons` when those caused it. The API answers 409 with `as_dict()`."""
+    eligibility `reasons` when those caused it. A refusal of the case's state is a conflict; an unknown
+    action or state, or a missing note, is input to correct."""
+
+    INPUT_CODES = frozenset({"unknown_action", "unknown_state", "note_required"})
 
     def __init__(
         self, code: str, message: str, *, missing: tuple[str, ...] = (), reasons: tuple[str, ...] = ()
     ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        kind = ErrorKind.INVALID if code in self.INPUT_CODES else ErrorKind.CONFLICT
+        super().__init__(code, message, kind=kind, missing=list(missing), reasons=list(reasons))
         self.missing = missing
         self.reasons = reasons
 
     def as_dict(self) -> dict[str, str | list[str]]:
-        return {
-            "code": self.code,
-            "message": self.message,
-            "missing": list(self.missing),
-            "reasons": list(self.reasons),
-        }
+        return {"code": self.code, "message": self.message, **self.extra}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -222,7 +194,7 @@ def _check_guards(state: State, action: Action, actor_kind: OrgKind | None, fact
     if action is A.ESCALATE_TO_DELL:
         if facts.category is not Category.HARDWARE:
             raise TransitionRefused("hardware_only", "Only hardware cases can be escalated to Dell.")
-        # DESIGN "Case states": refused with the reasons when not onsite-eligible, unless parts-only.
+        # docs/rules.md "Case states": refused with the reasons when not onsite-eligible, unless parts-only.
         if facts.dispatch_refusal_reasons and not facts.parts_only:
             raise TransitionRefused(
                 "not_onsite_eligible",

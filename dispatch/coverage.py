@@ -11,23 +11,14 @@ from django.utils import timezone
 
 from dispatch.eligibility import DEFAULT_CUTOFF
 from dispatch.models import Coverage, validate_calendar_country
-from husky_support.api.exceptions import DomainError
+from husky_support.domain import FieldProblems, Invalid
 from partners.models import ChangeAction, ReferenceTable, User
-from partners.reference import may_edit_reference_data, record_changes
+from partners.reference import record_changes, require_mts_admin
 
-__all__ = ["CoverageWriteNotAllowed", "coverage_put", "coverage_update", "may_edit_coverage"]
+__all__ = ["COVERAGE_EDITORS_ONLY", "coverage_put", "coverage_update"]
 
+COVERAGE_EDITORS_ONLY = "Only an admin of Milestone Technical Support may change the coverage table."
 COVERAGE_FIELDS = ("onsite_available", "nbd_available", "kyhd_available", "cutoff", "notes")
-
-
-class CoverageWriteNotAllowed(DomainError):
-    status_code = 403
-    code = "mts_admin_required"
-
-
-def may_edit_coverage(user: User) -> bool:
-    """DESIGN "Coverage": editable by MTS admins only (the same rule as the holiday overrides)."""
-    return may_edit_reference_data(user)
 
 
 def _record(actor: User, row: Coverage, action: ChangeAction, before: dict[str, object], now: datetime) -> None:
@@ -43,8 +34,7 @@ def _record(actor: User, row: Coverage, action: ChangeAction, before: dict[str, 
 
 
 def _require_coverage_editor(actor: User) -> None:
-    if not may_edit_coverage(actor):
-        raise CoverageWriteNotAllowed("Only an admin of Milestone Technical Support may change the coverage table.")
+    require_mts_admin(actor, COVERAGE_EDITORS_ONLY)
 
 
 @transaction.atomic
@@ -62,7 +52,7 @@ def coverage_put(
     """Create or fully replace one country's coverage. Returns (row, created).
 
     Writes one history row when created, one per changed field otherwise (`now`, default the clock).
-    Raises CoverageWriteNotAllowed (403) and django ValidationError (400, code unknown_country, ...);
+    Raises NotAllowed and django ValidationError (400, code unknown_country, ...);
     nothing is written on error.
     """
     _require_coverage_editor(actor)
@@ -70,12 +60,7 @@ def coverage_put(
     try:
         validate_calendar_country(code)
     except ValidationError as exc:
-        message = " ".join(exc.messages)
-        raise DomainError(
-            message,
-            code="unknown_country",
-            extra={"fields": {"country": [{"code": "unknown_country", "message": message}]}},
-        ) from exc
+        raise FieldProblems.one("country", "unknown_country", " ".join(exc.messages)).error() from exc
     row = Coverage.objects.select_for_update().filter(country=code).first()
     created = row is None
     before = {} if row is None else {name: getattr(row, name) for name in COVERAGE_FIELDS}
@@ -101,7 +86,7 @@ def coverage_update(*, actor: User, coverage: Coverage, now: datetime | None = N
     _require_coverage_editor(actor)
     unknown = set(changes) - set(COVERAGE_FIELDS)
     if unknown:
-        raise DomainError(f"Unknown coverage fields: {', '.join(sorted(unknown))}.", code="invalid")
+        raise Invalid(f"Unknown coverage fields: {', '.join(sorted(unknown))}.", code="invalid")
     row = Coverage.objects.select_for_update().get(pk=coverage.pk)
     before = {name: getattr(row, name) for name in COVERAGE_FIELDS}
     for name, value in changes.items():

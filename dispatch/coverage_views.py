@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,9 +18,11 @@ from django.views.decorators.http import require_GET, require_POST
 from dispatch import coverage, selectors
 from dispatch.forms import CoverageAddForm, CoverageForm, HolidayOverrideAddForm, HolidayOverrideForm
 from dispatch.models import Coverage
-from husky_support.api.exceptions import DomainError
+from husky_support.domain import DomainError
 from husky_support.geo import countries_by_name, country_name
+from husky_support.pages import show_on_form
 from partners import reference
+from partners.kinds import is_mts_admin
 from partners.models import HolidayOverride
 
 HISTORY_LIMIT = 50
@@ -39,13 +40,13 @@ FIELD_LABELS = {
 
 
 def _require_editor(request: HttpRequest) -> None:
-    if not reference.may_edit_reference_data(request.user):
+    if not is_mts_admin(request.user):
         raise PermissionDenied("Only an admin of Milestone Technical Support may change coverage and overrides.")
 
 
 def _page(request: HttpRequest, *, status: int = 200, **bound: Any) -> HttpResponse:
     """The whole page; `bound` carries a form that failed (by its key) so it is shown with its errors."""
-    editor = reference.may_edit_reference_data(request.user)
+    editor = is_mts_admin(request.user)
     rows = list(selectors.coverage_list())
     overrides = list(selectors.holiday_overrides_list())
     for row in rows:
@@ -81,19 +82,6 @@ def _page(request: HttpRequest, *, status: int = 200, **bound: Any) -> HttpRespo
     return render(request, "dispatch/coverage.html", context, status=status)
 
 
-def _refused(form: Form, exc: DomainError) -> None:
-    """A service's refusal shown on the form: each field's message, else the message above the form."""
-    fields = exc.extra.get("fields") or {}
-    placed = False
-    for name, errors in fields.items():
-        for error in errors:
-            target = name if name in form.fields else None
-            form.add_error(target, error["message"] if isinstance(error, dict) else str(error))
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
-
-
 @require_GET
 def coverage_page(request: HttpRequest) -> HttpResponse:
     return _page(request)
@@ -111,7 +99,7 @@ def coverage_add(request: HttpRequest) -> HttpResponse:
             try:
                 coverage.coverage_put(actor=request.user, now=timezone.now(), **data)
             except DomainError as exc:
-                _refused(form, exc)
+                show_on_form(form, exc)
             else:
                 messages.success(request, f"Coverage added for {country_name(data['country'])}.")
                 return redirect("dispatch:coverage")
@@ -127,7 +115,7 @@ def coverage_edit(request: HttpRequest, country: str) -> HttpResponse:
         try:
             coverage.coverage_update(actor=request.user, coverage=row, now=timezone.now(), **form.cleaned_data)
         except DomainError as exc:
-            _refused(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, f"Coverage of {country_name(row.country)} saved.")
             return redirect("dispatch:coverage")
@@ -142,7 +130,7 @@ def override_add(request: HttpRequest) -> HttpResponse:
         try:
             row = reference.holiday_override_create(actor=request.user, now=timezone.now(), **form.cleaned_data)
         except DomainError as exc:
-            _refused(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(
                 request, f"Override added: {row.subdivision or country_name(row.country)}, {row.applies_on:%d %b %Y}."
@@ -160,7 +148,7 @@ def override_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             reference.holiday_override_update(actor=request.user, override=row, now=timezone.now(), **form.cleaned_data)
         except DomainError as exc:
-            _refused(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, "Override saved.")
             return redirect("dispatch:coverage")

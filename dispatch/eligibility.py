@@ -1,9 +1,9 @@
-"""Eligibility for Dell onsite service at the moment MTS qualifies an incident (DESIGN rule 3).
+"""Eligibility for Dell onsite service at the moment MTS qualifies an incident (docs/rules.md rule 3).
 
 Pure: frozen dataclasses in, a frozen dataclass out; no ORM, no clock, no settings. Every
 reason that applies is reported (not just the first), always in `REASON_ORDER`.
 
-What each reason does (DESIGN rule 3 read literally: a condition blocks onsite service unless
+What each reason does (docs/rules.md rule 3 read literally: a condition blocks onsite service unless
 the rule says it only affects NBD or KYHD, or calls it a warning):
 
 | reason                       | onsite | NBD    | KYHD   | note                                        |
@@ -57,7 +57,7 @@ __all__ = [
 
 SERVICE_NBD_ONSITE = "nbd_onsite"
 SERVICE_KYHD = "kyhd"
-DEFAULT_CUTOFF = time(17, 0)  # DESIGN "Coverage": the local cut-off defaults to 17:00
+DEFAULT_CUTOFF = time(17, 0)  # docs/rules.md "Coverage": the local cut-off defaults to 17:00
 # Qualification is a moment near today. Far outside these years there are no holiday tables, and searching
 # for the next business day near year 9999 runs past the last date Python can represent.
 QUALIFIED_AT_YEARS = (1990, 2199)
@@ -76,7 +76,7 @@ def qualified_at_problem(qualified_at: datetime) -> str | None:
 
 
 class Reason(StrEnum):
-    """Stable reason codes of DESIGN rule 3; the declaration order is the reporting order."""
+    """Stable reason codes of docs/rules.md rule 3; the declaration order is the reporting order."""
 
     WARRANTY_EXPIRED = "warranty_expired"
     COUNTRY_NOT_COVERED = "country_not_covered"
@@ -150,7 +150,7 @@ REASON_TEXT: dict[Reason, str] = {
 
 @dataclass(frozen=True, slots=True)
 class CoverageTerms:
-    """One row of the coverage table: what Dell offers in a country (DESIGN "Coverage")."""
+    """One row of the coverage table: what Dell offers in a country (docs/rules.md "Coverage")."""
 
     onsite_available: bool
     nbd_available: bool
@@ -244,7 +244,7 @@ def assess_eligibility(
     partner_timezone: str | None = None,
     calendar: Calendar | None = None,
 ) -> Eligibility:
-    """DESIGN rules 1-3: eligibility and NBD target at `qualified_at`, in the unit's registered zone.
+    """docs/rules.md rules 1-3: eligibility and NBD target at `qualified_at`, in the unit's registered zone.
 
     `coverage` is the registered country's coverage row, None when the country has none. `calendar` is
     the registered place's business calendar with the admin overrides applied (partners.calendars);
@@ -254,7 +254,7 @@ def assess_eligibility(
     """
     require_aware(qualified_at)
     site = site or SiteFacts()
-    # DESIGN rule 1: L is the unit's registered location; rule 2: always its zone.
+    # docs/rules.md rule 1: L is the unit's registered location; rule 2: always its zone.
     site_timezone = resolve_site_timezone(unit.registered_country, unit.registered_timezone)
     zone = site_zone(site_timezone)
     package_calendar = business_calendar(unit.registered_country, unit.registered_subdivision)  # validates early
@@ -271,11 +271,11 @@ def assess_eligibility(
     if SERVICE_KYHD in unit.services and (coverage is None or not coverage.kyhd_available):
         reasons.add(Reason.KYHD_NOT_AVAILABLE)
     if not unit.location_confirmed:
-        reasons.add(Reason.LOCATION_UNREGISTERED)  # DESIGN rule 3: a warning only
+        reasons.add(Reason.LOCATION_UNREGISTERED)  # docs/rules.md rule 3: a warning only
     if site.site_country and site.site_country.strip().upper() != unit.registered_country.strip().upper():
         reasons.add(Reason.LOCATION_MISMATCH)
     if site.security_requirements and not site.security_accepted_beforehand:
-        reasons.add(Reason.SECURITY_CLEARANCE_PENDING)  # DESIGN rule 3: "NBD is not guaranteed"
+        reasons.add(Reason.SECURITY_CLEARANCE_PENDING)  # docs/rules.md rule 3: "NBD is not guaranteed"
     if site.authorized_rep_named is False:
         reasons.add(Reason.AUTHORIZED_REP_MISSING)
 
@@ -288,7 +288,7 @@ def assess_eligibility(
     if nbd_eligible and coverage is not None:  # a missing coverage row already blocks NBD
         target = nbd_target(qualified_at, site_timezone, calendar or package_calendar, coverage.cutoff)
         target_on, received = target.target_on, target.received_on
-        # DESIGN rule 2: tell the partner why the target moved.
+        # docs/rules.md rule 2: tell the partner why the target moved.
         if target.after_cutoff:
             reasons.add(Reason.AFTER_CUTOFF)
         if target.not_business_day:

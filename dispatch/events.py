@@ -21,8 +21,9 @@ def dispatch_audience(dispatch: Dispatch) -> list[Organisation]:
 
 
 def fee_audience(fee: Fee) -> list[Organisation]:
-    """DESIGN "Dispatch": fees are for MTS and the partner."""
-    return active_orgs(partner_audience_q(fee.dispatch.case.reseller))
+    """docs/rules.md "Dispatch": Dell charges the fees, so MTS, the partner and the Dell team of the dispatch all see
+    them, in events as in the pages and the API (the dispatch's fees/ list)."""
+    return active_orgs(partner_audience_q(fee.dispatch.case.reseller) | Q(pk=fee.dispatch.dell_org_id))
 
 
 def dispatch_payload(dispatch: Dispatch, kind: OrgKind) -> dict[str, Any]:

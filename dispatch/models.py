@@ -66,6 +66,8 @@ def _choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
 
 
 DISPATCH_STATES = [state.value for state in DispatchState]
+# Sorted: the partial indexes' conditions must not change between runs (a set's order does).
+OPEN_STATE_VALUES = sorted(s.value for s in DispatchState if s not in FINISHED_STATES)
 # One choice list per enum, used by the model, the API's filters and serializers (one schema enum each).
 DISPATCH_KIND_CHOICES = _choices(DispatchKind)
 DISPATCH_STATE_CHOICES = _choices(DispatchState)
@@ -130,6 +132,21 @@ class Dispatch(models.Model):
         indexes = [
             models.Index(fields=["case", "-created_at"], name="dispatch_case_idx"),
             models.Index(fields=["dell_org", "state", "nbd_target_on"], name="dispatch_dell_queue_idx"),
+            # The lists' default order (NBD target, then oldest), per Dell organisation: the API's list (every
+            # state) and Dell's queue page (the open ones) read their page straight off an index, whatever the
+            # number of dispatches.
+            models.Index(fields=["dell_org", "nbd_target_on", "created_at", "id"], name="dispatch_dell_nbd_idx"),
+            models.Index(
+                fields=["dell_org", "nbd_target_on", "created_at", "id"],
+                name="dispatch_dell_open_nbd_idx",
+                condition=Q(state__in=OPEN_STATE_VALUES),
+            ),
+            # The triage queue's "NBD missed" flag: only the few open dispatches that missed their target.
+            models.Index(
+                fields=["case"],
+                name="dispatch_open_nbd_missed_idx",
+                condition=Q(nbd_missed_at__isnull=False, state__in=OPEN_STATE_VALUES),
+            ),
             # The reports' period ranges: dispatches requested, and finished, in a period.
             models.Index(fields=["created_at"], name="dispatch_created_idx"),
             models.Index(fields=["finished_at"], name="dispatch_finished_idx", condition=Q(finished_at__isnull=False)),
@@ -221,7 +238,7 @@ class Part(models.Model):
     tracking_number = models.CharField(max_length=60, blank=True)
     shipped_on = models.DateField(null=True, blank=True)
     delivered_on = models.DateField(null=True, blank=True, help_text="Site-local date.")
-    # DESIGN "Dispatch": the faulty part goes back within 10 days of the replacement's delivery; a hard drive
+    # docs/rules.md "Dispatch": the faulty part goes back within 10 days of the replacement's delivery; a hard drive
     # stays with the customer when KYHD was purchased and eligible at qualification.
     keep_faulty = models.BooleanField(default=False, help_text="Kept by the customer (KYHD).")
     return_due_on = models.DateField(null=True, blank=True, help_text="Site-local date.")
@@ -235,6 +252,12 @@ class Part(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [
+            # The lists' "part overdue" flag and filter: only the parts flagged overdue and not yet returned.
+            models.Index(
+                fields=["dispatch"],
+                name="part_overdue_idx",
+                condition=Q(return_flagged_at__isnull=False, returned_on__isnull=True),
+            ),
             models.Index(
                 fields=["return_warning_due_at"],
                 name="part_return_warning_due",

@@ -1,4 +1,4 @@
-"""The Dell figures of the Reports section: dispatch health and first-time fix (DESIGN "Reports"). From
+"""The Dell figures of the Reports section: dispatch health and first-time fix (docs/rules.md "Reports"). From
 `dispatches_visible_to(user)`, so Dell counts only the dispatches sent to it and a partner only those of its
 cases; aggregate queries only. Registered from DispatchConfig.ready().
 
@@ -26,7 +26,7 @@ from husky_support.reports import Median, Period, Ratio, Table, percentile
 from partners.kinds import OrgKind
 from partners.reports.registry import ALL_KINDS, Figure, ReportContext, list_url, register_figure
 
-# DESIGN "Reports", first-time fix: no further dispatch or case on the same unit and component within 30 days.
+# docs/rules.md "Reports", first-time fix: no further dispatch or case on the same unit and component within 30 days.
 FIX_WINDOW = timedelta(days=30)
 QUEUE_KINDS = frozenset({OrgKind.MTS, OrgKind.DELL})
 

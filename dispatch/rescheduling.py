@@ -1,4 +1,4 @@
-"""The 8-day rescheduling rule (DESIGN rule 4), counted in site-local calendar dates.
+"""The 8-day rescheduling rule (docs/rules.md rule 4), counted in site-local calendar dates.
 
 Pure: no ORM, no clock, no settings; the moment of agreement is an argument.
 """
@@ -12,7 +12,7 @@ from husky_support.calendar import require_aware, site_zone
 
 __all__ = ["FREE_RESCHEDULE_DAYS", "RescheduleTerms", "free_window_closes_at", "reschedule_terms"]
 
-# DESIGN rule 4: a change agreed at least 8 site-local calendar days before the visit is free.
+# docs/rules.md rule 4: a change agreed at least 8 site-local calendar days before the visit is free.
 FREE_RESCHEDULE_DAYS = 8
 
 
@@ -36,13 +36,13 @@ def _local_date(moment: datetime, site_timezone: str, name: str) -> date:
 
 
 def reschedule_terms(visit_start_at: datetime, agreed_at: datetime, site_timezone: str) -> RescheduleTerms:
-    """DESIGN rule 4: whether a change agreed at `agreed_at` to the visit at `visit_start_at` is free.
+    """docs/rules.md rule 4: whether a change agreed at `agreed_at` to the visit at `visit_start_at` is free.
 
     Raises ValueError for naive datetimes, UnknownTimezone for a bad zone.
     """
     start_on = _local_date(visit_start_at, site_timezone, "visit_start_at")
     agreed_on = _local_date(agreed_at, site_timezone, "agreed_at")
-    # DESIGN rule 4: calendar dates in the site's zone, so a DST night or the hour of day never matters.
+    # docs/rules.md rule 4: calendar dates in the site's zone, so a DST night or the hour of day never matters.
     days_before = (start_on - agreed_on).days
     free = days_before >= FREE_RESCHEDULE_DAYS
     return RescheduleTerms(

@@ -1,4 +1,4 @@
-"""The dispatch workers' sweeps (DESIGN rules 1 and 4, and part returns). Each reads only what is due through
+"""The dispatch workers' sweeps (docs/rules.md rules 1 and 4, and part returns). Each reads only what is due through
 a partial index on its due-time, marks the row in the same transaction as its timeline entry, and so does
 nothing twice when run twice. `now` comes from the task."""
 
@@ -56,7 +56,7 @@ def _remind(pk: int, now: datetime) -> bool:
             action="reschedule_window_ending",
             closes_at=row.free_window_closes_at.isoformat() if row.free_window_closes_at else None,
         )
-        transaction.on_commit(lambda: notify_dispatch_step(pk, "reschedule_window_ending"))
+        notify_dispatch_step(pk, "reschedule_window_ending")
     return True
 
 
@@ -97,7 +97,7 @@ def _nbd_missed(pk: int, now: datetime) -> bool:
             action="nbd_missed",
             nbd_target_on=row.nbd_target_on.isoformat() if row.nbd_target_on else None,
         )
-        transaction.on_commit(lambda: notify_dispatch_step(pk, "nbd_missed"))
+        notify_dispatch_step(pk, "nbd_missed")
     return True
 
 
@@ -125,7 +125,7 @@ def _part_step(field: str, action: str) -> Callable[[int, datetime], bool]:
                 return_due_on=part.return_due_on.isoformat() if part.return_due_on else None,
             )
             dispatch_id = part.dispatch_id
-            transaction.on_commit(lambda: notify_dispatch_step(dispatch_id, action))
+            notify_dispatch_step(dispatch_id, action)
         return True
 
     return apply

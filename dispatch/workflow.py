@@ -15,109 +15,76 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from django.db.models import TextChoices
+
+from husky_support.domain import ErrorKind, Refused
 from partners.kinds import OrgKind
 
-# DESIGN "Dispatch": a third denial voids the dispatch; a new one is needed.
+# docs/rules.md "Dispatch": a third denial voids the dispatch; a new one is needed.
 MAX_DENIALS = 3
 
 
-class DispatchKind(StrEnum):
-    ONSITE = "onsite"
-    PARTS_ONLY = "parts_only"
-
-    @property
-    def label(self) -> str:
-        return {DispatchKind.ONSITE: "Onsite technician", DispatchKind.PARTS_ONLY: "Parts only"}[self]
+class DispatchKind(TextChoices):
+    ONSITE = "onsite", "Onsite technician"
+    PARTS_ONLY = "parts_only", "Parts only"
 
 
-class State(StrEnum):
-    REQUESTED = "requested"
-    ACCEPTED = "accepted"
-    DENIED = "denied"
-    SCHEDULED = "scheduled"
-    PARTS_SHIPPED = "parts_shipped"
-    DELIVERED = "delivered"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    VOIDED = "voided"
-
-    @property
-    def label(self) -> str:
-        return STATE_LABELS[self]
+class State(TextChoices):
+    REQUESTED = "requested", "Requested from Dell"
+    ACCEPTED = "accepted", "Accepted by Dell"
+    DENIED = "denied", "Denied by Dell"
+    SCHEDULED = "scheduled", "Visit scheduled"
+    PARTS_SHIPPED = "parts_shipped", "Parts shipped"
+    DELIVERED = "delivered", "Parts delivered"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    VOIDED = "voided", "Voided after three denials"
 
 
-class Action(StrEnum):
-    ACCEPT = "accept"
-    DENY = "deny"
-    RESUBMIT = "resubmit"
-    SCHEDULE = "schedule"
-    RESCHEDULE = "reschedule"
-    OUTCOME = "outcome"
-    SHIP_PARTS = "ship_parts"
-    CONFIRM_DELIVERY = "confirm_delivery"
-    COMPLETE = "complete"
-    CANCEL = "cancel"
-
-    @property
-    def label(self) -> str:
-        return ACTION_LABELS[self]
+class Action(TextChoices):
+    ACCEPT = "accept", "Accept"
+    DENY = "deny", "Deny"
+    RESUBMIT = "resubmit", "Resubmit"
+    SCHEDULE = "schedule", "Schedule visit"
+    RESCHEDULE = "reschedule", "Reschedule visit"
+    OUTCOME = "outcome", "Report visit outcome"
+    SHIP_PARTS = "ship_parts", "Ship parts"
+    CONFIRM_DELIVERY = "confirm_delivery", "Confirm delivery"
+    COMPLETE = "complete", "Complete"
+    CANCEL = "cancel", "Cancel dispatch"
 
 
-class Outcome(StrEnum):
-    """What the technician reports after a visit (DESIGN rule 5 and the seed's clearance paragraph)."""
+class Outcome(TextChoices):
+    """What the technician reports after a visit (docs/rules.md rule 5 and the seed's clearance paragraph)."""
 
-    COMPLETED = "completed"
-    REPRESENTATIVE_ABSENT = "representative_absent"
-    CLEARANCE_NOT_ARRANGED = "clearance_not_arranged"
-    FAILED = "failed"
-
-    @property
-    def label(self) -> str:
-        return {
-            Outcome.COMPLETED: "Completed",
-            Outcome.REPRESENTATIVE_ABSENT: "Representative absent",
-            Outcome.CLEARANCE_NOT_ARRANGED: "Security clearance not arranged",
-            Outcome.FAILED: "Failed for another reason",
-        }[self]
+    COMPLETED = "completed", "Completed"
+    REPRESENTATIVE_ABSENT = "representative_absent", "Representative absent"
+    CLEARANCE_NOT_ARRANGED = "clearance_not_arranged", "Security clearance not arranged"
+    FAILED = "failed", "Failed for another reason"
 
 
-class FeeKind(StrEnum):
-    LATE_RESCHEDULE = "late_reschedule"
-    REPRESENTATIVE_ABSENT = "representative_absent"
-    SECURITY_CLEARANCE_NOT_ARRANGED = "security_clearance_not_arranged"
-
-    @property
-    def label(self) -> str:
-        return {
-            FeeKind.LATE_RESCHEDULE: "Late rescheduling fee",
-            FeeKind.REPRESENTATIVE_ABSENT: "Follow-up visit: representative absent",
-            FeeKind.SECURITY_CLEARANCE_NOT_ARRANGED: "Security requirements not arranged beforehand",
-        }[self]
+class FeeKind(TextChoices):
+    LATE_RESCHEDULE = "late_reschedule", "Late rescheduling fee"
+    REPRESENTATIVE_ABSENT = "representative_absent", "Follow-up visit: representative absent"
+    SECURITY_CLEARANCE_NOT_ARRANGED = "security_clearance_not_arranged", "Security requirements not arranged beforehand"
 
 
-class Clearance(StrEnum):
+class Clearance(TextChoices):
     """Site security/clearance: the partner states it, MTS sends the special request, Dell decides."""
 
-    NONE = "none"  # no requirements stated
-    STATED = "stated"  # the partner stated requirements; MTS has not sent the request yet
-    REQUESTED = "requested"  # sent to Dell, awaiting its answer
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-
-    @property
-    def label(self) -> str:
-        return {
-            Clearance.NONE: "No security requirements",
-            Clearance.STATED: "Requirements stated, not yet sent to Dell",
-            Clearance.REQUESTED: "Requested from Dell",
-            Clearance.ACCEPTED: "Accepted by Dell",
-            Clearance.DECLINED: "Declined by Dell",
-        }[self]
+    NONE = "none", "No security requirements"  # no requirements stated
+    STATED = (
+        "stated",
+        "Requirements stated, not yet sent to Dell",
+    )  # the partner stated requirements; MTS has not sent the request yet
+    REQUESTED = "requested", "Requested from Dell"  # sent to Dell, awaiting its answer
+    ACCEPTED = "accepted", "Accepted by Dell"
+    DECLINED = "declined", "Declined by Dell"
 
     @property
     def pending(self) -> bool:
-        """NBD is not guaranteed until Dell accepted the requirements (DESIGN rule 3)."""
+        """NBD is not guaranteed until Dell accepted the requirements (docs/rules.md rule 3)."""
         return self in {Clearance.STATED, Clearance.REQUESTED, Clearance.DECLINED}
 
 
@@ -171,41 +138,17 @@ OPEN_STATES: frozenset[State] = frozenset(set(State) - FINISHED_STATES)
 # Until a visit is done Dell still owes the next-business-day target (rule 1).
 NBD_PENDING_STATES: frozenset[State] = frozenset({S.REQUESTED, S.ACCEPTED, S.DENIED, S.SCHEDULED})
 
-STATE_LABELS: dict[State, str] = {
-    S.REQUESTED: "Requested from Dell",
-    S.ACCEPTED: "Accepted by Dell",
-    S.DENIED: "Denied by Dell",
-    S.SCHEDULED: "Visit scheduled",
-    S.PARTS_SHIPPED: "Parts shipped",
-    S.DELIVERED: "Parts delivered",
-    S.COMPLETED: "Completed",
-    S.FAILED: "Failed",
-    S.CANCELLED: "Cancelled",
-    S.VOIDED: "Voided after three denials",
-}
+STATE_LABELS = {member: member.label for member in State}
 
-ACTION_LABELS: dict[Action, str] = {
-    A.ACCEPT: "Accept",
-    A.DENY: "Deny",
-    A.RESUBMIT: "Resubmit",
-    A.SCHEDULE: "Schedule visit",
-    A.RESCHEDULE: "Reschedule visit",
-    A.OUTCOME: "Report visit outcome",
-    A.SHIP_PARTS: "Ship parts",
-    A.CONFIRM_DELIVERY: "Confirm delivery",
-    A.COMPLETE: "Complete",
-    A.CANCEL: "Cancel dispatch",
-}
+ACTION_LABELS = {member: member.label for member in Action}
 
 
-class DispatchRefused(Exception):
-    """A refused dispatch step: stable `code`, human `message`, `status` 400 (bad input) or 409 (refusal)."""
+class DispatchRefused(Refused):
+    """A refused dispatch step: stable `code`, human `message`; a conflict with the dispatch's state unless
+    raised with `kind=INPUT` (the request must be corrected)."""
 
-    def __init__(self, code: str, message: str, *, status: int = 409) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+
+INPUT = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -245,17 +188,17 @@ def _kinds(kinds: frozenset[OrgKind]) -> str:
 def _check_window(facts: DispatchFacts) -> None:
     start, end = facts.visit_start_at, facts.visit_end_at
     if start is None or end is None:
-        raise DispatchRefused("visit_window_required", "Give the visit's start and end.", status=400)
+        raise DispatchRefused("visit_window_required", "Give the visit's start and end.", kind=INPUT)
     if start.tzinfo is None or end.tzinfo is None:
-        raise DispatchRefused("visit_window_naive", "Visit times need a time zone or UTC offset.", status=400)
+        raise DispatchRefused("visit_window_naive", "Visit times need a time zone or UTC offset.", kind=INPUT)
     if end <= start:
-        raise DispatchRefused("visit_window_inverted", "The visit must end after it starts.", status=400)
+        raise DispatchRefused("visit_window_inverted", "The visit must end after it starts.", kind=INPUT)
     if start <= facts.now:
-        raise DispatchRefused("visit_in_past", "The visit cannot start in the past.", status=400)
+        raise DispatchRefused("visit_in_past", "The visit cannot start in the past.", kind=INPUT)
 
 
 def _outcome_target(outcome: Outcome) -> tuple[State, FeeKind | None]:
-    # DESIGN rule 5: an absent representative fails the visit, records the follow-up fee and goes back
+    # docs/rules.md rule 5: an absent representative fails the visit, records the follow-up fee and goes back
     # to scheduling; the seed: clearance not arranged beforehand is an additional fee too.
     if outcome is Outcome.COMPLETED:
         return S.COMPLETED, None
@@ -273,7 +216,7 @@ def _check_guards(state: State, action: Action, actor_kind: OrgKind | None, fact
             "role_not_allowed", f"Only {_kinds(allowed)} may use “{action.label}” on a dispatch “{state.label}”."
         )
     if action is A.ACCEPT and not facts.dispatch_number.strip():
-        raise DispatchRefused("dispatch_number_required", "Give Dell's dispatch number to accept.", status=400)
+        raise DispatchRefused("dispatch_number_required", "Give Dell's dispatch number to accept.", kind=INPUT)
     if action in {A.SCHEDULE, A.RESCHEDULE}:
         if action is A.SCHEDULE and not facts.representative_named:
             raise DispatchRefused(
@@ -284,7 +227,7 @@ def _check_guards(state: State, action: Action, actor_kind: OrgKind | None, fact
         if action is A.RESCHEDULE and started:
             raise DispatchRefused("visit_started", "The visit has started; it can no longer be rescheduled.")
         _check_window(facts)
-        # DESIGN rule 4: a late change is refused unless the requester accepts the fee.
+        # docs/rules.md rule 4: a late change is refused unless the requester accepts the fee.
         if action is A.RESCHEDULE and facts.late_change and not facts.accept_fee:
             raise DispatchRefused(
                 "late_reschedule_requires_fee_acceptance",
@@ -292,14 +235,14 @@ def _check_guards(state: State, action: Action, actor_kind: OrgKind | None, fact
                 "fee. Send accept_fee to accept it.",
             )
     if action is A.OUTCOME and facts.outcome is None:
-        raise DispatchRefused("outcome_required", "Say how the visit went.", status=400)
+        raise DispatchRefused("outcome_required", "Say how the visit went.", kind=INPUT)
     if action is A.SHIP_PARTS and facts.parts_count == 0:
         raise DispatchRefused("parts_required", "List the replacement parts before shipping them.")
     if action in NOTE_REQUIRED and not facts.note.strip():
         what = "a reason" if action in {A.DENY, A.CANCEL} else "a note saying what was corrected"
-        raise DispatchRefused("note_required", f"“{action.label}” needs {what}.", status=400)
+        raise DispatchRefused("note_required", f"“{action.label}” needs {what}.", kind=INPUT)
     if action is A.OUTCOME and facts.outcome is Outcome.FAILED and not facts.note.strip():
-        raise DispatchRefused("note_required", "Say why the visit failed.", status=400)
+        raise DispatchRefused("note_required", "Say why the visit failed.", kind=INPUT)
 
 
 def plan(
@@ -309,7 +252,7 @@ def plan(
     try:
         action = Action(action)
     except ValueError:
-        raise DispatchRefused("unknown_action", f"There is no dispatch action “{action}”.", status=400) from None
+        raise DispatchRefused("unknown_action", f"There is no dispatch action “{action}”.", kind=INPUT) from None
     state, kind = State(state), DispatchKind(kind)
     if (kind, state, action) not in TRANSITIONS:
         raise DispatchRefused(
@@ -338,7 +281,7 @@ def available_actions(
         try:
             plan(kind, state, action, actor_kind, facts)
         except DispatchRefused as refused:
-            if refused.status != 400 and refused.code != "late_reschedule_requires_fee_acceptance":
+            if refused.kind is not INPUT and refused.code != "late_reschedule_requires_fee_acceptance":
                 continue
         actions.append(action)
     return actions
@@ -371,7 +314,7 @@ def plan_clearance(
     try:
         action = ClearanceAction(action)
     except ValueError:
-        raise DispatchRefused("unknown_action", f"There is no clearance action “{action}”.", status=400) from None
+        raise DispatchRefused("unknown_action", f"There is no clearance action “{action}”.", kind=INPUT) from None
     if (current, action) not in CLEARANCE_TRANSITIONS:
         raise DispatchRefused(
             "not_allowed_from_state", f"The clearance cannot be {action.value}ed while “{current.label}”."
@@ -379,5 +322,5 @@ def plan_clearance(
     if actor_kind not in CLEARANCE_WHO_MAY[action]:
         raise DispatchRefused("role_not_allowed", f"Only {_kinds(CLEARANCE_WHO_MAY[action])} may do this.")
     if action is ClearanceAction.DECLINE and not note.strip():
-        raise DispatchRefused("note_required", "Say why Dell declines the site's requirements.", status=400)
+        raise DispatchRefused("note_required", "Say why Dell declines the site's requirements.", kind=INPUT)
     return CLEARANCE_TRANSITIONS[(current, action)]

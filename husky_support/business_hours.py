@@ -3,7 +3,7 @@
 Pure: no ORM, no clock, no settings. Business hours are site-local wall-clock intervals per weekday (a day
 may be split, e.g. 08:00-12:00 and 13:00-17:00) in one IANA zone, on the days a Calendar calls business
 days. Durations are real elapsed time: a 00:00-24:00 day on a spring-forward night has 23 hours, a fall-back
-night 25, and an interval inside the skipped hour is empty. Used by the SLA clocks (DESIGN rule 7).
+night 25, and an interval inside the skipped hour is empty. Used by the SLA clocks (docs/rules.md rule 7).
 """
 
 from __future__ import annotations

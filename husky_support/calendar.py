@@ -1,7 +1,7 @@
 """Business calendars per country and subdivision, and the next-business-day (NBD) target.
 
 Pure: no ORM, no clock, no settings; every time-dependent function takes the moment as an
-argument. Weekends and public holidays come from the `holidays` package (DESIGN rule 1), so a
+argument. Weekends and public holidays come from the `holidays` package (docs/rules.md rule 1), so a
 Friday-Saturday weekend country such as Saudi Arabia is handled, as are historical weekend
 changes and the working Saturdays some countries declare to bridge holidays.
 """
@@ -111,7 +111,7 @@ class BusinessCalendar:
             warnings.simplefilter("ignore", UserWarning)
             self._holidays.get(first)  # populates the year's holidays and declared working weekend days
         days = (first + timedelta(days=n) for n in range((date(year + 1, 1, 1) - first).days))
-        # DESIGN rule 1: closed = a weekend day of the country (per its own, possibly historical,
+        # docs/rules.md rule 1: closed = a weekend day of the country (per its own, possibly historical,
         # definition) unless declared a working day, or a public holiday of country + subdivision.
         return frozenset(day for day in days if not self._holidays.is_working_day(day))
 
@@ -243,7 +243,7 @@ def received_on(qualified_at: datetime, site_tz: ZoneInfo | str, cal: Calendar, 
     require_aware(qualified_at)
     zone = site_zone(site_tz) if isinstance(site_tz, str) else site_tz
     local = qualified_at.astimezone(zone)
-    # DESIGN rule 1: received that day only on a business day strictly before the cut-off;
+    # docs/rules.md rule 1: received that day only on a business day strictly before the cut-off;
     # at exactly the cut-off second it already counts as after.
     if cal.is_business_day(local.date()) and local.time() < cutoff:
         return local.date()
@@ -266,7 +266,7 @@ class NbdTarget:
 
 
 def nbd_target(qualified_at: datetime, site_timezone: str, cal: Calendar, cutoff: time) -> NbdTarget:
-    """DESIGN rule 1: the next-business-day target for a request qualified at `qualified_at`.
+    """docs/rules.md rule 1: the next-business-day target for a request qualified at `qualified_at`.
 
     Evaluated in the site's zone (rule 2) on `cal`, the site's calendar (with any admin overrides).
     Raises ValueError for a naive moment or an aware cut-off, UnknownTimezone for a bad zone.
@@ -279,10 +279,10 @@ def nbd_target(qualified_at: datetime, site_timezone: str, cal: Calendar, cutoff
     received = received_on(qualified_at, zone, cal, cutoff)
     return NbdTarget(
         received_on=received,
-        # DESIGN rule 1: the target is the first business day after the day received.
+        # docs/rules.md rule 1: the target is the first business day after the day received.
         target_on=next_business_day(received, cal),
         site_local_qualified_at=local,
-        # DESIGN rule 2: a weekend day or holiday explains the target by itself, whatever the clock said.
+        # docs/rules.md rule 2: a weekend day or holiday explains the target by itself, whatever the clock said.
         after_cutoff=cal.is_business_day(local.date()) and local.time() >= cutoff,
         not_business_day=not cal.is_business_day(local.date()),
     )

@@ -105,7 +105,7 @@ def timezones_for_country(country: str) -> list[str]:
 
 
 def single_timezone_for_country(country: str) -> str | None:
-    """The country's zone when it has exactly one, else None (DESIGN: several zones must be given)."""
+    """The country's zone when it has exactly one, else None (docs/rules.md "Units and places")."""
     zones = timezones_for_country(country)
     return zones[0] if len(zones) == 1 else None
 

@@ -1,4 +1,4 @@
-"""The values of the reports (DESIGN "Reports"): the period in the viewer's zone, a figure's headline and its
+"""The values of the reports (docs/rules.md "Reports"): the period in the viewer's zone, a figure's headline and its
 comparison with the previous period, its breakdown tables, and the bars a chart draws.
 
 Pure: no ORM, no clock, no settings. The views read the clock once and pass `today` (the viewer's date).
@@ -34,7 +34,7 @@ __all__ = [
     "quarter_period",
 ]
 
-# The longest period: two calendar years (1 March 2024 to 28 February 2026), the bound of DESIGN "Reports".
+# The longest period: two calendar years (1 March 2024 to 28 February 2026), the bound of docs/rules.md "Reports".
 MAX_PERIOD_YEARS = 2
 PRESETS: dict[str, int] = {"7d": 7, "30d": 30, "90d": 90}
 DEFAULT_PRESET = "30d"

@@ -38,12 +38,18 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     # The schema and docs are public so integrators can read them before they hold a token;
     # every operation they describe still requires authentication.
-    path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
-    path("api/docs/", login_not_required(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="swagger-ui"),
+    path("api/schema/", login_not_required(errors.api_read_only(SpectacularAPIView.as_view())), name="schema"),
+    path(
+        "api/docs/",
+        login_not_required(errors.api_read_only(SpectacularSwaggerSplitView.as_view(url_name="schema"))),
+        name="swagger-ui",
+    ),
     # ReDoc loads fonts and a logo from outside and starts a blob: worker, which the CSP refuses; Swagger UI
     # (served from the sidecar, no inline script) is the one viewer, and the old address leads there.
     path(
-        "api/redoc/", login_not_required(RedirectView.as_view(pattern_name="swagger-ui", permanent=True)), name="redoc"
+        "api/redoc/",
+        login_not_required(errors.api_read_only(RedirectView.as_view(pattern_name="swagger-ui", permanent=True))),
+        name="redoc",
     ),
     # Last: any other /api/ path is a JSON 404 with a code, even with DEBUG on (which bypasses handler404).
     re_path(r"^api/", login_not_required(errors.api_not_found)),

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from partners.kinds import Role
-from partners.models import ROLE_CHOICES, User
+from partners.models import User
 
 
 class LoginForm(AuthenticationForm):
@@ -16,7 +16,7 @@ class MemberCreateForm(forms.Form):
     email = forms.EmailField(help_text="We email a link to choose a password.")
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
-    role = forms.ChoiceField(choices=ROLE_CHOICES, initial=Role.AGENT.value)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.AGENT.value)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

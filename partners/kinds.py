@@ -1,30 +1,43 @@
-"""Organisation kinds and membership roles: pure values, importable from any layer."""
+"""Organisation kinds, membership roles and the predicates every layer asks of them: pure values,
+importable from any layer. Each is declared here once."""
 
-from enum import StrEnum
+from typing import Any
 
-
-class OrgKind(StrEnum):
-    RESELLER = "reseller"
-    DISTRIBUTOR = "distributor"
-    MTS = "mts"
-    DELL = "dell"
-
-    @property
-    def label(self) -> str:
-        return {
-            OrgKind.RESELLER: "Reseller partner",
-            OrgKind.DISTRIBUTOR: "Distributor partner",
-            OrgKind.MTS: "Milestone Technical Support",
-            OrgKind.DELL: "Dell Technologies",
-        }[self]
+from django.db.models import TextChoices
 
 
-class Role(StrEnum):
-    AGENT = "agent"
-    ADMIN = "admin"
+class OrgKind(TextChoices):
+    RESELLER = "reseller", "Reseller partner"
+    DISTRIBUTOR = "distributor", "Distributor partner"
+    MTS = "mts", "Milestone Technical Support"
+    DELL = "dell", "Dell Technologies"
+
+
+class Role(TextChoices):
+    AGENT = "agent", "Agent"
+    ADMIN = "admin", "Organisation admin"
+
+
+# The partners: they open cases and transfers, and a case waits on them when it is at first level or
+# awaiting their information.
+PARTNER_KINDS = frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR})
 
 
 def second_factor_required(kind: str | None, role: str | None, *, policy_on: bool) -> bool:
-    """DESIGN "Sign-in": two-factor sign-in is required for MTS users and every organisation admin (when the
-    deployment turns the policy on); optional for everyone else."""
+    """docs/rules.md "Sign-in": two-factor sign-in is required for MTS users and every organisation admin
+    (when the deployment turns the policy on); optional for everyone else."""
     return policy_on and (kind == OrgKind.MTS or role == Role.ADMIN)
+
+
+def is_mts_admin(user: Any) -> bool:
+    """An active admin of an active MTS organisation: the one who edits coverage, holiday overrides, teams
+    and SLA targets, and waives fees."""
+    organisation = getattr(user, "organisation", None)
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.is_org_admin
+        and organisation is not None
+        and organisation.is_active
+        and organisation.kind == OrgKind.MTS
+    )

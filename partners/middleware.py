@@ -5,6 +5,8 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware
 
 from partners import twofactor
 
@@ -62,3 +64,28 @@ class SecondFactorMiddleware:
             return HttpResponse(status=204)  # htmx swaps nothing on 204
         target = "two_factor_verify" if standing == twofactor.PENDING else "two_factor_setup"
         return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+
+
+class LazyOTPMiddleware(OTPMiddleware):
+    """django-otp's middleware without its query on every request: `request.user.is_verified()` reads the
+    session's device when it is first called, not when the user is first touched (every request).
+
+    The portal's own gate is the session's standing (SecondFactorMiddleware, decided once at sign-in), so an
+    ordinary page never asks; `user.otp_device` stays None until is_verified() has been called, which fails
+    closed for code that would read it directly."""
+
+    def _verify_user_sync(self, request, user):
+        self._init_user_fields(user)
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY) if user.is_authenticated else None
+        if persistent_id:
+            checked = []
+
+            def is_verified() -> bool:
+                if not checked:
+                    device = self._device_from_persistent_id(persistent_id)
+                    user.otp_device = self._finalize_device(request, user, device)
+                    checked.append(True)
+                return user.otp_device is not None
+
+            user.is_verified = is_verified
+        return user

@@ -12,15 +12,12 @@ from husky_support.geo import timezone_fits_country
 from partners.kinds import OrgKind, Role
 from partners.validators import validate_calendar_country, validate_country, validate_timezone
 
-ORG_KIND_CHOICES = [(kind.value, kind.label) for kind in OrgKind]
-ROLE_CHOICES = [(Role.AGENT.value, "Agent"), (Role.ADMIN.value, "Organisation admin")]
-
 
 class Organisation(models.Model):
     """A company in the support chain; every user belongs to exactly one."""
 
     name = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=20, choices=ORG_KIND_CHOICES)
+    kind = models.CharField(max_length=20, choices=OrgKind.choices)
     country = models.CharField(max_length=2, validators=[validate_country], help_text="ISO 3166-1 alpha-2")
     timezone = models.CharField(max_length=64, validators=[validate_timezone], help_text="IANA time zone")
     distributor = models.ForeignKey(
@@ -88,7 +85,7 @@ class User(AbstractUser):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
     )
-    role = models.CharField(max_length=10, choices=ROLE_CHOICES, default=Role.AGENT.value)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT.value)
     # Profile: the zone times are shown and digests are sent in (empty = the organisation's), and language.
     timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
     language = models.CharField(max_length=10, blank=True, default="en")

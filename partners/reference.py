@@ -7,22 +7,20 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from husky_support.api.exceptions import DomainError
-from partners.kinds import OrgKind
+from husky_support.domain import Invalid, NotAllowed, problems_from_validation
+from partners.kinds import is_mts_admin
 from partners.models import ChangeAction, HolidayOverride, OverrideKind, ReferenceChange, ReferenceTable, User
 
 __all__ = [
     "OVERRIDE_FIELDS",
-    "ReferenceWriteNotAllowed",
     "holiday_override_create",
     "holiday_override_delete",
     "holiday_override_update",
-    "invalid_input",
     "override_subject",
-    "may_edit_reference_data",
+    "require_mts_admin",
     "record_changes",
     "shown",
 ]
@@ -39,26 +37,15 @@ SUMMARY_LABELS = {
 }
 
 
-class ReferenceWriteNotAllowed(DomainError):
-    status_code = 403
-    code = "mts_admin_required"
-
-
-def may_edit_reference_data(user: User) -> bool:
-    """DESIGN "Coverage": coverage and holiday overrides are edited by MTS admins only."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.is_org_admin
-        and user.organisation is not None
-        and user.organisation.is_active
-        and user.organisation.kind == OrgKind.MTS
-    )
+def require_mts_admin(actor: User, message: str, *, code: str = "mts_admin_required") -> None:
+    """docs/rules.md "Coverage": coverage, holiday overrides, teams and SLA targets are edited by MTS admins
+    only; raises NotAllowed."""
+    if not is_mts_admin(actor):
+        raise NotAllowed(message, code=code)
 
 
 def _require_editor(actor: User) -> None:
-    if not may_edit_reference_data(actor):
-        raise ReferenceWriteNotAllowed("Only an admin of Milestone Technical Support may change holiday overrides.")
+    require_mts_admin(actor, "Only an admin of Milestone Technical Support may change holiday overrides.")
 
 
 def shown(value: object) -> str:
@@ -101,17 +88,6 @@ def record_changes(
     return ReferenceChange.objects.bulk_create(rows)
 
 
-def invalid_input(exc: ValidationError) -> DomainError:
-    """A model validation error as the API's 400: the first message, every field's {code, message}."""
-    fields: dict[str, list[dict[str, str]]] = {}
-    for name, errors in exc.error_dict.items() if hasattr(exc, "error_dict") else [(NON_FIELD_ERRORS, exc.error_list)]:
-        for error in errors:
-            message = " ".join(error.messages)
-            fields.setdefault(name, []).append({"code": error.code or "invalid", "message": message})
-    first = next(iter(fields.values()))[0]
-    return DomainError(first["message"], code=first["code"], extra={"fields": fields})
-
-
 def override_subject(row: HolidayOverride) -> str:
     """How the history names an override: its place and date ("US-CA 2026-12-24")."""
     return f"{row.subdivision or row.country} {row.applies_on.isoformat()}"
@@ -125,7 +101,7 @@ def _save_checked(row: HolidayOverride, **save: Any) -> None:
     try:
         row.full_clean()
     except ValidationError as exc:
-        raise invalid_input(exc) from exc
+        raise problems_from_validation(exc).error() from exc
     row.save(**save)
 
 
@@ -158,7 +134,7 @@ def holiday_override_create(
     note: str = "",
     now: datetime,
 ) -> HolidayOverride:
-    """Add an override and its history row. Raises ReferenceWriteNotAllowed (403) or DomainError (400:
+    """Add an override and its history row. Raises NotAllowed or Invalid (
     unknown_country, an unknown subdivision, a date that already has one); nothing is written on error."""
     _require_editor(actor)
     row = HolidayOverride(
@@ -177,7 +153,7 @@ def holiday_override_update(
     _require_editor(actor)
     unknown = set(changes) - set(OVERRIDE_FIELDS)
     if unknown:
-        raise DomainError(f"Unknown holiday override fields: {', '.join(sorted(unknown))}.", code="invalid")
+        raise Invalid(f"Unknown holiday override fields: {', '.join(sorted(unknown))}.", code="invalid")
     row = HolidayOverride.objects.select_for_update().get(pk=override.pk)
     before = {name: getattr(row, name) for name in OVERRIDE_FIELDS}
     for name, value in changes.items():
@@ -192,7 +168,7 @@ def holiday_override_update(
 
 @transaction.atomic
 def holiday_override_delete(*, actor: User, override: HolidayOverride, now: datetime) -> None:
-    """Delete an override; the history keeps what it was. Raises ReferenceWriteNotAllowed (403)."""
+    """Delete an override; the history keeps what it was. Raises NotAllowed."""
     _require_editor(actor)
     row = HolidayOverride.objects.select_for_update().filter(pk=override.pk).first()
     if row is None:  # already gone: deleting twice records nothing twice

@@ -1,5 +1,6 @@
 """Teaches drf-spectacular how our token authentication looks in the OpenAPI document."""
 
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -14,3 +15,9 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Token <key>`; obtain a key at POST /api/v1/auth/token/ or on the API tokens page.",
         }
+
+
+class SessionAuthenticationScheme(SessionScheme):
+    """The portal's session (DRF's scheme, `cookieAuth`); ours only words its CSRF refusal differently."""
+
+    target_class = "partners.auth.SessionAuthentication"

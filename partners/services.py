@@ -5,16 +5,12 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from husky_support.api.exceptions import DomainError
+from husky_support.domain import DomainError, NotAllowed
 from partners.kinds import Role
 from partners.models import ApiToken, Organisation, SecurityEventKind, User
 from partners.security import security_event_record
-
-
-class NotAllowed(DomainError):
-    status_code = 403
-    code = "not_allowed"
 
 
 def _require_org_admin(actor: User, organisation: Organisation | None) -> None:
@@ -82,6 +78,8 @@ def token_create(*, actor: User, user: User, name: str, expires_in: timedelta | 
     if not name:
         raise ValidationError({"name": "Say what the token is for, e.g. 'ERP integration'."})
     kwargs = {"expiry": expires_in} if expires_in is not None else {}
+    # The user's expired tokens go now (partners.auth does not sweep them on every API call).
+    ApiToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
     # knox's AuthTokenManager.create is unannotated; it returns (instance, key).
     created: tuple[ApiToken, str] = ApiToken.objects.create(user=user, name=name[:100], created_by=actor, **kwargs)
     security_event_record(kind=SecurityEventKind.TOKEN_CREATED, user=user, detail=f"“{name[:100]}” by {actor.username}")

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from partners.integrations import sender, services
+from partners.integrations import relay, sender
 
 
 @shared_task(name="partners.tasks.relay_webhooks_task")
@@ -16,12 +16,12 @@ def relay_webhooks_task() -> int:
     made = 0
     deadline = time.monotonic() + settings.WEBHOOKS_RELAY_MAX_SECONDS
     while time.monotonic() < deadline:
-        ids = services.claim_due(now=timezone.now(), limit=settings.WEBHOOKS_RELAY_BATCH)
+        ids = relay.claim_due(now=timezone.now(), limit=settings.WEBHOOKS_RELAY_BATCH)
         if not ids:
             break
         for pk in ids:
             # Each attempt reads the clock: its webhook-timestamp must be fresh (receivers refuse old ones).
-            if services.attempt_delivery(delivery_id=pk, now=timezone.now(), send=sender.send):
+            if relay.attempt_delivery(delivery_id=pk, now=timezone.now(), send=sender.send):
                 made += 1
     return made
 
@@ -30,6 +30,6 @@ def relay_webhooks_task() -> int:
 def deliver_webhook_task(delivery_id: int) -> bool:
     """Send one delivery now, even to a disabled endpoint (the ping); retries then follow the sweep."""
     now = timezone.now()
-    if not services.claim_one(delivery_id=delivery_id, now=now):
+    if not relay.claim_one(delivery_id=delivery_id, now=now):
         return False
-    return services.attempt_delivery(delivery_id=delivery_id, now=now, send=sender.send, force=True) is not None
+    return relay.attempt_delivery(delivery_id=delivery_id, now=now, send=sender.send, force=True) is not None

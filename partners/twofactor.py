@@ -15,7 +15,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from husky_support.api.exceptions import DomainError
+from husky_support.domain import DomainError
 from partners.kinds import second_factor_required
 from partners.models import SecurityEventKind
 from partners.security import client_address, security_event_record

@@ -16,8 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from husky_support.api.exceptions import DomainError
 from husky_support.celery import app as celery_app
+from husky_support.domain import DomainError
 from partners import services, twofactor
 from partners.dashboard import panels_for
 from partners.forms import MemberCreateForm, SecondFactorCodeForm, TokenCreateForm

@@ -1,6 +1,6 @@
 """The visibility gate: which records a user may see. Every list, detail, API view and task starts here.
 
-DESIGN "Who uses it": reseller = own records; distributor = own + its resellers'; MTS = all;
+docs/rules.md "Who uses it": reseller = own records; distributor = own + its resellers'; MTS = all;
 Dell = only dispatched work. What a user may not see answers 404, so callers fetch objects through
 these querysets and never check permissions after the fact.
 """

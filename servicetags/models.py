@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from partners.validators import validate_country, validate_timezone
+from servicetags.transfers import TransferStatus
 from servicetags.validation import InvalidInput, RegisteredLocation, check_place, normalise_service_tag
 
 SERVICE_TAG_PATTERN = r"^[A-Z0-9]{5,7}$"
@@ -29,13 +30,6 @@ class UnitModel(models.TextChoices):
     IVO_700R = "IVO700R", "Husky IVO 700R"
     IVO_1000R = "IVO1000R", "Husky IVO 1000R"
     IVO_1800R = "IVO1800R", "Husky IVO 1800R"
-
-
-class TransferStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    CONFIRMED = "confirmed", "Confirmed"
-    REJECTED = "rejected", "Rejected"
 
 
 class LocationSource(models.TextChoices):
@@ -142,7 +136,7 @@ class Unit(AddressFields):
     # The registered location is final only once a confirmed transfer registered it with Dell.
     location_confirmed = models.BooleanField(default=False)
     location_confirmed_at = models.DateTimeField(null=True, blank=True)
-    # DESIGN rule 6: due dates of the reminder sweep, stored and indexed; cleared once sent or confirmed.
+    # docs/rules.md rule 6: due dates of the reminder sweep, stored and indexed; cleared once sent or confirmed.
     transfer_reminder_due_on = models.DateField(null=True, blank=True)
     transfer_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     transfer_assist_due_on = models.DateField(null=True, blank=True)

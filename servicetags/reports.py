@@ -1,4 +1,4 @@
-"""The unit figures of the Reports section: service-tag transfers (DESIGN "Reports", transfers), and the model
+"""The unit figures of the Reports section: service-tag transfers (docs/rules.md "Reports", transfers), and the model
 filter. From `units_visible_to` / `transfers_visible_to`, in aggregate queries; registered from ready()."""
 
 from __future__ import annotations

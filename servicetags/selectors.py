@@ -112,7 +112,7 @@ def resellers_for_orders(user: User) -> QuerySet[Organisation]:
 
 
 def transfers_visible_to(user: User) -> QuerySet[ServiceTagTransfer]:
-    """Partners see their own transfers, MTS every one (drafts too: DESIGN, MTS sees all); Dell only
+    """Partners see their own transfers, MTS every one (drafts too: docs/rules.md "Who uses it"); Dell only
     those sent to it, submitted or decided."""
     not_draft = ~Q(status=TransferStatus.DRAFT)
     qs = scope_to_viewer(ServiceTagTransfer.objects.all(), user, reseller_field="unit__reseller", dell_q=not_draft)
@@ -125,7 +125,7 @@ def confirmation_queue(user: User) -> QuerySet[ServiceTagTransfer]:
 
 
 def assistance_queue(user: User) -> QuerySet[Unit]:
-    """Units whose transfer lags past TRANSFER_ASSIST_DAYS, handed to their distributor (DESIGN rule 6)."""
+    """Units whose transfer lags past TRANSFER_ASSIST_DAYS, handed to their distributor (docs/rules.md rule 6)."""
     return unit_list(user, UnitFilters(needs_assistance=True)).order_by("transfer_assist_sent_at", "service_tag")
 
 

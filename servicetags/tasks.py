@@ -8,7 +8,7 @@ from servicetags import services
 
 @shared_task(name="servicetags.tasks.send_transfer_reminders_task")
 def send_transfer_reminders_task() -> dict[str, int]:
-    """Daily (beat): DESIGN rule 6 reminders and distributor hand-over; idempotent."""
+    """Daily (beat): docs/rules.md rule 6 reminders and distributor hand-over; idempotent."""
     result = services.transfer_reminder_sweep(now=timezone.now())
     return {
         "reminded_units": result.reminded_units,

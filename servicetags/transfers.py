@@ -1,7 +1,7 @@
 """The service-tag transfer lifecycle: states, actions, who may act, and Dell's confirmation deadline.
 
 Pure: values in, values out. `plan()` decides and changes nothing; services apply its answer.
-DESIGN: draft → submitted → confirmed | rejected; Dell confirms within 7 business days inside a
+docs/rules.md "Service-tag transfer": draft → submitted → confirmed | rejected; Dell confirms in 7 business days in a
 country and 10 across countries.
 """
 
@@ -11,12 +11,15 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from partners.kinds import OrgKind
+from django.db.models import TextChoices
+
+from husky_support.domain import ErrorKind, Refused, field_problem
+from partners.kinds import PARTNER_KINDS, OrgKind
 
 __all__ = [
     "Action",
-    "State",
     "TransferRefused",
+    "TransferStatus",
     "allowed_actions",
     "confirmation_business_days",
     "expected_confirmation_on",
@@ -25,11 +28,14 @@ __all__ = [
 ]
 
 
-class State(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    CONFIRMED = "confirmed"
-    REJECTED = "rejected"
+class TransferStatus(TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    CONFIRMED = "confirmed", "Confirmed"
+    REJECTED = "rejected", "Rejected"
+
+
+State = TransferStatus  # the table below reads as a state machine
 
 
 class Action(StrEnum):
@@ -46,13 +52,12 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.SUBMITTED, Action.REJECT): State.REJECTED,
 }
 
-PARTNERS = frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR})
 CONFIRMERS = frozenset({OrgKind.MTS, OrgKind.DELL})
 
 # The reseller files; its distributor may do it on the reseller's behalf; MTS or Dell decides.
 WHO_MAY: dict[Action, frozenset[OrgKind]] = {
-    Action.EDIT: PARTNERS,
-    Action.SUBMIT: PARTNERS,
+    Action.EDIT: PARTNER_KINDS,
+    Action.SUBMIT: PARTNER_KINDS,
     Action.CONFIRM: CONFIRMERS,
     Action.REJECT: CONFIRMERS,
 }
@@ -62,27 +67,35 @@ CROSS_COUNTRY_BUSINESS_DAYS = 10
 _MAX_SCAN_DAYS = 366
 
 
-class TransferRefused(ValueError):
-    """An action that may not happen now; `code` is stable: not_allowed, invalid_transition, reason_required."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class TransferRefused(Refused):
+    """An action that may not happen now; `code` is stable: not_allowed (the actor's kind), invalid_transition
+    (the transfer's status, as a problem of `status`), reason_required (a problem of `reason`)."""
 
 
 def plan(state: State, action: Action, actor_kind: OrgKind | None, *, reason: str = "") -> State:
     """The state after `action`, or raise TransferRefused. Changes nothing."""
     if actor_kind not in WHO_MAY[action]:
         who = " or ".join(sorted(k.label for k in WHO_MAY[action]))
-        raise TransferRefused("not_allowed", f"Only {who} may {action.value} a service-tag transfer.")
+        raise TransferRefused(
+            "not_allowed", f"Only {who} may {action.value} a service-tag transfer.", kind=ErrorKind.NOT_ALLOWED
+        )
     target = TRANSITIONS.get((state, action))
     if target is None:
+        message = f"A {state.value} transfer cannot be {_past(action)}; it must be {_needs(action)}."
         raise TransferRefused(
-            "invalid_transition", f"A {state.value} transfer cannot be {_past(action)}; it must be {_needs(action)}."
+            "invalid_transition",
+            message,
+            kind=ErrorKind.INVALID,
+            fields={"status": [field_problem("invalid_transition", message)]},
         )
     if action is Action.REJECT and not reason.strip():
-        raise TransferRefused("reason_required", "Say why the transfer is rejected; the partner sees the reason.")
+        message = "Say why the transfer is rejected; the partner sees the reason."
+        raise TransferRefused(
+            "reason_required",
+            message,
+            kind=ErrorKind.INVALID,
+            fields={"reason": [field_problem("reason_required", message)]},
+        )
     return target
 
 

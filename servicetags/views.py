@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from husky_support.api.exceptions import DomainError
+from husky_support.domain import DomainError, FieldProblems, Invalid
 from husky_support.filtering import filters_applied
 from husky_support.localtime import dual_time
 from partners.kinds import OrgKind
@@ -150,8 +150,8 @@ def transfer_new(request: HttpRequest, service_tag: str):
                 submit="submit_to_dell" in request.POST,
                 now=timezone.now(),
             )
-        except services.InvalidInputError as exc:
-            apply_errors(form, exc.fields)
+        except Invalid as exc:
+            apply_errors(form, exc.fields or {})
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -178,8 +178,8 @@ def transfer_edit(request: HttpRequest, pk: int):
             )
             if "submit_to_dell" in request.POST:
                 transfer = services.transfer_submit(actor=request.user, transfer=transfer, now=now)
-        except services.InvalidInputError as exc:
-            apply_errors(form, exc.fields)
+        except Invalid as exc:
+            apply_errors(form, exc.fields or {})
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -193,7 +193,7 @@ def transfer_edit(request: HttpRequest, pk: int):
 def transfer_detail(request: HttpRequest, pk: int):
     transfer = _flag_overdue([_transfer_or_404(request, pk)], timezone.now())[0]
     kind = viewer_kind(request.user)
-    actions = [a.value for a in flow.allowed_actions(flow.State(transfer.status), kind)]
+    actions = [a.value for a in flow.allowed_actions(flow.TransferStatus(transfer.status), kind)]
     unit_visible = selectors.units_visible_to(request.user).filter(pk=transfer.unit_id).exists()
     return render(
         request,
@@ -290,9 +290,7 @@ def _unit_rows(text: str) -> list[dict[str, str]]:
         return split_unit_text(text)
     except InvalidInput as exc:
         p = exc.problems[0]
-        raise services.InvalidInputError(
-            p.message, code=p.code, fields={"units_text": [{"code": p.code, "message": p.message}]}
-        ) from None
+        raise FieldProblems.one("units_text", p.code, p.message).error() from None
 
 
 def order_new(request: HttpRequest):
@@ -323,12 +321,13 @@ def order_new(request: HttpRequest):
                 ),
                 now=timezone.now(),
             )
-        except services.InvalidInputError as exc:
-            apply_errors(form, exc.fields)
-            row_errors = exc.fields.get("units", [])
+        except Invalid as exc:
+            apply_errors(form, exc.fields or {})
+            row_errors = (exc.fields or {}).get("units", [])
             if row_errors:
                 form.add_error(
-                    None, exc.message if len(exc.fields) == 1 else "Some unit rows need fixing; nothing was saved."
+                    None,
+                    exc.message if len(exc.fields or {}) == 1 else "Some unit rows need fixing; nothing was saved.",
                 )
         except DomainError as exc:
             form.add_error(None, exc.message)

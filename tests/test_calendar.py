@@ -1,4 +1,4 @@
-"""DESIGN rule 1 (next business day) and the geo helpers. Pure: no database, no clock."""
+"""docs/rules.md rule 1 (next business day) and the geo helpers. Pure: no database, no clock."""
 
 from __future__ import annotations
 

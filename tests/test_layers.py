@@ -38,3 +38,80 @@ def test_a_lower_app_never_imports_a_higher_one(app: str) -> None:
 def test_the_shared_pure_modules_import_no_app() -> None:
     for name in ("calendar.py", "geo.py", "localtime.py", "filtering.py", "business_hours.py", "reports.py"):
         assert _imported_apps(ROOT / "husky_support" / name) == set()
+
+
+# The project's wiring, which names every app by design: the URL configuration, settings, the entry points.
+WIRING = {"urls.py", "settings", "wsgi.py", "asgi.py", "celery.py"}
+
+
+def test_modules_of_husky_support_import_no_app_outside_the_wiring() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(_imported_apps(path))
+        for path in (ROOT / "husky_support").rglob("*.py")
+        if not WIRING & set(path.relative_to(ROOT / "husky_support").parts) and _imported_apps(path)
+    }
+    assert offenders == {}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _app_modules() -> list[Path]:
+    return [
+        path
+        for app in [*LAYERS, "husky_support"]
+        for path in (ROOT / app).rglob("*.py")
+        if "migrations" not in path.parts
+    ]
+
+
+def test_no_module_imports_a_tasks_module() -> None:
+    """Services queue work by name through husky_support.queue; only the worker imports tasks, so a service
+    and its app's tasks never import each other in a circle."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(m for m in _imported_modules(path) if m.split(".")[-1] == "tasks")
+        for path in _app_modules()
+    }
+    assert {path: found for path, found in offenders.items() if found} == {}
+
+
+# Where HTTP lives: the API packages and the few adapters DRF or the schema generator call into.
+HTTP_EDGES = {"api", "api.py", "auth.py", "schema.py", "urls.py", "settings"}
+
+
+def test_no_domain_module_imports_drf() -> None:
+    offenders = {
+        str(path.relative_to(ROOT))
+        for path in _app_modules()
+        if not HTTP_EDGES & set(path.relative_to(ROOT).parts)
+        and any(m.split(".")[0] in {"rest_framework", "drf_spectacular"} for m in _imported_modules(path))
+    }
+    assert offenders == set()
+
+
+def test_every_task_queued_through_the_seam_is_registered() -> None:
+    """A misspelt task name fails here, not in a worker's log at run time."""
+    from husky_support.queue import registered_task_names
+
+    queued = set()
+    for path in _app_modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", "")) in {"enqueue_after_commit", "publish"}
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                queued.add(node.args[0].value)
+    assert queued  # the scan found the seam's callers
+    assert queued - registered_task_names() == set()

@@ -32,15 +32,22 @@ from cases.pagination import CappedCountPagination
 from cases.sla import SlaState
 from cases.views_common import available_actions_for, upload_too_large
 from cases.workflow import State
-from husky_support.api.exceptions import DomainError
-from husky_support.api.filters import CountryFilter, IdFilter, IsoDateTimeFilter, NullsLastOrderingFilter
+from husky_support.api.filters import (
+    CountryFilter,
+    FilterBackend,
+    IdFilter,
+    IsoDateTimeFilter,
+    NullsLastOrderingFilter,
+    StaticFilterSet,
+)
 from husky_support.api.parsers import RequestTooLarge
 from husky_support.api.validation import FieldErrors
+from husky_support.domain import DomainError
 from partners.models import Organisation
 from partners.visibility import organisations_visible_to
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(StaticFilterSet):
     state = django_filters.MultipleChoiceFilter(choices=[(s.value, s.value) for s in State])
     open = django_filters.BooleanFilter(method="filter_open", label="Only open (true) or only finished (false)")
     priority = django_filters.MultipleChoiceFilter(choices=Case._meta.get_field("priority").choices)
@@ -95,7 +102,7 @@ class CaseViewSet(
     lookup_value_regex = "[0-9]+"  # ids are numbers; anything else is a 404, not a query
 
     pagination_class = CappedCountPagination
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, NullsLastOrderingFilter]
+    filter_backends = [FilterBackend, NullsLastOrderingFilter]
     filterset_class = CaseFilter
     ordering_fields = [
         "created_at",

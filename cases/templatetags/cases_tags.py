@@ -1,5 +1,6 @@
 """Small presentation helpers for case pages: badge colours and SLA wording (all output is escaped)."""
 
+import functools
 from datetime import datetime
 
 from django import forms, template
@@ -30,12 +31,14 @@ PRIORITY_CLASS = {
 
 
 @register.simple_tag
+@functools.cache  # a handful of states: each badge is built once per process, not once per row
 def state_badge(state: str):
     s = State(state)
     return format_html('<span class="badge state-badge {}">{}</span>', STATE_CLASS[s], s.label)
 
 
 @register.simple_tag
+@functools.cache
 def priority_badge(priority: str):
     p = Priority(priority)
     return format_html(
@@ -124,16 +127,25 @@ def filter_control(field):
     attrs = {"name": field.html_name, "id": field.auto_id, **widget.attrs}
     value = field.value()
     if isinstance(widget, forms.Select):
-        current = "" if value is None else str(value)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (choice, mark_safe(" selected") if str(choice) == current else "", label)  # noqa: S308 - a constant
-                for choice, label in field.field.choices
-            ),
-        )
-        return format_html("<select{}>{}</select>", flatatt(attrs), options)
+        return format_html("<select{}>{}</select>", flatatt(attrs), select_options(field))
     if value not in (None, ""):
         attrs["value"] = value
     return format_html("<input{}>", flatatt({"type": widget.input_type, **attrs}))
+
+
+@register.simple_tag
+def select_options(field):
+    """A select's <option>s with the field's value chosen. The options are the same on every request (some 250
+    countries): built once per list of choices and language, then the chosen one is marked. The cache key
+    holds the labels as text, so each language is its own entry."""
+    value = field.value()
+    options = _options(tuple((str(choice), str(label)) for choice, label in field.field.choices))
+    chosen = format_html('<option value="{}">', "" if value is None else str(value))
+    if chosen not in options:
+        return options
+    return mark_safe(options.replace(chosen, chosen[:-1] + " selected>", 1))  # noqa: S308 - escaped by format_html
+
+
+@functools.lru_cache(maxsize=64)
+def _options(choices: tuple[tuple[str, str], ...]) -> str:
+    return format_html_join("", '<option value="{}">{}</option>', choices)

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from dispatch.eligibility import DEFAULT_CUTOFF, qualified_at_problem
 from dispatch.models import Coverage
 from dispatch.selectors import UnitEligibility
-from husky_support.api.exceptions import DomainError
+from husky_support.domain import DomainError
 from husky_support.geo import country_name
 
 EXAMPLE_QUALIFIED_AT = "2026-11-27T16:30:00+01:00"
@@ -179,7 +179,7 @@ class ReasonDetailSerializer(serializers.Serializer):
 
 
 class EligibilitySerializer(serializers.Serializer):
-    """The answer (DESIGN rules 1-3). Dates are site-local; *_local_qualified_at carry their zone's offset."""
+    """The answer (docs/rules.md rules 1-3). Dates are site-local; *_local_qualified_at carry their zone's offset."""
 
     service_tag = serializers.CharField()
     qualified_at = serializers.DateTimeField(help_text="The moment asked about, in UTC.")
@@ -197,7 +197,7 @@ class EligibilitySerializer(serializers.Serializer):
     cutoff = serializers.CharField(allow_null=True, help_text="The country's site-local cut-off (HH:MM).")
     partner_timezone = serializers.CharField(allow_null=True)
     partner_local_qualified_at = serializers.DateTimeField(allow_null=True)
-    reasons = serializers.ListField(child=serializers.CharField(), help_text="Reason codes in DESIGN order.")
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="Reason codes in docs/rules.md order.")
     reason_details = ReasonDetailSerializer(many=True)
 
 

@@ -1,4 +1,4 @@
-"""Dispatch API: the coverage table, a unit's onsite eligibility (DESIGN rules 1-3) and Dell dispatches."""
+"""Dispatch API: the coverage table, a unit's onsite eligibility (docs/rules.md rules 1-3) and Dell dispatches."""
 
 from __future__ import annotations
 
@@ -27,9 +27,10 @@ from dispatch.api.serializers import (
     raise_first_error,
 )
 from dispatch.models import DISPATCH_KIND_CHOICES, DISPATCH_STATE_CHOICES, Coverage, Dispatch, Fee, Part
-from husky_support.api.exceptions import DomainError
-from husky_support.api.filters import IdFilter, NullsLastOrderingFilter
+from husky_support.api.filters import FilterBackend, IdFilter, NullsLastOrderingFilter, StaticFilterSet
 from husky_support.calendar import CalendarError
+from husky_support.domain import DomainError
+from partners.reference import require_mts_admin
 from servicetags.models import Unit
 
 ERROR = OpenApiResponse(description='`{"code": ..., "message": ..., "fields"?: {...}}`')
@@ -54,7 +55,7 @@ class CoverageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = CoverageSerializer
     lookup_field = "country"
     lookup_value_regex = "[^/.]+"
-    filter_backends = [filters.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = CoverageFilter
 
     def get_queryset(self):
@@ -67,10 +68,7 @@ class CoverageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise Http404 from exc
 
     def _write_input(self, request: Request, *, partial: bool) -> tuple[str, dict]:
-        if not coverage.may_edit_coverage(request.user):
-            raise coverage.CoverageWriteNotAllowed(
-                "Only an admin of Milestone Technical Support may change the coverage table."
-            )
+        require_mts_admin(request.user, coverage.COVERAGE_EDITORS_ONLY)  # before reading the body
         country = self.kwargs["country"].strip().upper()
         data = CoverageWriteSerializer(data=request.data, partial=partial, context={"country": country})
         if not data.is_valid():
@@ -184,7 +182,7 @@ def _organisation_zone(user) -> str | None:
 # --- dispatches ------------------------------------------------------------------------------------------
 
 
-class DispatchFilter(filters.FilterSet):
+class DispatchFilter(StaticFilterSet):
     state = filters.MultipleChoiceFilter(choices=DISPATCH_STATE_CHOICES)
     kind = filters.ChoiceFilter(choices=DISPATCH_KIND_CHOICES)
     country = filters.CharFilter(field_name="site_country", method="filter_country")
@@ -218,7 +216,7 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     lookup_value_regex = "[0-9]+"
     pagination_class = CappedCountPagination
-    filter_backends = [filters.DjangoFilterBackend, NullsLastOrderingFilter]
+    filter_backends = [FilterBackend, NullsLastOrderingFilter]
     filterset_class = DispatchFilter
     ordering_fields = ["nbd_target_on", "created_at", "updated_at", "visit_start_at"]
     nullable_ordering_fields = frozenset({"nbd_target_on", "visit_start_at"})

@@ -1,7 +1,8 @@
 """One JSON shape for every API error: {"code": ..., "message": ..., "fields"?: {...}}.
 
-Domain exceptions carry a stable `code`; this handler maps them to HTTP statuses so views never
-build error bodies by hand. A 5xx never leaks a traceback or an internal message.
+Domain exceptions (husky_support/domain.py) carry a kind and a stable `code`; this handler maps the kind to
+an HTTP status so neither the domain nor the views build error bodies by hand. A 5xx never leaks a
+traceback or an internal message.
 """
 
 import logging
@@ -14,28 +15,11 @@ from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from husky_support.domain import DomainError
 from husky_support.errors import DATABASE_DOWN, database_is_down
+from husky_support.pages import STATUS_FOR_KIND
 
 logger = logging.getLogger(__name__)
-
-
-class DomainError(Exception):
-    """Base for refusals of the domain: a stable `code`, a human message, an HTTP status."""
-
-    status_code: int = status.HTTP_400_BAD_REQUEST
-    code = "invalid"
-
-    def __init__(self, message: str, *, code: str | None = None, extra: dict | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-        self.extra = extra or {}
-
-
-class Conflict(DomainError):
-    status_code = status.HTTP_409_CONFLICT
-    code = "conflict"
 
 
 def _first_code(detail) -> str:
@@ -103,7 +87,7 @@ def api_exception_handler(exc, context):
         body = {"code": exc.code, "message": exc.message, **exc.extra}
         if isinstance(body.get("fields"), dict):
             body["fields"] = _domain_fields(body["fields"], exc.code)
-        return Response(body, status=exc.status_code)
+        return Response(body, status=STATUS_FOR_KIND[exc.kind])
     if isinstance(exc, DjangoValidationError):
         # get_error_detail keeps each error's code (full_clean's "unique", a validator's "unknown_country").
         detail = get_error_detail(exc)

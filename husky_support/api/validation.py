@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.fields import SkipField, get_error_detail
 
-from husky_support.api.exceptions import DomainError
+from husky_support.domain import DomainError, ErrorKind
 
 __all__ = ["FieldErrors"]
 
@@ -69,7 +69,7 @@ class FieldErrors:
             return check()
         except DomainError as exc:
             fields = exc.extra.get("fields")
-            if not isinstance(fields, dict) or exc.status_code != 400:
+            if not isinstance(fields, dict) or exc.kind is not ErrorKind.INVALID:
                 raise  # not a field problem (not found, a permission, a conflict): that answer stands alone
             for name, errors in fields.items():
                 for item in errors if isinstance(errors, list) else [errors]:

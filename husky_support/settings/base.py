@@ -45,6 +45,8 @@ DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Under /api/ a refused CSRF check answers JSON with a code (401 without a session), never Django's page.
+CSRF_FAILURE_VIEW = "husky_support.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -84,7 +86,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's OTPMiddleware, reading the session's device only when something asks (not on every request).
+    "partners.middleware.LazyOTPMiddleware",
     # Pages are private unless a view opts out with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -264,7 +267,7 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "partners.auth.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "partners.auth.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "husky_support.api.pagination.StandardPagination",
@@ -321,7 +324,7 @@ SPECTACULAR_SETTINGS = {
     ],
     # One schema name per domain vocabulary, shared by every resource that uses it.
     "ENUM_NAME_OVERRIDES": {
-        "OrgKindEnum": "partners.models.ORG_KIND_CHOICES",
+        "OrgKindEnum": "partners.kinds.OrgKind",
         "CaseStateEnum": "cases.models.STATE_CHOICES",
         "DispatchKindEnum": "dispatch.models.DISPATCH_KIND_CHOICES",
         "DispatchStateEnum": "dispatch.models.DISPATCH_STATE_CHOICES",
@@ -396,7 +399,7 @@ _MB = 1024 * 1024
 CASES_ATTACHMENT_MAX_BYTES = env_int("CASES_ATTACHMENT_MAX_MB", 100) * _MB
 CASES_ARCHIVE_MAX_MEMBERS = env_int("CASES_ARCHIVE_MAX_MEMBERS", 20_000)
 CASES_ARCHIVE_MAX_UNCOMPRESSED_BYTES = env_int("CASES_ARCHIVE_MAX_UNCOMPRESSED_MB", 2048) * _MB
-# SLA targets per priority in business hours of the owning team (DESIGN rule 7), used until MTS admins
+# SLA targets per priority in business hours of the owning team (docs/rules.md rule 7), used until MTS admins
 # store a policy for the priority (sla-policies/): first response, then each next update.
 CASES_SLA_TARGET_HOURS = {
     "p1_critical": env_int("CASES_SLA_P1_HOURS", 4),
@@ -437,7 +440,7 @@ CELERY_BEAT_SCHEDULE["cases-auto-close-resolved"] = {
 }
 
 # --- servicetags ---------------------------------------------------------------------------------
-# DESIGN rule 6: remind the reseller of a unit shipped more than N days ago without a confirmed
+# docs/rules.md rule 6: remind the reseller of a unit shipped more than N days ago without a confirmed
 # service-tag transfer; past the second threshold hand it to its distributor's assistance queue.
 TRANSFER_REMINDER_DAYS = env_int("TRANSFER_REMINDER_DAYS", 3)
 TRANSFER_ASSIST_DAYS = env_int("TRANSFER_ASSIST_DAYS", 10)

@@ -16,7 +16,7 @@ if not REDIS_URL and not env_bool("ALLOW_SQLITE_IN_PRODUCTION", False):
     raise ImproperlyConfigured("REDIS_URL must point at Redis in production (redis://...).")
 
 DEBUG = False
-# DESIGN "Sign-in": two-factor sign-in is required for MTS users and organisation admins.
+# docs/rules.md "Sign-in": two-factor sign-in is required for MTS users and organisation admins.
 HUSKY_REQUIRE_2FA = env_bool("REQUIRE_2FA", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

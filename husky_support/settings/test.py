@@ -16,7 +16,14 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(VAR_DIR) / "uploads"
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not SQLite's shared in-memory database: there the live server's threads share the test's
+    # connection and its table locks ("database table is locked") ignore the busy timeout, so a browser test
+    # writing while the page still requests could fail at random. On a file every thread has its own
+    # connection, and base's WAL journal and 20 s timeout make a writer wait its turn. The file sits in this
+    # process's own VAR_DIR; pytest-django appends the xdist worker's id (_gw0, _gw1) to the name as well.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(VAR_DIR) / "test.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The pool keeps connections across tests' database switches; plain connections are simpler here.
     DATABASES["default"]["OPTIONS"].pop("pool", None)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -2,7 +2,8 @@ from django.contrib.auth import authenticate
 from rest_framework import serializers
 
 from partners import twofactor
-from partners.models import ROLE_CHOICES, ApiToken, Organisation, User
+from partners.kinds import Role
+from partners.models import ApiToken, Organisation, User
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -44,11 +45,11 @@ class UserCreateSerializer(serializers.Serializer):
     email = serializers.EmailField()
     first_name = serializers.CharField(max_length=150, required=False, default="")
     last_name = serializers.CharField(max_length=150, required=False, default="")
-    role = serializers.ChoiceField(choices=ROLE_CHOICES, default="agent")
+    role = serializers.ChoiceField(choices=Role.choices, default="agent")
 
 
 class UserUpdateSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=ROLE_CHOICES, required=False)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
     is_active = serializers.BooleanField(required=False)
 
 

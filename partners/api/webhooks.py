@@ -11,9 +11,9 @@ from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from husky_support.api.filters import IsoDateTimeFilter
+from husky_support.api.filters import FilterBackend, IsoDateTimeFilter
 from husky_support.api.pagination import StandardPagination
-from partners.integrations import selectors, services
+from partners.integrations import endpoints, selectors
 from partners.integrations.catalog import SUBSCRIBABLE, EventType
 from partners.integrations.models import (
     DeliveryAttempt,
@@ -137,7 +137,7 @@ class WebhookViewSet(
         data = WebhookInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = {k: v for k, v in data.validated_data.items() if k not in {"version", "is_enabled"}}
-        endpoint, secret = services.endpoint_create(actor=request.user, values=values, now=timezone.now())
+        endpoint, secret = endpoints.endpoint_create(actor=request.user, values=values, now=timezone.now())
         body = WebhookEndpointSerializer(endpoint).data | {"secret": secret}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -148,13 +148,13 @@ class WebhookViewSet(
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         version = values.pop("version", None)
-        endpoint = services.endpoint_update(
+        endpoint = endpoints.endpoint_update(
             actor=request.user, endpoint=endpoint, values=values, version=version, now=timezone.now()
         )
         return Response(WebhookEndpointSerializer(endpoint).data)
 
     def perform_destroy(self, instance):
-        services.endpoint_delete(actor=self.request.user, endpoint=instance)
+        endpoints.endpoint_delete(actor=self.request.user, endpoint=instance)
 
     @extend_schema(
         parameters=[
@@ -192,7 +192,7 @@ class WebhookViewSet(
         endpoint = self.get_object()
         data = RedeliverInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.redeliver(
+        result = endpoints.redeliver(
             actor=request.user,
             endpoint=endpoint,
             now=timezone.now(),
@@ -205,7 +205,7 @@ class WebhookViewSet(
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request, pk=None):
         """A new secret (shown once); the old one keeps signing until `rotation_ends_at`."""
-        endpoint, secret = services.endpoint_rotate_secret(
+        endpoint, secret = endpoints.endpoint_rotate_secret(
             actor=request.user, endpoint=self.get_object(), now=timezone.now()
         )
         return Response(WebhookEndpointSerializer(endpoint).data | {"secret": secret})
@@ -214,7 +214,7 @@ class WebhookViewSet(
     @action(detail=True, methods=["post"])
     def ping(self, request, pk=None):
         """Send a `webhook.ping` event to this endpoint now."""
-        delivery = services.endpoint_ping(actor=request.user, endpoint=self.get_object(), now=timezone.now())
+        delivery = endpoints.endpoint_ping(actor=request.user, endpoint=self.get_object(), now=timezone.now())
         delivery = selectors.deliveries_for(delivery.endpoint).get(pk=delivery.pk)
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
@@ -255,7 +255,7 @@ class EventFeedView(ListAPIView):
 
     serializer_class = FeedEventSerializer
     pagination_class = EventCursorPagination
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = EventFilterSet
 
     def get_queryset(self):

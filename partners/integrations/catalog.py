@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from partners.kinds import OrgKind
+
 
 class EventType(models.TextChoices):
     CASE_CREATED = "case.created", "A case was opened"
@@ -24,3 +26,21 @@ class EventType(models.TextChoices):
 
 # What an endpoint may subscribe to; the ping always goes to the endpoint it was sent for.
 SUBSCRIBABLE = tuple(t for t in EventType if t is not EventType.WEBHOOK_PING)
+
+
+# The event types an organisation kind may receive of the objects it sees; a kind not listed receives every
+# type its objects' audience gives it. Dell sees a dispatched case, but of its timeline only the dispatch's
+# own rows (cases.selectors.events_visible): the case's opening, transitions (their notes), comments and files
+# are the partner's thread with MTS. So Dell's feed and webhooks carry the dispatch, its fees and the transfers
+# sent to it, and nothing else; an event type added later reaches Dell only once it is listed here.
+RECEIVABLE: dict[OrgKind, frozenset[EventType]] = {
+    OrgKind.DELL: frozenset(
+        {t for t in EventType if t.value.startswith(("dispatch.", "fee.", "transfer."))} | {EventType.WEBHOOK_PING}
+    ),
+}
+
+
+def may_receive(event_type: EventType, kind: OrgKind) -> bool:
+    """Whether an organisation of `kind` that sees an event's object may receive an event of `event_type`."""
+    allowed = RECEIVABLE.get(kind)
+    return allowed is None or event_type in allowed

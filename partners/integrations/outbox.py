@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Model, Q
+from django.db import connection, transaction
+from django.db.models import Model, Q
 
-from partners.integrations.catalog import EventType
+from husky_support.queue import enqueue_after_commit
+from partners.integrations.catalog import SUBSCRIBABLE, EventType, may_receive
 from partners.integrations.models import (
     DeliveryStatus,
     Event,
@@ -73,16 +74,17 @@ def partner_audience_q(reseller: Organisation) -> Q:
 
 
 def _next_sequence(object_type: str, object_id: str) -> int:
-    """1, 2, 3… per object; the counter row's lock serialises concurrent writers of one object."""
-    counters = EventSequence.objects.filter(object_type=object_type, object_id=object_id)
-    if not counters.update(last=F("last") + 1):
-        try:
-            with transaction.atomic():
-                EventSequence.objects.create(object_type=object_type, object_id=object_id, last=1)
-                return 1
-        except IntegrityError:  # another writer created the row first; it is ours to bump now
-            counters.update(last=F("last") + 1)
-    return counters.values_list("last", flat=True).get()
+    """1, 2, 3… per object; the counter row's lock serialises concurrent writers of one object. One round
+    trip (an upsert on the unique object key), where an update, a savepoint, an insert and a read were four."""
+    table = EventSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (object_type, object_id, last) VALUES (%s, %s, 1) "  # noqa: S608 - the model's table
+            f"ON CONFLICT (object_type, object_id) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [object_type, object_id],
+        )
+        last: int = cursor.fetchone()[0]
+        return last
 
 
 def new_public_id() -> str:
@@ -101,9 +103,10 @@ def record_event(
                      details={"action": "take", "from_state": "l2_mts_queue", "to_state": "..."})
 
     `details` is what the event adds to the object (the transition, the comment), the same for every
-    recipient; it must hold nothing a recipient may not see. The relay is started when the transaction
-    commits; the beat sweep catches anything that start missed. Raises RuntimeError outside a transaction,
-    LookupError for an unregistered model."""
+    recipient; it must hold nothing a recipient may not see. The recipients are the object's audience less
+    the organisations whose kind may not receive this type (catalog.may_receive: Dell gets no case events).
+    The relay is started when the transaction commits; the beat sweep catches anything that start missed.
+    Raises RuntimeError outside a transaction, LookupError for an unregistered model."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change it records")
     kind = object_kind_for(obj)
@@ -122,6 +125,8 @@ def record_event(
     recipients = []
     for org in kind.audience(obj):
         org_kind = OrgKind(org.kind)
+        if not may_receive(event_type, org_kind):  # sees the object, not this part of it (catalog.RECEIVABLE)
+            continue
         if org_kind not in payloads:
             payloads[org_kind] = kind.payload(obj, org_kind)
         recipients.append(EventRecipient(event=event, organisation=org, data=dict(payloads[org_kind])))
@@ -145,11 +150,9 @@ def queue_deliveries(event: Event, recipients: list[EventRecipient], *, now: dat
             created_at=now,
         )
         for endpoint in endpoints
-        if endpoint.wants(event.type)
+        if event.type in SUBSCRIBABLE and endpoint.wants(event.type)
     ]
     if deliveries:
         WebhookDelivery.objects.bulk_create(deliveries)
-        from partners.tasks import relay_webhooks_task
-
-        relay_webhooks_task.delay_on_commit()
+        enqueue_after_commit("partners.tasks.relay_webhooks_task")
     return len(deliveries)

@@ -1,30 +1,19 @@
 """The Integrations page for organisation admins: endpoints, secrets, event types, the delivery log."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from husky_support.api.exceptions import DomainError
-from partners.integrations import selectors, services
+from husky_support.domain import DomainError
+from husky_support.pages import show_on_form
+from partners.integrations import endpoints, selectors
 from partners.integrations.forms import DeliveryFilterForm, EndpointForm, RedeliverForm
 from partners.integrations.models import WebhookEndpoint
 
 LOG_PAGE_SIZE = 25
-
-
-def _add_errors(form, exc: DomainError) -> None:
-    fields = exc.extra.get("fields") or {}
-    for name, problems in fields.items():
-        for problem in problems:
-            form.add_error(
-                name if name in form.fields else None, ValidationError(problem["message"], code=problem["code"])
-            )
-    if not fields:
-        form.add_error(None, ValidationError(exc.message, code=exc.code))
 
 
 def _not_allowed(request: HttpRequest) -> HttpResponse:
@@ -39,15 +28,15 @@ def integrations(request: HttpRequest) -> HttpResponse:
     created = None
     if request.method == "POST" and form.is_valid():
         try:
-            created, new_secret = services.endpoint_create(
+            created, new_secret = endpoints.endpoint_create(
                 actor=request.user, values=form.cleaned_data, now=timezone.now()
             )
         except DomainError as exc:
-            _add_errors(form, exc)
+            show_on_form(form, exc)
         else:
             form = EndpointForm()
-    endpoints = selectors.endpoints_managed_by(request.user)
-    context = {"form": form, "endpoints": endpoints, "new_secret": new_secret, "created": created}
+    managed = selectors.endpoints_managed_by(request.user)
+    context = {"form": form, "endpoints": managed, "new_secret": new_secret, "created": created}
     return render(request, "partners/integrations/list.html", context)
 
 
@@ -108,23 +97,23 @@ def endpoint_action(request: HttpRequest, endpoint_id: int, action: str) -> Http
             if not form.is_valid():
                 return endpoint_detail(request, endpoint_id, forms={"edit": form})
             try:
-                services.endpoint_update(
+                endpoints.endpoint_update(
                     actor=user, endpoint=endpoint, values=form.cleaned_data, version=_version(request), now=now
                 )
             except DomainError as exc:
                 if exc.code == "conflict":
                     raise
-                _add_errors(form, exc)
+                show_on_form(form, exc)
                 return endpoint_detail(request, endpoint_id, forms={"edit": form})
             messages.success(request, "The endpoint was saved.")
         elif action == "rotate":
-            _endpoint_after, secret = services.endpoint_rotate_secret(actor=user, endpoint=endpoint, now=now)
+            _endpoint_after, secret = endpoints.endpoint_rotate_secret(actor=user, endpoint=endpoint, now=now)
             return endpoint_detail(request, endpoint_id, new_secret=secret)
         elif action == "ping":
-            services.endpoint_ping(actor=user, endpoint=endpoint, now=now)
+            endpoints.endpoint_ping(actor=user, endpoint=endpoint, now=now)
             messages.success(request, "A webhook.ping event is on its way; its delivery appears below.")
         elif action in {"enable", "disable"}:
-            services.endpoint_update(
+            endpoints.endpoint_update(
                 actor=user,
                 endpoint=endpoint,
                 values={"is_enabled": action == "enable"},
@@ -137,13 +126,13 @@ def endpoint_action(request: HttpRequest, endpoint_id: int, action: str) -> Http
             if not form.is_valid():
                 return endpoint_detail(request, endpoint_id, forms={"redeliver": form})
             since = form.cleaned_data["since"]  # aware: forms read it in the viewer's active zone
-            result = services.redeliver(
+            result = endpoints.redeliver(
                 actor=user, endpoint=endpoint, now=now, event_id=form.cleaned_data["event_id"].strip(), since=since
             )
             more = " (the oldest ones; ask again for the rest)" if result.truncated else ""
             messages.success(request, f"{result.queued} event{'s' if result.queued != 1 else ''} queued again{more}.")
         elif action == "delete":
-            services.endpoint_delete(actor=user, endpoint=endpoint)
+            endpoints.endpoint_delete(actor=user, endpoint=endpoint)
             messages.success(request, f"The endpoint {endpoint.url} was deleted.")
             return redirect("partners:integrations")
         else:

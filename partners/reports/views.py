@@ -61,7 +61,7 @@ def _form(request: HttpRequest, kind) -> dict:
 
 @require_GET
 def reports_page(request: HttpRequest) -> HttpResponse:
-    """DESIGN "Reports" for the viewer's organisation; a bad period or filter is a 400 with the reason, a
+    """docs/rules.md "Reports" for the viewer's organisation; a bad period or filter is a 400 with the reason, a
     reseller (or team) the viewer may not see a 404."""
     kind = viewer_kind(request.user)
     now = timezone.now()  # the edge reads the clock once

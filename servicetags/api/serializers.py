@@ -226,14 +226,14 @@ class TransferSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_overdue(self, transfer: ServiceTagTransfer) -> bool:
-        if transfer.status != flow.State.SUBMITTED:
+        if transfer.status != flow.TransferStatus.SUBMITTED:
             return False
         return flow.is_overdue(transfer.expected_confirmation_on, _today_at(transfer.timezone).date())
 
     def get_allowed_actions(self, transfer: ServiceTagTransfer) -> list[str]:
         request = self.context.get("request")
         kind = viewer_kind(request.user) if request else None
-        return [a.value for a in flow.allowed_actions(flow.State(transfer.status), kind)]
+        return [a.value for a in flow.allowed_actions(flow.TransferStatus(transfer.status), kind)]
 
 
 class TransferCreateSerializer(serializers.Serializer):

@@ -10,8 +10,9 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from husky_support.api.filters import CountryFilter, IdFilter
+from husky_support.api.filters import CountryFilter, FilterBackend, IdFilter
 from husky_support.api.validation import FieldErrors
+from husky_support.domain import FieldProblems, NotFound
 from servicetags import selectors, services
 from servicetags.api.serializers import (
     OrderCreateSerializer,
@@ -53,7 +54,7 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
 
     lookup_field = "service_tag"
     lookup_value_regex = "[^/]+"
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, OrderingFilter]
     filterset_class = UnitFilter
     ordering_fields = ["service_tag", "shipped_on", "warranty_end_on", "country"]
     ordering = ["service_tag"]
@@ -91,7 +92,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"  # ids are numbers; anything else is a 404, not a query
 
     serializer_class = OrderSerializer
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, OrderingFilter]
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "shipped_on"]
     ordering = ["-created_at"]
@@ -161,7 +162,7 @@ class TransferViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
     lookup_value_regex = "[0-9]+"  # ids are numbers; anything else is a 404, not a query
 
     serializer_class = TransferSerializer
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [FilterBackend, OrderingFilter]
     filterset_class = TransferFilter
     ordering_fields = ["created_at", "submitted_at", "expected_confirmation_on"]
     ordering = ["-created_at"]
@@ -182,13 +183,9 @@ class TransferViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
                 normalise_service_tag(service_tag, field_name="unit")
             except InvalidInput as exc:
                 p = exc.problems[0]
-                raise services.InvalidInputError(
-                    p.message, code=p.code, fields={"unit": [{"code": p.code, "message": p.message}]}
-                ) from exc
+                raise FieldProblems.one("unit", p.code, p.message).error() from exc
             message = "No unit with that service tag that you may see."
-            raise services.NotVisible(
-                message, extra={"fields": {"unit": [{"code": "not_found", "message": message}]}}
-            ) from None
+            raise NotFound(message, extra={"fields": FieldProblems.one("unit", "not_found", message).fields}) from None
 
     @extend_schema(request=TransferCreateSerializer, responses={201: TransferSerializer})
     def create(self, request, *args, **kwargs):
@@ -198,7 +195,7 @@ class TransferViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
         if "unit" in v:
             try:
                 unit = errors.attempt(lambda: self._visible_unit(v["unit"]))
-            except services.NotVisible as exc:
+            except NotFound as exc:
                 if not errors:
                     raise  # the only problem: the unit is not one you may see (404)
                 errors.add("unit", "not_found", exc.message)
@@ -257,11 +254,8 @@ class TransferViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
     def reject(self, request, pk=None):
         data = TransferRejectSerializer(data=request.data)
         if not data.is_valid():
-            raise services.InvalidInputError(
-                "Say why the transfer is rejected; the partner sees the reason.",
-                code="reason_required",
-                fields={"reason": [{"code": "reason_required", "message": "A reason is required."}]},
-            )
+            problems = FieldProblems.one("reason", "reason_required", "A reason is required.")
+            raise problems.error("Say why the transfer is rejected; the partner sees the reason.")
         transfer = services.transfer_reject(
             actor=request.user, transfer=self.get_object(), reason=data.validated_data["reason"], now=timezone.now()
         )

@@ -70,6 +70,7 @@ QUERY_VALUES = [
     "a\x00b",
     "zz",
     "%ED%A0%80",
+    "%2500",  # a literal percent sign: django-filter's own backend formatted its error with it (a 500)
 ]
 PATH_VALUES = ["9" * 40, "-1", "%00", "%ED%A0%80", "a" * 300]
 

@@ -40,6 +40,13 @@ class ConsoleWatch:
             pytest.fail("The browser reported problems:\n" + "\n".join(self.problems))
 
 
+def settle(page):
+    """Waits until the page has no request in flight (500 ms with no network, the navigation bar's htmx
+    badge and any other `hx-trigger="load"` panel included). A test body writes to the database only
+    after this, so its write never runs beside a request the live server is still answering."""
+    page.wait_for_load_state("networkidle")
+
+
 def switch_user(page, sign_in, username, password):
     """Another person at the same browser: forget the session, sign in again."""
     page.context.clear_cookies()

@@ -18,7 +18,7 @@ from cases import services
 from cases.models import Case
 from dispatch.models import Dispatch
 from tests.browser.conftest import screenshot
-from tests.browser.support import doc_screenshot, switch_user
+from tests.browser.support import doc_screenshot, settle, switch_user
 from tests.cases.factories import open_case
 from tests.conftest import PASSWORD
 
@@ -54,6 +54,7 @@ def test_reseller_mts_and_dell_take_a_hardware_case_from_fault_to_resolved(
     page.goto(f"{live_server.url}/cases/{case.number}/")
     page.get_by_role("button", name="Escalate to MTS").click()
     expect(page.locator(".case-header")).to_contain_text("In MTS queue (L2)")
+    settle(page)
     services.comment_create(actor=reseller_user, case=case, body=PARTNER_COMMENT, now=timezone.now())
 
     # MTS takes it and escalates to Dell from the dispatch panel, naming the customer's representative.

@@ -8,9 +8,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from standardwebhooks.webhooks import Webhook
 
-from partners.integrations import sender, services
+from partners.integrations import relay, sender
 from partners.integrations.models import WebhookDelivery
 from tests.browser.conftest import screenshot
+from tests.browser.support import settle
 from tests.cases.factories import open_case
 from tests.conftest import PASSWORD
 
@@ -21,16 +22,16 @@ def _relay_now():
     now = timezone.now()
     for delivery in WebhookDelivery.objects.filter(status="pending"):
         WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=now)  # retries are due for the demo
-    while ids := services.claim_due(now=now, limit=10):
+    while ids := relay.claim_due(now=now, limit=10):
         for pk in ids:
-            services.attempt_delivery(delivery_id=pk, now=now, send=sender.send)
+            relay.attempt_delivery(delivery_id=pk, now=now, send=sender.send)
 
 
 def _ping_now():
     now = timezone.now()
     for delivery in WebhookDelivery.objects.filter(status="pending", event__type="webhook.ping"):
-        services.claim_one(delivery_id=delivery.pk, now=now)
-        services.attempt_delivery(delivery_id=delivery.pk, now=now, send=sender.send, force=True)
+        relay.claim_one(delivery_id=delivery.pk, now=now)
+        relay.attempt_delivery(delivery_id=delivery.pk, now=now, send=sender.send, force=True)
 
 
 def test_connect_a_ticketing_system(live_server, page, sign_in, reseller_user, unit, receiver, console):
@@ -52,6 +53,7 @@ def test_connect_a_ticketing_system(live_server, page, sign_in, reseller_user, u
     page.get_by_role("link", name=receiver.url).click()
     page.get_by_role("button", name="Send test event").click()
     expect(page.get_by_role("alert")).to_contain_text("webhook.ping event is on its way")
+    settle(page)
     _ping_now()
     (ping,) = receiver.requests
     assert Webhook(secret).verify(ping.body, ping.headers)["type"] == "webhook.ping"

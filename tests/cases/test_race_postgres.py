@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import CaseEvent
-from husky_support.api.exceptions import Conflict
+from husky_support.domain import Conflict
 from tests.cases.factories import open_case
 
 pytestmark = [

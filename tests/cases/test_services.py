@@ -10,7 +10,7 @@ from cases import services
 from cases.models import Case, CaseEvent, CaseIdempotencyKey, EventKind
 from cases.tasks import auto_close_resolved_cases_task
 from cases.workflow import State
-from husky_support.api.exceptions import Conflict, DomainError
+from husky_support.domain import Conflict, DomainError, ErrorKind
 from tests.cases.factories import NOW, complete_values, open_case
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +83,7 @@ def test_escalating_an_incomplete_hardware_case_lists_what_is_missing(reseller_u
         services.case_transition(
             actor=reseller_user, case=case, action="escalate_to_mts", version=case.version, now=NOW
         )
-    assert info.value.status_code == 409
+    assert info.value.kind is ErrorKind.CONFLICT
     assert info.value.code == "checklist_incomplete"
     assert info.value.extra["missing"] == ["ppids", "troubleshooting_done"]
     case.refresh_from_db()
@@ -112,7 +112,7 @@ def test_mts_and_dell_do_not_open_cases(mts_user, dell_user):
     for user in (mts_user, dell_user):
         with pytest.raises(DomainError) as info:
             services.case_create(actor=user, now=NOW, values=complete_values(None))
-        assert info.value.status_code == 403
+        assert info.value.kind is ErrorKind.NOT_ALLOWED
 
 
 def test_an_idempotency_key_returns_the_first_case(reseller_user, unit):

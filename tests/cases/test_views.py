@@ -249,16 +249,19 @@ def _count_queries(client, url) -> int:
 
 
 @pytest.mark.parametrize(
-    ("who", "url"),
+    ("who", "url", "most"),
     [
-        ("mts", "/cases/queue/"),
-        ("mts", "/cases/queue/?sort=priority&state=l2_mts_queue"),
-        ("mts", "/api/v1/cases/"),
-        ("reseller", "/cases/"),
-        ("reseller", "/api/v1/cases/?open=true"),
+        # session, user, organisation, the teams (with the viewer's membership), the page; with teams set up,
+        # one more: their holiday overrides, for the rows' SLA clocks
+        ("mts", "/cases/queue/", 5),
+        ("mts", "/cases/queue/?sort=priority&state=l2_mts_queue", 5),
+        # session, user, organisation, the page, the capped count
+        ("mts", "/api/v1/cases/", 5),
+        ("reseller", "/cases/", 4),
+        ("reseller", "/api/v1/cases/?open=true", 5),
     ],
 )
-def test_lists_run_a_constant_number_of_queries(who, url, reseller_user, mts_user):
+def test_lists_run_a_constant_number_of_queries(who, url, most, reseller_user, mts_user):
     user = {"mts": mts_user, "reseller": reseller_user}[who]
     client = client_for(user)
     _fill(reseller_user.organisation, mts_user, 20)
@@ -266,7 +269,7 @@ def test_lists_run_a_constant_number_of_queries(who, url, reseller_user, mts_use
     _fill(reseller_user.organisation, mts_user, 480)
     at_500 = _count_queries(client, url)
     assert at_20 == at_500
-    assert at_500 <= 8
+    assert at_500 <= most
 
 
 # --- Probes that answered 500 (issue 9) --------------------------------------------------------------

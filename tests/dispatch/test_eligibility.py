@@ -1,4 +1,4 @@
-"""DESIGN rules 2 and 3: eligibility, reason codes and their order. Pure: no database, no clock."""
+"""docs/rules.md rules 2 and 3: eligibility, reason codes and their order. Pure: no database, no clock."""
 
 from __future__ import annotations
 
@@ -386,7 +386,7 @@ def test_reason_semantics_hold_for_any_facts(
 @pytest.mark.parametrize(
     ("qualified_at", "reasons"),
     [
-        # DESIGN rule 2: a site-local weekend day explains the target, whatever the clock said.
+        # docs/rules.md rule 2: a site-local weekend day explains the target, whatever the clock said.
         pytest.param(datetime(2025, 3, 29, 18, tzinfo=UTC), ("not_business_day",), id="saturday-evening"),
         pytest.param(datetime(2025, 3, 29, 9, tzinfo=UTC), ("not_business_day",), id="saturday-morning"),
         pytest.param(datetime(2025, 3, 28, 17, tzinfo=UTC), ("after_cutoff",), id="friday-evening"),

@@ -9,6 +9,7 @@ import pytest
 from dispatch import services
 from dispatch.models import Dispatch
 from dispatch.selectors import dispatches_visible_to
+from dispatch.workflow import DispatchRefused
 from partners.integrations.models import Event, EventRecipient
 from tests.dispatch.factories import NOW, dispatch_for
 from tests.partners.factories import DellFactory, UserFactory
@@ -64,8 +65,8 @@ def test_dispatch_events_reach_exactly_who_sees_the_dispatch(
         "dispatch.failed",
     ):
         assert recipients(event_type) == seeing, event_type
-    # Fees are for MTS and the partner side, not Dell.
-    assert recipients("fee.recorded") == seeing - {dell_user.organisation.name}
+    # Dell charges the fees: its team sees them like MTS and the partner side (docs/rules.md "Dispatch").
+    assert recipients("fee.recorded") == seeing
     assert Event.objects.filter(type="fee.recorded").count() == 2  # the late reschedule, the absent representative
     sequences = list(
         Event.objects.filter(object_type="dispatch").order_by("sequence").values_list("sequence", flat=True)
@@ -76,7 +77,7 @@ def test_dispatch_events_reach_exactly_who_sees_the_dispatch(
 def test_a_refused_step_records_no_event(reseller_user, mts_user, dell_user, unit):
     dispatch = dispatch_for(reseller_user, mts_user, unit)
     before = Event.objects.count()
-    with pytest.raises(services.DispatchStepRefused):
+    with pytest.raises(DispatchRefused):
         services.dispatch_transition(
             actor=dell_user, dispatch=dispatch, action="deny", version=dispatch.version, now=NOW
         )

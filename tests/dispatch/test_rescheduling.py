@@ -1,4 +1,4 @@
-"""DESIGN rule 4: the 8-day rescheduling rule in site-local calendar dates. Pure: no database, no clock."""
+"""docs/rules.md rule 4: the 8-day rescheduling rule in site-local calendar dates. Pure: no database, no clock."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from cases.workflow import Action as CaseAction
 from dispatch import services
 from dispatch.models import Coverage, Dispatch, Fee, Part, ScheduleChange
 from dispatch.workflow import Clearance, FeeKind, State
-from husky_support.api.exceptions import Conflict, DomainError
+from husky_support.domain import Conflict, DomainError, ErrorKind
 from partners.models import HolidayOverride
 from tests.dispatch.factories import NOW, REPRESENTATIVE, dispatch_for, escalated_case
 from tests.partners.factories import UserFactory
@@ -118,7 +118,7 @@ class TestEscalation:
                 dispatch_request={"kind": "drone", "representative_email": "nope", "colour": "red"},
             )
         assert set(refused.value.extra["fields"]) == {"kind", "representative_email", "colour"}
-        assert refused.value.status_code == 400
+        assert refused.value.kind is ErrorKind.INVALID
 
     def test_stated_security_requirements_keep_the_target_but_not_guaranteed(self, reseller_user, mts_user, unit):
         request = {**REPRESENTATIVE, "security_requirements": "Escort and ID badge at the gate"}
@@ -254,7 +254,10 @@ class TestRescheduling:
         new = {"visit_start_at": start + timedelta(days=1), "visit_end_at": start + timedelta(days=1, hours=2)}
         with pytest.raises(DomainError) as refused:
             step(dispatch, reseller_user, "reschedule", now=agreed, **new)
-        assert (refused.value.status_code, refused.value.code) == (409, "late_reschedule_requires_fee_acceptance")
+        assert (refused.value.kind, refused.value.code) == (
+            ErrorKind.CONFLICT,
+            "late_reschedule_requires_fee_acceptance",
+        )
         assert not Fee.objects.exists()
         dispatch = step(dispatch, reseller_user, "reschedule", now=agreed, accept_fee=True, **new)
         fee = Fee.objects.get()
@@ -317,7 +320,7 @@ class TestOutcomesAndFees:
         fee = Fee.objects.get()
         with pytest.raises(DomainError) as refused:
             services.fee_waive(actor=mts_user, fee=fee, reason="Goodwill", now=NOW)
-        assert refused.value.status_code == 403
+        assert refused.value.kind is ErrorKind.NOT_ALLOWED
         with pytest.raises(DomainError):
             services.fee_waive(actor=mts_admin, fee=fee, reason="  ", now=NOW)
         services.fee_waive(actor=mts_admin, fee=fee, reason="The site was evacuated", now=NOW)
@@ -370,7 +373,7 @@ class TestParts:
         dispatch = dispatch_for(reseller_user, mts_user, unit)
         with pytest.raises(DomainError) as refused:
             services.part_add(actor=reseller_user, dispatch=dispatch, values=self.part(), now=NOW)
-        assert refused.value.status_code == 403
+        assert refused.value.kind is ErrorKind.NOT_ALLOWED
 
     def test_parts_only_ships_delivers_and_completes(self, reseller_user, mts_user, dell_user, unit):
         dispatch = dispatch_for(reseller_user, mts_user, unit, request={"kind": "parts_only"})
@@ -431,7 +434,7 @@ class TestSiteAndClearance:
                 values={"representative_name": "X"},
                 now=NOW,
             )
-        assert refused.value.status_code == 403
+        assert refused.value.kind is ErrorKind.NOT_ALLOWED
 
 
 class TestNotifications:

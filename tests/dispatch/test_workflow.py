@@ -26,6 +26,7 @@ from dispatch.workflow import (
     plan,
     plan_clearance,
 )
+from husky_support.domain import ErrorKind
 from partners.kinds import OrgKind
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -234,7 +235,7 @@ def test_bad_input_is_400_and_refusals_are_409() -> None:
         plan("onsite", "requested", "deny", D, replace(ONSITE, note=""))
     with pytest.raises(DispatchRefused) as refusal:
         plan("onsite", "requested", "accept", R, ONSITE)
-    assert (bad.value.status, refusal.value.status) == (400, 409)
+    assert (bad.value.kind, refusal.value.kind) == (ErrorKind.INVALID, ErrorKind.CONFLICT)
 
 
 def test_finished_states_allow_nothing() -> None:

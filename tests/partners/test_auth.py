@@ -128,3 +128,33 @@ def test_successful_login_shows_the_home_page_of_the_users_kind(client, reseller
     assert response.status_code == 200
     assert b"Copenhagen Reseller" in response.content
     assert b"First-level support" in response.content
+
+
+def test_an_expired_token_is_refused_and_removed(reseller_user):
+    from datetime import timedelta
+
+    from partners.services import token_create
+
+    token, key = token_create(actor=reseller_user, user=reseller_user, name="short", expires_in=timedelta(days=1))
+    ApiToken.objects.filter(pk=token.pk).update(expiry=token.created - timedelta(seconds=1))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/me/").status_code == 401
+    assert not ApiToken.objects.filter(pk=token.pk).exists()
+
+
+def test_a_new_token_sweeps_the_users_expired_ones_not_each_api_call(reseller_user, api_as):
+    """partners.auth checks only the presented token on each call; the user's other expired ones go when a
+    token is created (knox swept them on every call: a query each)."""
+    from datetime import timedelta
+
+    from partners.services import token_create
+
+    client = api_as(reseller_user)
+    stale, _key = token_create(actor=reseller_user, user=reseller_user, name="stale", expires_in=timedelta(days=1))
+    ApiToken.objects.filter(pk=stale.pk).update(expiry=stale.created - timedelta(seconds=1))
+    assert client.get("/api/v1/me/").status_code == 200
+    assert ApiToken.objects.filter(pk=stale.pk).exists()
+    token_create(actor=reseller_user, user=reseller_user, name="fresh")
+    assert not ApiToken.objects.filter(pk=stale.pk).exists()
+    assert client.get("/api/v1/me/").status_code == 200

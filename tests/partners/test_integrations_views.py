@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from partners.integrations import services
+from partners.integrations import endpoints
 from partners.integrations.models import WebhookDelivery, WebhookEndpoint
 from tests.cases.factories import NOW, open_case
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def endpoint(reseller_user):
-    created, _secret = services.endpoint_create(
+    created, _secret = endpoints.endpoint_create(
         actor=reseller_user, values={"url": "https://hooks.example.com/in", "description": "Ticketing"}, now=NOW
     )
     return created

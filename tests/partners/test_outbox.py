@@ -150,7 +150,7 @@ def test_a_change_that_rolls_back_leaves_no_event(reseller_user, unit):
 
 def test_a_refused_transition_writes_no_event(reseller_user, unit):
     case = open_case(reseller_user, unit, ppids=[])  # checklist incomplete: escalation is refused
-    with pytest.raises(case_services.CaseTransitionRefused):
+    with pytest.raises(case_services.TransitionRefused):
         case_services.case_transition(
             actor=reseller_user, case=case, action=Action.ESCALATE_TO_MTS, version=case.version, now=NOW
         )
@@ -170,7 +170,7 @@ def test_an_unregistered_object_is_refused(reseller_user):
 
 
 def test_each_subscribed_endpoint_of_a_recipient_gets_one_pending_delivery(reseller_user, distributor_user, unit):
-    from partners.integrations.services import endpoint_create
+    from partners.integrations.endpoints import endpoint_create
 
     subscribed, _ = endpoint_create(
         actor=reseller_user, values={"url": "https://hooks.example.com/a", "event_types": ["case.created"]}, now=NOW
@@ -186,7 +186,9 @@ def test_each_subscribed_endpoint_of_a_recipient_gets_one_pending_delivery(resel
     assert {(d.endpoint_id, d.status) for d in deliveries} == {(subscribed.pk, "pending"), (everything.pk, "pending")}
 
 
-def test_a_dispatched_case_reaches_the_dell_organisation_it_was_sent_to_and_no_other(org_matrix, unit):
+def test_a_dispatched_case_reaches_its_dell_organisation_as_dispatch_events_only(org_matrix, unit):
+    """Dell sees the case it was sent, but of its timeline only the dispatch: the case's transitions and
+    the partner's comments reach the partner side and MTS; Dell follows the dispatch's events."""
     from tests.dispatch.factories import NOW as DISPATCH_NOW
     from tests.dispatch.factories import dispatch_for
     from tests.partners.factories import DellFactory, UserFactory
@@ -196,12 +198,14 @@ def test_a_dispatched_case_reaches_the_dell_organisation_it_was_sent_to_and_no_o
     dispatch = dispatch_for(org_matrix["reseller"], org_matrix["mts"], unit)
     case = dispatch.case
     _comment(case, org_matrix["reseller"], DISPATCH_NOW)
+    seeing = {u.organisation_id for u in users.values() if cases_visible_to(u).filter(pk=case.pk).exists()}
+    assert dispatch.dell_org_id in seeing
+    assert other_dell.organisation_id not in seeing
     for event_type in (EventType.CASE_TRANSITIONED, EventType.CASE_COMMENT_ADDED):
         event = Event.objects.filter(type=event_type, object_id=str(case.pk)).order_by("sequence").last()
-        seeing = {u.organisation_id for u in users.values() if cases_visible_to(u).filter(pk=case.pk).exists()}
-        assert _recipients(event) == seeing
-        assert dispatch.dell_org_id in seeing
-        assert other_dell.organisation_id not in seeing
+        assert _recipients(event) == seeing - {dispatch.dell_org_id}, event_type
     assert Event.objects.filter(type=EventType.CASE_TRANSITIONED, object_id=str(case.pk)).last().details["action"] == (
         "escalate_to_dell"
     )
+    requested = Event.objects.get(type=EventType.DISPATCH_REQUESTED, object_id=str(dispatch.pk))
+    assert _recipients(requested) == seeing

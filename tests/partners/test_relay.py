@@ -9,7 +9,8 @@ import time_machine
 from django.core import mail
 from standardwebhooks.webhooks import Webhook
 
-from partners.integrations import sender, services
+from partners.integrations import endpoints, sender
+from partners.integrations import relay as relay_steps
 from partners.integrations.models import DeliveryAttempt, WebhookDelivery
 from tests.cases.factories import NOW, open_case
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def endpoint_and_secret(reseller_user, receiver):
-    return services.endpoint_create(
+    return endpoints.endpoint_create(
         actor=reseller_user, values={"url": receiver.url, "description": "Our ticketing"}, now=NOW
     )
 
@@ -26,9 +27,9 @@ def endpoint_and_secret(reseller_user, receiver):
 def relay(now):
     """One pass of the relay as the task runs it, at `now`."""
     made = 0
-    while ids := services.claim_due(now=now, limit=10):
+    while ids := relay_steps.claim_due(now=now, limit=10):
         for pk in ids:
-            made += services.attempt_delivery(delivery_id=pk, now=now, send=sender.send) is not None
+            made += relay_steps.attempt_delivery(delivery_id=pk, now=now, send=sender.send) is not None
     return made
 
 
@@ -78,19 +79,19 @@ def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_attempt(
 
 def test_relaying_twice_sends_nothing_twice(endpoint_and_secret, receiver, reseller_user, unit):
     open_case(reseller_user, unit)
-    first = services.claim_due(now=NOW, limit=10)
-    second = services.claim_due(now=NOW, limit=10)  # a second relay while the first is still sending
+    first = relay_steps.claim_due(now=NOW, limit=10)
+    second = relay_steps.claim_due(now=NOW, limit=10)  # a second relay while the first is still sending
     assert len(first) == 1
     assert second == []
     for pk in first:
-        services.attempt_delivery(delivery_id=pk, now=NOW, send=sender.send)
+        relay_steps.attempt_delivery(delivery_id=pk, now=NOW, send=sender.send)
     assert relay(NOW + timedelta(minutes=5)) == 0
     assert len(receiver.requests) == 1
 
 
 def test_a_worker_killed_mid_delivery_loses_nothing(endpoint_and_secret, receiver, reseller_user, unit, settings):
     open_case(reseller_user, unit)
-    assert services.claim_due(now=NOW, limit=10)  # claimed, then the worker dies before sending
+    assert relay_steps.claim_due(now=NOW, limit=10)  # claimed, then the worker dies before sending
     assert relay(NOW + timedelta(seconds=settings.WEBHOOKS_LEASE_SECONDS - 1)) == 0  # the lease still holds
     assert relay(NOW + timedelta(seconds=settings.WEBHOOKS_LEASE_SECONDS)) == 1
     assert WebhookDelivery.objects.get().status == "succeeded"
@@ -170,13 +171,15 @@ def test_an_endpoint_failing_for_a_day_is_disabled_once_and_its_admins_emailed(
 
 def test_enabling_again_delivers_what_waited(endpoint_and_secret, receiver, reseller_user, unit):
     endpoint, _ = endpoint_and_secret
-    services.endpoint_update(
+    endpoints.endpoint_update(
         actor=reseller_user, endpoint=endpoint, values={"is_enabled": False}, version=None, now=NOW
     )
     open_case(reseller_user, unit)
     assert relay(NOW) == 0
     endpoint.refresh_from_db()
-    services.endpoint_update(actor=reseller_user, endpoint=endpoint, values={"is_enabled": True}, version=None, now=NOW)
+    endpoints.endpoint_update(
+        actor=reseller_user, endpoint=endpoint, values={"is_enabled": True}, version=None, now=NOW
+    )
     assert relay(NOW + timedelta(seconds=1)) == 1
     assert len(receiver.requests) == 1
 
@@ -185,7 +188,7 @@ def test_during_a_rotation_deliveries_carry_both_signatures(
     endpoint_and_secret, receiver, reseller_user, unit, settings
 ):
     endpoint, old = endpoint_and_secret
-    endpoint, new = services.endpoint_rotate_secret(actor=reseller_user, endpoint=endpoint, now=NOW)
+    endpoint, new = endpoints.endpoint_rotate_secret(actor=reseller_user, endpoint=endpoint, now=NOW)
     open_case(reseller_user, unit)
     relay(NOW)
     later = NOW + timedelta(seconds=settings.WEBHOOKS_ROTATION_WINDOW_SECONDS + 1)
@@ -227,12 +230,12 @@ def test_a_redirect_is_not_followed(endpoint_and_secret, receiver, reseller_user
 
 def test_the_ping_reaches_a_disabled_endpoint(endpoint_and_secret, receiver, reseller_user):
     endpoint, secret = endpoint_and_secret
-    services.endpoint_update(
+    endpoints.endpoint_update(
         actor=reseller_user, endpoint=endpoint, values={"is_enabled": False}, version=None, now=NOW
     )
-    delivery = services.endpoint_ping(actor=reseller_user, endpoint=endpoint, now=NOW)
-    assert services.claim_one(delivery_id=delivery.pk, now=NOW)
-    services.attempt_delivery(delivery_id=delivery.pk, now=NOW, send=sender.send, force=True)
+    delivery = endpoints.endpoint_ping(actor=reseller_user, endpoint=endpoint, now=NOW)
+    assert relay_steps.claim_one(delivery_id=delivery.pk, now=NOW)
+    relay_steps.attempt_delivery(delivery_id=delivery.pk, now=NOW, send=sender.send, force=True)
     (request,) = receiver.requests
     body = json.loads(request.body)
     assert body["type"] == "webhook.ping"
@@ -247,14 +250,14 @@ def test_redeliver_one_event_and_everything_since(endpoint_and_secret, receiver,
     assert len(receiver.requests) == 2
     event_id = WebhookDelivery.objects.get(event__object_id=str(first.pk)).event.public_id
     assert (
-        services.redeliver(
+        endpoints.redeliver(
             actor=reseller_user, endpoint=endpoint, now=NOW + timedelta(hours=2), event_id=event_id
         ).queued
         == 1
     )
     relay(NOW + timedelta(hours=2))
     assert receiver.times_seen(event_id) == 2  # same webhook-id: a deduplicating receiver ignores it
-    result = services.redeliver(actor=reseller_user, endpoint=endpoint, now=NOW + timedelta(hours=3), since=NOW)
+    result = endpoints.redeliver(actor=reseller_user, endpoint=endpoint, now=NOW + timedelta(hours=3), since=NOW)
     assert result.queued == 2
     relay(NOW + timedelta(hours=3))
     assert len(receiver.requests) == 5

@@ -157,3 +157,34 @@ def test_a_required_user_without_a_second_factor_gets_no_token(mts_user):
     response = APIClient().post(TOKEN_URL, {"username": mts_user.username, "password": PASSWORD}, format="json")
     assert (response.status_code, response.json()["code"]) == (400, "second_factor_required")
     assert not ApiToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_verified_device_is_read_only_when_asked(rf, mts_user):
+    """LazyOTPMiddleware: touching the user costs no device query; is_verified() reads and checks it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from partners.middleware import LazyOTPMiddleware
+
+    device = TOTPDevice.objects.create(user=mts_user, name="Authenticator app", confirmed=True)
+
+    def request_with(persistent_id):
+        request = rf.get("/")
+        request.session = {DEVICE_ID_SESSION_KEY: persistent_id}
+        request.user = mts_user
+        LazyOTPMiddleware(lambda r: None)._install_lazy_accessors(request)
+        return request
+
+    request = request_with(device.persistent_id)
+    with CaptureQueriesContext(connection) as ctx:
+        assert request.user.is_authenticated
+    assert ctx.captured_queries == []
+    assert request.user.is_verified() is True
+    assert request.user.otp_device == device
+    device.confirmed = False
+    device.save()
+    stale = request_with(device.persistent_id)
+    assert stale.user.is_verified() is False
+    assert DEVICE_ID_SESSION_KEY not in stale.session

@@ -1,4 +1,4 @@
-"""DESIGN "Who uses it": each organisation kind sees exactly its own slice; the rest is a 404."""
+"""docs/rules.md "Who uses it": each organisation kind sees exactly its own slice; the rest is a 404."""
 
 import pytest
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from partners.integrations import services
+from partners.integrations import endpoints
 from partners.integrations.models import WebhookDelivery, WebhookEndpoint
 from tests.cases.factories import open_case
 from tests.partners.factories import UserFactory
@@ -67,7 +67,7 @@ def test_loopback_is_refused_in_production(api_as, reseller_user, settings):
 
 
 def test_an_agent_cannot_manage_endpoints(api_as, reseller_agent, reseller_user):
-    endpoint, _ = services.endpoint_create(
+    endpoint, _ = endpoints.endpoint_create(
         actor=reseller_user, values={"url": "https://h.example.com/"}, now=timezone.now()
     )
     client = api_as(reseller_agent)
@@ -79,7 +79,7 @@ def test_an_agent_cannot_manage_endpoints(api_as, reseller_agent, reseller_user)
 def test_another_organisation_s_endpoint_is_a_404_for_every_operation(
     api_as, reseller_user, other_reseller_user, mts_admin
 ):
-    endpoint, _ = services.endpoint_create(
+    endpoint, _ = endpoints.endpoint_create(
         actor=reseller_user, values={"url": "https://h.example.com/"}, now=timezone.now()
     )
     for user in (other_reseller_user, mts_admin):  # MTS sees every case, not other organisations' integrations

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from partners.integrations import services
+from partners.integrations import endpoints
 from partners.integrations.models import DeliveryAttempt, WebhookDelivery
 from partners.tasks import relay_webhooks_task
 from tests.cases.factories import open_case
@@ -100,7 +100,7 @@ def wait_for(condition, timeout: float = 60.0, what: str = "") -> None:
 
 
 def test_a_worker_killed_mid_delivery_loses_nothing(worker, receiver, reseller_user, unit):
-    services.endpoint_create(actor=reseller_user, values={"url": receiver.url}, now=timezone.now())
+    endpoints.endpoint_create(actor=reseller_user, values={"url": receiver.url}, now=timezone.now())
     receiver.script = [("sleep", 4)]  # the first attempt is still waiting for its answer when the worker dies
     open_case(reseller_user, unit, now=timezone.now())
     first = worker()
@@ -122,7 +122,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(worker, receiver, reseller_u
 
 
 def test_two_relays_at_once_send_each_event_once(worker, receiver, reseller_user, unit):
-    services.endpoint_create(actor=reseller_user, values={"url": receiver.url}, now=timezone.now())
+    endpoints.endpoint_create(actor=reseller_user, values={"url": receiver.url}, now=timezone.now())
     receiver.script = [("sleep", 0.05)] * 30  # slow enough that both relays are busy at the same time
     for _ in range(30):
         open_case(reseller_user, unit, now=timezone.now())

@@ -3,6 +3,7 @@
 import importlib
 
 import pytest
+from django.apps import apps
 
 from partners.kinds import Role
 from tests.partners.factories import UserFactory
@@ -17,10 +18,8 @@ def sibling_user(sibling_reseller_org):
 
 @pytest.fixture
 def report_data(reseller_user, sibling_user, other_reseller_user, mts_user, dell_user, unit, other_unit):
-    from django.apps import apps
-
-    # The coverage table is seeded by a migration, which an earlier transactional test's flush empties (the
-    # browser tests); seeding again leaves existing rows alone.
+    # The coverage table as its migration seeds it (the data set escalates to Dell): a transactional test that
+    # ran earlier on this worker flushed it.
     importlib.import_module("dispatch.migrations.0002_seed_coverage").seed(apps, None)
     sibling_unit = UnitFactory(service_tag="SIB1234", reseller=sibling_user.organisation)
     return data.build(

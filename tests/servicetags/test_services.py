@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from husky_support.api.exceptions import DomainError
+from husky_support.domain import DomainError, NotAllowed, NotFound
 from partners.models import HolidayOverride
 from servicetags import services
 from servicetags.models import Location, LocationSource, Order, ServiceTagTransfer, TransferStatus, Unit
@@ -48,13 +48,13 @@ class TestOrders:
         assert (first.country, first.timezone, first.location_confirmed) == ("DK", "Europe/Copenhagen", False)
         history = list(first.locations.all())
         assert [(h.source, h.city, h.confirmed) for h in history] == [(LocationSource.ORDER, "Copenhagen", False)]
-        # DESIGN rule 6 due dates: reminder after 3 days, assistance after 10 (settings).
+        # docs/rules.md rule 6 due dates: reminder after 3 days, assistance after 10 (settings).
         assert first.transfer_reminder_due_on == date(2026, 3, 6)
         assert first.transfer_assist_due_on == date(2026, 3, 13)
 
     def test_one_bad_row_writes_nothing_and_names_every_bad_row(self, distributor_user, reseller_org):
         UnitFactory(service_tag="TAKEN1")
-        with pytest.raises(services.InvalidInputError) as exc:
+        with pytest.raises(DomainError) as exc:
             _order(
                 distributor_user,
                 reseller_org,
@@ -81,7 +81,7 @@ class TestOrders:
         ids=["unknown-country", "zone-missing-in-tzdb", "zone-of-other-country", "multi-zone-needs-zone", "no-line-1"],
     )
     def test_bad_shipping_address_names_the_field(self, distributor_user, reseller_org, address, field, code):
-        with pytest.raises(services.InvalidInputError) as exc:
+        with pytest.raises(DomainError) as exc:
             _order(distributor_user, reseller_org, [{"service_tag": "GOOD1"}], address=address)
         assert exc.value.fields[field][0]["code"] == code
         assert Unit.objects.count() == 0
@@ -89,9 +89,9 @@ class TestOrders:
     def test_only_a_distributor_orders_and_only_for_its_resellers(
         self, distributor_user, reseller_user, other_reseller_org
     ):
-        with pytest.raises(services.NotAllowed):
+        with pytest.raises(NotAllowed):
             _order(reseller_user, reseller_user.organisation, [{"service_tag": "GOOD1"}])
-        with pytest.raises(services.InvalidInputError) as exc:
+        with pytest.raises(DomainError) as exc:
             _order(distributor_user, other_reseller_org, [{"service_tag": "GOOD1"}])
         assert exc.value.fields["reseller"][0]["code"] == "unknown_reseller"
 
@@ -162,7 +162,7 @@ class TestTransferLifecycle:
             submit=True,
             now=NOW,
         )
-        with pytest.raises(services.InvalidInputError) as exc:
+        with pytest.raises(DomainError) as exc:
             services.transfer_reject(actor=dell_user, transfer=transfer, reason=" ", now=NOW)
         assert exc.value.code == "reason_required"
         with django_capture_on_commit_callbacks(execute=True):
@@ -189,13 +189,13 @@ class TestTransferLifecycle:
 
     def test_one_open_transfer_per_unit(self, unit, reseller_user):
         services.transfer_create(actor=reseller_user, unit=unit, address=unit.address_values(), now=NOW)
-        with pytest.raises(services.InvalidInputError) as exc:
+        with pytest.raises(DomainError) as exc:
             services.transfer_create(actor=reseller_user, unit=unit, address=unit.address_values(), now=NOW)
         assert exc.value.code == "open_transfer_exists"
         assert ServiceTagTransfer.objects.count() == 1
 
     def test_invisible_unit_is_not_found(self, other_unit, reseller_user):
-        with pytest.raises(services.NotVisible):
+        with pytest.raises(NotFound):
             services.transfer_create(actor=reseller_user, unit=other_unit, address=other_unit.address_values(), now=NOW)
 
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0006_report_indexes'),
-        ('dispatch', '0004_dispatch'),
+        ('dispatch', '0005_dispatch_list_indexes'),
         ('partners', '0006_reference_change'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,129 @@
+"""The frame every dispatch write shares: the row lock with its version check, validation, the one
+timeline row a write adds to the case, the site-day boundaries, and the email a step queues on commit."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from cases.models import CaseEvent, EventKind
+from cases.services import record_case_event
+from dispatch import workflow as flow
+from dispatch.models import Dispatch
+from husky_support.calendar import site_zone
+from husky_support.domain import Conflict, DomainError
+from husky_support.queue import enqueue_after_commit
+from partners.models import User
+
+WARN_BEFORE = timedelta(days=2)  # workers warn this long before a deadline (free window, part return)
+
+
+EVENT_LABELS: dict[str, str] = {
+    "requested": "requested from Dell",
+    "site_updated": "site details changed",
+    "clearance_request": "security requirements sent to Dell",
+    "clearance_accept": "Dell accepted the security requirements",
+    "clearance_decline": "Dell declined the security requirements",
+    "note": "message",
+    "part_added": "replacement part listed",
+    "part_updated": "part updated",
+    "fee_waived": "fee waived",
+    "reschedule_window_ending": "free rescheduling ends in 2 days",
+    "schedule_frozen": "schedule frozen: changes now carry the fee",
+    "nbd_missed": "next-business-day target missed",
+    "part_return_due_soon": "faulty part due back in 2 days",
+    "part_return_overdue": "faulty part return overdue",
+}
+
+
+STEP_LABELS: dict[flow.Action, str] = {
+    flow.Action.ACCEPT: "accepted by Dell",
+    flow.Action.DENY: "denied by Dell",
+    flow.Action.RESUBMIT: "resubmitted to Dell",
+    flow.Action.SCHEDULE: "visit scheduled",
+    flow.Action.RESCHEDULE: "visit rescheduled",
+    flow.Action.OUTCOME: "visit outcome",
+    flow.Action.SHIP_PARTS: "parts shipped",
+    flow.Action.CONFIRM_DELIVERY: "parts delivered",
+    flow.Action.COMPLETE: "completed",
+    flow.Action.CANCEL: "cancelled",
+}
+
+
+def event_label(action: str, data: dict[str, Any]) -> str:
+    try:
+        step = flow.Action(action)
+    except ValueError:
+        return EVENT_LABELS.get(action, action.replace("_", " "))
+    label = STEP_LABELS[step]
+    if data.get("dispatch_number"):
+        label += f" (Dell number {data['dispatch_number']})"
+    if data.get("outcome"):
+        label += f": {flow.Outcome(data['outcome']).label.lower()}"
+    if data.get("to") == flow.State.VOIDED:
+        label += " a third time: the dispatch is void"
+    if data.get("fee"):
+        label += "; fee recorded"
+    if step is flow.Action.OUTCOME and data.get("to") == flow.State.ACCEPTED:
+        label += "; back to scheduling"
+    return label
+
+
+def record_dispatch_event(
+    dispatch: Dispatch, *, actor: User | None, now: datetime, action: str, note: str = "", **data: Any
+) -> CaseEvent:
+    """One row on the case's timeline for one dispatch step (inside the caller's transaction)."""
+    return record_case_event(
+        dispatch.case,
+        kind=EventKind.DISPATCH,
+        actor=actor,
+        now=now,
+        action=action,
+        note=note,
+        data={"dispatch": dispatch.pk, "label": event_label(action, data), **data},
+    )
+
+
+def full_clean_or_refuse(obj: Any) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        fields = (
+            {
+                name: [{"code": e.code or "invalid", "message": " ".join(e.messages)} for e in errors]
+                for name, errors in exc.error_dict.items()
+            }
+            if hasattr(exc, "error_dict")
+            else {}
+        )
+        raise DomainError(" ".join(exc.messages), code="invalid", extra={"fields": fields}) from None
+
+
+def lock_dispatch(dispatch: Dispatch | int) -> Dispatch:
+    pk = dispatch.pk if isinstance(dispatch, Dispatch) else dispatch
+    return Dispatch.objects.select_for_update(of=("self",)).select_related("case").get(pk=pk)
+
+
+def check_version(dispatch: Dispatch, version: int | None) -> None:
+    if version is not None and int(version) != dispatch.version:
+        raise Conflict(
+            "Someone else changed this dispatch since you loaded it; reload it and try again.",
+            code="conflict",
+            extra={"current_version": dispatch.version, "state": dispatch.state},
+        )
+
+
+def notify_dispatch_step(dispatch_id: int, what: str) -> None:
+    """Email the parties of one dispatch step once the transaction commits."""
+    enqueue_after_commit("dispatch.tasks.notify_dispatch_step_task", dispatch_id, what)
+
+
+def end_of_site_day(day: date, site_timezone: str) -> datetime:
+    """The UTC instant a site-local date ends (the start of the next one)."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=site_zone(site_timezone)).astimezone(UTC)
+
+
+def start_of_site_day(day: date, site_timezone: str) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=site_zone(site_timezone)).astimezone(UTC)

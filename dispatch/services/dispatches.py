@@ -1,0 +1,192 @@
+"""A dispatch's timeline rows, its row lock and its transitions (the visit, the outcome, the fees a step records).
+
+Each write locks the dispatch row, refuses a stale `version`, and writes exactly one row on the case's
+timeline (kind `dispatch`), in one transaction; `now` is read once at the edge."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from dispatch import events
+from dispatch import workflow as flow
+from dispatch.models import Dispatch, Fee, ScheduleChange
+from dispatch.rescheduling import free_window_closes_at, reschedule_terms
+from dispatch.services.base import (
+    WARN_BEFORE,
+    check_version,
+    full_clean_or_refuse,
+    lock_dispatch,
+    notify_dispatch_step,
+    record_dispatch_event,
+)
+from dispatch.services.fees import FEE_REASONS, record_fee
+from dispatch.services.parts import delivered_today, set_return_due
+from partners.integrations.catalog import EventType
+from partners.integrations.outbox import record_event
+from partners.models import User
+
+
+def _late_change(dispatch: Dispatch, now: datetime) -> tuple[bool, int | None]:
+    if dispatch.visit_start_at is None:
+        return False, None
+    terms = reschedule_terms(dispatch.visit_start_at, now, dispatch.site_timezone)
+    return terms.fee_applies, terms.days_before
+
+
+def dispatch_facts(
+    dispatch: Dispatch,
+    *,
+    now: datetime,
+    note: str = "",
+    dispatch_number: str = "",
+    visit_start_at: datetime | None = None,
+    visit_end_at: datetime | None = None,
+    accept_fee: bool = False,
+    outcome: flow.Outcome | None = None,
+    parts_count: int | None = None,
+) -> flow.DispatchFacts:
+    """What the dispatch workflow guards need, read from the dispatch and the request."""
+    late, _ = _late_change(dispatch, now)
+    return flow.DispatchFacts(
+        kind=dispatch.kind_enum,
+        now=now,
+        note=note,
+        denial_count=dispatch.denial_count,
+        representative_named=dispatch.representative_named,
+        dispatch_number=dispatch_number,
+        visit_start_at=visit_start_at,
+        visit_end_at=visit_end_at,
+        current_visit_start_at=dispatch.visit_start_at,
+        late_change=late,
+        accept_fee=accept_fee,
+        outcome=outcome,
+        parts_count=dispatch.parts.count() if parts_count is None else parts_count,
+    )
+
+
+def _book_visit(dispatch: Dispatch, start: datetime, end: datetime, now: datetime) -> None:
+    """Set the visit window and the due-times of the reschedule-window sweeps (rule 4)."""
+    dispatch.visit_start_at, dispatch.visit_end_at = start, end
+    closes = free_window_closes_at(start, dispatch.site_timezone)
+    dispatch.free_window_closes_at = closes
+    dispatch.schedule_frozen_at = None
+    reminder = closes - WARN_BEFORE
+    dispatch.window_reminder_due_at = reminder if reminder > now else None
+    dispatch.window_reminder_sent_at = None
+
+
+def _clear_visit(dispatch: Dispatch) -> None:
+    dispatch.visit_start_at = dispatch.visit_end_at = None
+    dispatch.free_window_closes_at = dispatch.window_reminder_due_at = None
+
+
+@transaction.atomic
+def dispatch_transition(
+    *,
+    actor: User | None,
+    dispatch: Dispatch | int,
+    action: str,
+    now: datetime,
+    version: int | None = None,
+    note: str = "",
+    dispatch_number: str = "",
+    visit_start_at: datetime | None = None,
+    visit_end_at: datetime | None = None,
+    accept_fee: bool = False,
+    outcome: str = "",
+) -> Dispatch:
+    """Apply one dispatch action under the row lock: refuse a stale `version`, let workflow.plan() decide
+    (DispatchRefused), record any fee and schedule change, save, write one timeline row on the case."""
+    locked = lock_dispatch(dispatch)
+    check_version(locked, version)
+    note = (note or "").strip()
+    try:
+        chosen = flow.Outcome(outcome) if outcome else None
+    except ValueError:
+        raise flow.DispatchRefused(
+            "unknown_outcome", f"There is no visit outcome “{outcome}”.", kind=flow.INPUT
+        ) from None
+    facts = dispatch_facts(
+        locked,
+        now=now,
+        note=note,
+        dispatch_number=dispatch_number,
+        visit_start_at=visit_start_at,
+        visit_end_at=visit_end_at,
+        accept_fee=accept_fee,
+        outcome=chosen,
+    )
+    actor_kind = actor.org_kind if actor is not None else None
+    step = flow.plan(locked.kind, locked.state, action, actor_kind, facts)  # DispatchRefused: nothing written
+    data: dict[str, Any] = {"from": step.from_state.value, "to": step.to_state.value}
+    fee: Fee | None = None
+    if step.action is flow.Action.ACCEPT:
+        locked.dispatch_number = dispatch_number.strip()[:40]
+        data["dispatch_number"] = locked.dispatch_number
+    elif step.action is flow.Action.DENY:
+        locked.denial_count += 1
+        locked.last_denial_reason = note
+        data["denials"] = locked.denial_count
+    elif step.action in {flow.Action.SCHEDULE, flow.Action.RESCHEDULE}:
+        if visit_start_at is None or visit_end_at is None:  # plan() refused a missing window already
+            raise flow.DispatchRefused("visit_window_required", "Give the visit's start and end.", kind=flow.INPUT)
+        _, days_before = _late_change(locked, now)
+        if step.fee is not None:
+            reason = FEE_REASONS[step.fee].format(days=days_before)
+            fee = record_fee(locked, step.fee, actor=actor, now=now, reason=reason)
+        ScheduleChange.objects.create(
+            dispatch=locked,
+            visit_start_at=visit_start_at,
+            visit_end_at=visit_end_at,
+            previous_start_at=locked.visit_start_at,
+            previous_end_at=locked.visit_end_at,
+            agreed_at=now,
+            days_before=days_before,
+            late=step.fee is not None,
+            fee=fee,
+            changed_by=actor,
+            note=note,
+        )
+        _book_visit(locked, visit_start_at, visit_end_at, now)
+        data["visit_start_at"], data["visit_end_at"] = visit_start_at.isoformat(), visit_end_at.isoformat()
+    elif step.action is flow.Action.OUTCOME and chosen is not None:
+        locked.outcome, locked.outcome_note = chosen.value, note
+        data["outcome"] = chosen.value
+        if step.fee is not None:
+            fee = record_fee(locked, step.fee, actor=actor, now=now, reason=note or FEE_REASONS[step.fee])
+        if step.to_state is flow.State.ACCEPTED:  # rule 5: back to scheduling
+            _clear_visit(locked)
+    elif step.action is flow.Action.SHIP_PARTS:
+        today = delivered_today(locked, now)
+        locked.parts.filter(shipped_on__isnull=True).update(shipped_on=today)
+    elif step.action is flow.Action.CONFIRM_DELIVERY:
+        today = delivered_today(locked, now)
+        for part in locked.parts.filter(delivered_on__isnull=True):
+            part.delivered_on = today
+            set_return_due(part, locked)
+            part.save(update_fields=["delivered_on", "return_due_on", "return_warning_due_at", "return_overdue_at"])
+    if fee is not None:
+        data["fee"] = fee.pk
+    locked.state = step.to_state.value
+    if step.to_state in flow.FINISHED_STATES:
+        locked.finished_at = now
+        locked.nbd_missed_due_at = None  # nothing left to miss
+        locked.window_reminder_due_at = locked.free_window_closes_at = None
+    if step.to_state is flow.State.COMPLETED and step.action is flow.Action.COMPLETE:
+        locked.outcome = flow.Outcome.COMPLETED.value
+    locked.version += 1
+    locked.updated_at = now
+    full_clean_or_refuse(locked)
+    locked.save()
+    record_dispatch_event(locked, actor=actor, now=now, action=step.action.value, note=note, **data)
+    partner_event = events.event_for_step(step.action, step.to_state)
+    if partner_event is not None:
+        details = {"action": step.action.value, "from_state": step.from_state.value, "to_state": step.to_state.value}
+        record_event(type=partner_event, obj=locked, now=now, details=details)
+    if fee is not None:
+        record_event(type=EventType.FEE_RECORDED, obj=fee, now=now, details={"kind": fee.kind})
+    notify_dispatch_step(locked.pk, step.action.value)
+    return locked

@@ -1,0 +1,92 @@
+"""The site of a dispatch: its representative and security requirements, the clearance request, notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from cases.models import CaseEvent
+from dispatch import workflow as flow
+from dispatch.models import Dispatch
+from dispatch.services.base import check_version, full_clean_or_refuse, lock_dispatch, record_dispatch_event
+from husky_support.domain import Conflict, DomainError, NotAllowed
+from partners.kinds import PARTNER_KINDS, OrgKind
+from partners.models import User
+
+SITE_FIELDS = ("representative_name", "representative_phone", "representative_email", "security_requirements")
+
+
+@transaction.atomic
+def dispatch_site_update(
+    *, actor: User, dispatch: Dispatch | int, version: int | None, values: dict[str, Any], now: datetime
+) -> Dispatch:
+    """Partners and MTS name the authorised representative and state the site's security requirements
+    while the dispatch is open. A change to the requirements sends the clearance back to "stated"."""
+    if actor.org_kind not in {OrgKind.MTS, *PARTNER_KINDS}:
+        raise NotAllowed(
+            "Only the partner or MTS names the representative and the site's requirements.", code="role_not_allowed"
+        )
+    locked = lock_dispatch(dispatch)
+    check_version(locked, version)
+    if locked.is_finished:
+        raise Conflict("The dispatch has ended.", code="dispatch_finished")
+    unknown = set(values) - set(SITE_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}.", code="unknown_field")
+    changes = {}
+    for name, value in values.items():
+        clean = str(value or "").strip()
+        if getattr(locked, name) != clean:
+            changes[name] = [getattr(locked, name), clean]
+            setattr(locked, name, clean)
+    if not changes:
+        return locked
+    if "security_requirements" in changes:
+        stated = flow.Clearance.STATED if locked.security_requirements else flow.Clearance.NONE
+        locked.clearance, locked.clearance_note = stated.value, ""
+    locked.version += 1
+    locked.updated_at = now
+    full_clean_or_refuse(locked)
+    locked.save()
+    record_dispatch_event(locked, actor=actor, now=now, action="site_updated", changes=sorted(changes))
+    return locked
+
+
+@transaction.atomic
+def clearance_step(
+    *, actor: User, dispatch: Dispatch | int, action: str, version: int | None, note: str, now: datetime
+) -> Dispatch:
+    """MTS sends the special security request to Dell (`request`); Dell `accept`s or `decline`s it."""
+    locked = lock_dispatch(dispatch)
+    check_version(locked, version)
+    if locked.is_finished:
+        raise Conflict("The dispatch has ended.", code="dispatch_finished")
+    to = flow.plan_clearance(
+        locked.clearance_enum, action, actor.org_kind, note=note
+    )  # DispatchRefused: nothing written
+    data = {"from": locked.clearance, "to": to.value}
+    locked.clearance = to.value
+    if action != flow.ClearanceAction.REQUEST:
+        locked.clearance_note = (note or "").strip()
+    locked.version += 1
+    locked.updated_at = now
+    locked.save()
+    record_dispatch_event(locked, actor=actor, now=now, action=f"clearance_{action}", note=(note or "").strip(), **data)
+    return locked
+
+
+@transaction.atomic
+def dispatch_note(*, actor: User, dispatch: Dispatch, body: str, now: datetime) -> CaseEvent:
+    """A message on the dispatch thread, which the partner, MTS and Dell all read."""
+    body = (body or "").strip()
+    if not body:
+        raise DomainError(
+            "Write something first.",
+            code="note_empty",
+            extra={"fields": {"body": [{"code": "required", "message": "Required."}]}},
+        )
+    if len(body) > 10_000:
+        raise DomainError("A message is at most 10,000 characters.", code="note_too_long")
+    return record_dispatch_event(dispatch, actor=actor, now=now, action="note", note=body)

@@ -1,0 +1,29 @@
+"""Every write of the servicetags app, by noun: orders (and the units they register), transfers, and the
+daily reminder sweep. Callers pass objects fetched through the visibility gate; `now` comes from the edge."""
+
+from servicetags.services.orders import ADDRESS_FIELDS, clean_address, order_create
+from servicetags.services.reminders import SweepResult, transfer_reminder_sweep
+from servicetags.services.transfers import (
+    emails_of,
+    expected_confirmation,
+    transfer_confirm,
+    transfer_create,
+    transfer_reject,
+    transfer_submit,
+    transfer_update,
+)
+
+__all__ = [
+    "ADDRESS_FIELDS",
+    "SweepResult",
+    "clean_address",
+    "emails_of",
+    "expected_confirmation",
+    "order_create",
+    "transfer_confirm",
+    "transfer_create",
+    "transfer_reject",
+    "transfer_reminder_sweep",
+    "transfer_submit",
+    "transfer_update",
+]

@@ -1,0 +1,122 @@
+"""The daily transfer-reminder sweep (docs/rules.md rule 6): remind resellers of shipped units without a
+confirmed location, then hand the lagging ones to their distributor. Reads only what is due."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from servicetags.models import Unit
+from servicetags.services.transfers import emails_of
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    reminded_units: int = 0
+    reminder_emails: int = 0
+    assisted_units: int = 0
+    assist_emails: int = 0
+
+
+def transfer_reminder_sweep(*, now: datetime) -> SweepResult:
+    """Remind resellers of shipped units without a confirmed transfer; hand lagging ones to their distributor.
+
+    Reads only due rows (indexed due dates, UTC date of `now`); each group is locked, emailed and marked in one
+    transaction, so a second run (or a concurrent one) sends nothing twice.
+    """
+    today = now.astimezone(ZoneInfo("UTC")).date()
+    reminded = reminder_emails = assisted = assist_emails = 0
+    reseller_ids = (
+        Unit.objects.filter(transfer_reminder_due_on__lte=today)
+        .order_by()
+        .values_list("reseller_id", flat=True)
+        .distinct()
+    )
+    for reseller_id in list(reseller_ids):
+        count = _email_due(REMIND, reseller_id, today=today, now=now)
+        reminded += count
+        reminder_emails += 1 if count else 0
+    distributor_ids = (
+        Unit.objects.filter(transfer_assist_due_on__lte=today)
+        .order_by()
+        .values_list("reseller__distributor_id", flat=True)
+        .distinct()
+    )
+    for distributor_id in list(distributor_ids):
+        count = _email_due(ASSIST, distributor_id, today=today, now=now)
+        assisted += count
+        assist_emails += 1 if count else 0
+    result = SweepResult(reminded, reminder_emails, assisted, assist_emails)
+    logger.info("transfer reminder sweep %s", result)
+    return result
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One step of the sweep: whom it emails about which due units, and the marks it sets."""
+
+    due_field: str  # the indexed due date this step reads and clears
+    sent_field: str
+    owner_lookup: str  # the organisation the email goes to, from a unit
+    template: str
+    days_setting: str
+    subject: str  # formatted with the number of units
+
+
+REMIND = _Step(
+    "transfer_reminder_due_on",
+    "transfer_reminder_sent_at",
+    "reseller_id",
+    "servicetags/email/transfer_reminder.txt",
+    "TRANSFER_REMINDER_DAYS",
+    "[Husky Support] Register the final location of {n} Husky IVO unit(s) with Dell",
+)
+ASSIST = _Step(
+    "transfer_assist_due_on",
+    "transfer_assist_sent_at",
+    "reseller__distributor_id",
+    "servicetags/email/transfer_assist.txt",
+    "TRANSFER_ASSIST_DAYS",
+    "[Husky Support] {n} unit(s) of your resellers need help with their service-tag transfer",
+)
+
+
+@transaction.atomic
+def _email_due(step: _Step, org_id: int | None, *, today: date, now: datetime) -> int:
+    """Lock the organisation's due units (skipping rows another sweep holds), email once, mark them: the
+    email and the marks commit together, so a failed send is retried next run and a sent one never again.
+    A unit confirmed meanwhile only has its due date cleared."""
+    units = list(
+        Unit.objects.select_for_update(skip_locked=True)
+        .filter(**{step.owner_lookup: org_id, f"{step.due_field}__lte": today})
+        .order_by("service_tag")
+    )
+    confirmed = [u.pk for u in units if u.location_confirmed]
+    due = [u for u in units if not u.location_confirmed]
+    if confirmed:
+        Unit.objects.filter(pk__in=confirmed).update(**{step.due_field: None})
+    if not due:
+        return 0
+    recipients = emails_of([org_id])
+    if recipients:
+        body = render_to_string(
+            step.template,
+            {
+                "units": due,
+                "days": getattr(settings, step.days_setting),
+                "url": settings.SITE_URL + reverse("servicetags:transfer_queue"),
+            },
+        )
+        send_mail(step.subject.format(n=len(due)), body, None, recipients)  # raises → rolls back the marks
+    Unit.objects.filter(pk__in=[u.pk for u in due]).update(**{step.due_field: None, step.sent_field: now})
+    return len(due)

@@ -1,0 +1,115 @@
+"""Every main page of every role at 390 (a phone), 1024, 1280 and 1366 px: the page never scrolls sideways and
+its primary action is on screen, not cut off at the edge of a table or the window (issue 18).
+
+The pages are the navigation bar's own links, read from the page, plus a case page; a page added to the
+navigation is checked the day it appears. Screenshots at 390 and 1280 px go to var/screenshots/widths-*.
+"""
+
+import importlib
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import SCREENSHOTS
+from tests.cases.factories import open_case
+from tests.conftest import PASSWORD
+from tests.dispatch.factories import dispatch_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = (390, 1024, 1280, 1366)
+HEIGHT = 900
+# What each role's navigation must at least hold, so a broken read of the bar cannot pass on no pages.
+AT_LEAST = {
+    "reseller": {"/", "/cases/", "/units/", "/units/transfers/"},
+    "distributor": {"/", "/cases/", "/units/", "/units/orders/", "/units/transfers/"},
+    "mts": {"/", "/cases/", "/cases/queue/", "/units/", "/units/transfers/", "/dispatch/queue/", "/dispatch/coverage/"},
+    "dell": {"/", "/units/transfers/", "/dispatch/queue/"},
+}
+
+
+@pytest.fixture
+def world(reseller_user, distributor_user, mts_user, dell_user, unit):
+    """A case at the reseller, one in the MTS queue and one with Dell: each role has a case with an action."""
+    from django.apps import apps
+
+    importlib.import_module("dispatch.migrations.0002_seed_coverage").seed(apps, None)  # a flush empties it
+    at_reseller = open_case(reseller_user, unit, title="Recording stops on drive 3 after the firmware update")
+    in_queue = open_case(reseller_user, unit, escalate=True, title="Camera stream stutters on every recorder")
+    with_dell = dispatch_for(reseller_user, mts_user, unit).case
+    return {
+        "reseller": ("reseller", at_reseller),
+        "distributor": ("distributor", at_reseller),
+        "mts": ("mts", in_queue),
+        "dell": ("dell", with_dell),
+    }
+
+
+def _primary(page, role: str, path: str):
+    """The one control a person comes to this page for; a page without one offers its heading."""
+    main = page.locator("main")
+    if path == "/cases/queue/":
+        return main.get_by_role("button", name="Take").first
+    if path == "/dispatch/queue/":
+        return page.locator("#dispatch-queue tbody tr").first.get_by_role("link").first
+    if path.startswith("/cases/") and re.fullmatch(r"/cases/[\w-]+/", path) and path != "/cases/new/":
+        if role == "dell":
+            return page.locator("#dispatch").get_by_role("button", name="Accept")
+        actions = page.locator("section[aria-labelledby=actions-h]")
+        buttons = actions.get_by_role("button")
+        return buttons.first if buttons.count() else actions.get_by_role("heading", name="What you can do")
+    if role in {"reseller", "distributor"} and path in {"/", "/cases/"}:
+        return main.get_by_role("link", name="Open a case").first
+    if role == "distributor" and path in {"/units/", "/units/orders/"}:
+        return main.get_by_role("link", name="New order")
+    if role == "reseller" and path == "/units/transfers/":
+        return main.get_by_role("link", name="File transfer").first
+    if role == "mts" and path == "/":
+        return main.get_by_role("link", name=re.compile("^Open the queue"))
+    return main.get_by_role("heading", level=1)
+
+
+def _on_screen_across(locator, width: int) -> None:
+    """Visible, and its whole width inside the window: not clipped by a table that scrolls on its own."""
+    expect(locator).to_be_visible()
+    box = locator.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0, box
+    assert box["x"] + box["width"] <= width, box
+
+
+@pytest.mark.parametrize("role", ["reseller", "distributor", "mts", "dell"])
+def test_every_main_page_fits_and_shows_its_primary_action_at_every_width(
+    role, live_server, page, sign_in, world, console
+):
+    username, case = world[role]
+    page.set_viewport_size({"width": 1366, "height": HEIGHT})  # the bar unfolded for every role
+    sign_in(username, PASSWORD)
+    links = page.locator("nav[aria-label='Main navigation'] .navbar-nav").first.get_by_role("link")
+    paths = [link.get_attribute("href") for link in links.all()]
+    assert AT_LEAST[role] <= set(paths), paths
+    paths.append(f"/cases/{case.number}/")
+
+    for path in paths:
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": HEIGHT})
+            response = page.goto(f"{live_server.url}{path}")
+            assert response is not None
+            assert response.status == 200, path
+            page.wait_for_load_state("networkidle")
+            where = f"{role} {path} at {width} px"
+            sideways = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert sideways[0] <= sideways[1], f"{where} scrolls sideways: {sideways}"
+            _on_screen_across(_primary(page, role, path), width)
+            if path.startswith("/cases/HSK"):
+                # On a phone what the person can do comes before the case's long timeline, not after it.
+                actions = page.locator("#actions-h").bounding_box()
+                timeline = page.locator("#timeline").bounding_box()
+                assert actions is not None
+                assert timeline is not None
+                assert actions["y"] < timeline["y"], where
+            if width in (390, 1280):
+                name = re.sub(r"[^a-z0-9]+", "-", path.strip("/").lower()) or "home"
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SCREENSHOTS / f"widths-{role}-{name}-{width}.png"))
