@@ -14,17 +14,15 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
 from cases.checklist import HardwareComponent
-from cases.clocks import teams_hours
 from cases.models import CaseEvent, EventKind
-from cases.reports import CASE_FILTERS, filter_cases
+from cases.reports import CASE_FILTERS, filter_cases, minutes, spread, team_timeline
 from cases.selectors import cases_visible_to
 from dispatch.models import Dispatch, Fee, Part, ScheduleChange
 from dispatch.selectors import dispatches_visible_to
 from dispatch.workflow import Action as DispatchAction
 from dispatch.workflow import DispatchKind, FeeKind
 from dispatch.workflow import State as DispatchState
-from husky_support.business_hours import BusinessHours
-from husky_support.reports import BusinessTimeline, Median, Period, Ratio, Table, percentile
+from husky_support.reports import Median, Period, Ratio, Table, percentile
 from partners.kinds import OrgKind
 from partners.reports.registry import ALL_KINDS, Figure, ReportContext, list_url, register_figure
 
@@ -217,13 +215,6 @@ def fix_detail(ctx: ReportContext) -> list[Table]:
 
 # --- Time to dispatch --------------------------------------------------------------------------------
 
-# Business time is measured on per-day tables this far around the periods (Dell may accept after the end).
-TIMELINE_MARGIN = timedelta(days=30)
-
-
-def _minutes(duration: timedelta) -> float:
-    return duration.total_seconds() / 60
-
 
 def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], list[float]]:
     """Business minutes, in the hours of the case's MTS team, from the case reaching MTS to the dispatch
@@ -247,27 +238,16 @@ def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], li
             .annotate(accepted_at=Subquery(accepted))
             .values_list("created_at", "case__escalated_at", "case__team_id", "accepted_at")
         )
-        timelines: dict[int | None, BusinessTimeline] = {}
-        hours = _hours(ctx)
-        first, last = ctx.previous.start_on - TIMELINE_MARGIN, ctx.period.end_on + TIMELINE_MARGIN
         to_request, to_accept = [], []
         for requested_at, escalated_at, team_id, accepted_at in rows:
-            key = team_id if team_id in hours else None
-            if key not in timelines:
-                timelines[key] = BusinessTimeline(hours[key], first, last)
-            timeline = timelines[key]
+            timeline = team_timeline(ctx, team_id)
             if escalated_at is not None:
-                to_request.append(_minutes(timeline.between(escalated_at, requested_at)))
+                to_request.append(minutes(timeline.between(escalated_at, requested_at)))
             if accepted_at is not None:
-                to_accept.append(_minutes(timeline.between(requested_at, accepted_at)))
+                to_accept.append(minutes(timeline.between(requested_at, accepted_at)))
         return to_request, to_accept
 
     return ctx.remember(("dispatch_times", period), query)  # type: ignore[no-any-return]
-
-
-def _hours(ctx: ReportContext) -> dict[int | None, BusinessHours]:
-    first, last = ctx.previous.start_on - TIMELINE_MARGIN, ctx.period.end_on + TIMELINE_MARGIN
-    return ctx.remember("teams_hours", lambda: teams_hours(first=first, last=last))  # type: ignore[no-any-return]
 
 
 def _median(values: list[float]) -> Median:
@@ -282,16 +262,12 @@ def time_headline(ctx: ReportContext, period: Period) -> Median:
 def time_detail(ctx: ReportContext) -> list[Table]:
     to_request, to_accept = _dispatch_times(ctx, ctx.period)
 
-    def row(values: list[float]) -> tuple[int, int, int]:
-        p90, p50 = percentile(values, 0.9), percentile(values, 0.5)
-        return (round(p90 or 0), round(p50 or 0), len(values))
-
     return [
         Table(
             key="times",
             title="Business minutes in the MTS team's hours",
             columns=("90th percentile", "Median", "Dispatches"),
-            rows=(("MTS → dispatch request", row(to_request)), ("Request → Dell accepted", row(to_accept))),
+            rows=(("MTS → dispatch request", spread(to_request)), ("Request → Dell accepted", spread(to_accept))),
         )
     ]
 

@@ -223,34 +223,42 @@ def percentile(values: Sequence[float], share: float) -> float | None:
 
 
 class BusinessTimeline:
-    """Business time elapsed since the start of `first_on` at any instant, from a per-day table built once
-    (one business_time_between per day of the window): the business time between two instants is then a
-    subtraction, however many durations a figure measures. Instants outside the window are measured directly."""
+    """Business time elapsed since the start of `first_on` at any instant, from a table of each day's business
+    intervals built once (from BusinessHours.open_intervals): the business time between two instants inside the
+    window is then a subtraction plus a few comparisons, however many durations a figure measures. Instants
+    outside the window are measured by business_time_between."""
 
     def __init__(self, hours: BusinessHours, first_on: date, last_on: date) -> None:
         self.hours = hours
         self.first_on, self.last_on = first_on, last_on
-        self._before: dict[date, timedelta] = {}
-        total = timedelta(0)
-        day = first_on
+        stop = self._midnight(last_on + timedelta(days=1))
+        intervals: dict[date, list[tuple[datetime, datetime]]] = {}
+        for begin, end in hours.open_intervals(self._midnight(first_on)):
+            if begin >= stop:
+                break
+            # Weekly hours end by 24:00, so an interval belongs to the local day it begins on.
+            intervals.setdefault(begin.astimezone(hours.zone).date(), []).append((begin, end))
+        self._days: dict[date, tuple[timedelta, tuple[tuple[datetime, datetime], ...]]] = {}
+        total, day = timedelta(0), first_on
         while day <= last_on:
-            self._before[day] = total
-            total += business_time_between(self._midnight(day), self._midnight(day + timedelta(days=1)), hours)
+            todays = tuple(intervals.get(day, ()))
+            self._days[day] = (total, todays)
+            total += sum((end - begin for begin, end in todays), timedelta(0))
             day += timedelta(days=1)
 
     def _midnight(self, day: date) -> datetime:
         return datetime.combine(day, time.min, tzinfo=self.hours.zone)
 
-    def _elapsed(self, moment: datetime) -> timedelta:
-        day = moment.astimezone(self.hours.zone).date()
-        return self._before[day] + business_time_between(self._midnight(day), moment, self.hours)
+    def _elapsed(self, moment: datetime, day: date) -> timedelta:
+        before, todays = self._days[day]
+        return before + sum((min(end, moment) - begin for begin, end in todays if begin < moment), timedelta(0))
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """business_time_between(start, end, hours), in constant time inside the window."""
-        inside = all(self.first_on <= m.astimezone(self.hours.zone).date() <= self.last_on for m in (start, end))
-        if not inside:
+        start_on, end_on = start.astimezone(self.hours.zone).date(), end.astimezone(self.hours.zone).date()
+        if not (start_on in self._days and end_on in self._days):
             return business_time_between(start, end, self.hours)
-        return self._elapsed(end) - self._elapsed(start)
+        return self._elapsed(end, end_on) - self._elapsed(start, start_on)
 
 
 @dataclass(frozen=True, slots=True)

@@ -148,6 +148,6 @@ def register() -> None:
                 reverse("servicetags:unit_list"), {"registered": "no", **_unit_list_filters(ctx)}
             ),
             applies=UNIT_FILTERS,
-            order=80,
+            order=47,
         )
     )

@@ -57,3 +57,15 @@ def test_each_organisation_sees_its_own_report(
     if absent:
         expect(page.locator(f"#{absent}")).to_have_count(0)
     doc_screenshot(page, f"reports-{username.removesuffix('-agent')}")
+
+
+def test_a_period_that_ends_before_it_starts_is_said_in_place(live_server, page, sign_in, mts_user):
+    # No console watch here: the browser logs the expected 400 as a failed resource (the other tests watch).
+    sign_in("mts", PASSWORD)
+    page.goto(f"{live_server.url}/reports/?{PERIOD}")
+    expect(page.locator("#figure-backlog")).to_be_visible()
+    page.get_by_label("From").fill("2026-03-20")
+    page.get_by_label("From").dispatch_event("change")
+    alert = page.locator("#report-body [role=alert]")
+    expect(alert).to_contain_text("The period ends before it starts.")
+    expect(page.locator("#figure-backlog")).to_have_count(0)

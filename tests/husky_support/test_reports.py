@@ -1,13 +1,16 @@
 """The pure values of the reports: the period in the viewer's zone, the comparison, the age thresholds, the bars.
 No database mark: a query would fail these tests."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from husky_support.calendar import business_calendar
 from husky_support.reports import (
     AGE_BUCKETS,
+    BusinessTimeline,
     Headline,
     Period,
     Ratio,
@@ -156,11 +159,9 @@ def test_columns_share_one_scale():
 
 
 def test_a_business_timeline_agrees_with_business_time_between():
-    from datetime import timedelta
     from zoneinfo import ZoneInfo
 
     from husky_support.business_hours import BusinessHours, business_time_between, parse_weekly_hours
-    from husky_support.reports import BusinessTimeline
 
     hours = BusinessHours(
         zone=ZoneInfo(CPH),
@@ -196,3 +197,30 @@ def test_a_median_compares_in_minutes():
     headline = Headline(value=Median(minutes=125, count=4), previous=Median(minutes=60, count=2), unit="dispatches")
     assert (str(headline.value), headline.count, headline.change, headline.trend) == ("2 h 05 min", 4, 65, "worse")
     assert headline.change_text == "+1 h 05 min"
+
+
+def _hours_of(weekly):
+    from zoneinfo import ZoneInfo
+
+    from husky_support.business_hours import BusinessHours, parse_weekly_hours
+
+    return BusinessHours(zone=ZoneInfo(CPH), weekly=parse_weekly_hours(weekly), calendar=business_calendar("DK"))
+
+
+OFFICE = _hours_of({d: [["08:00", "12:00"], ["13:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")})
+ROUND_THE_CLOCK_SATURDAYS = _hours_of({"sat": [["00:00", "24:00"]], "mon": [["22:00", "24:00"]]})
+TIMELINES = {
+    id(h): BusinessTimeline(h, date(2026, 3, 1), date(2026, 11, 30)) for h in (OFFICE, ROUND_THE_CLOCK_SATURDAYS)
+}
+
+
+@given(
+    hours=st.sampled_from([OFFICE, ROUND_THE_CLOCK_SATURDAYS]),
+    start=st.datetimes(min_value=datetime(2026, 2, 20), max_value=datetime(2026, 12, 10), timezones=st.just(UTC)),
+    span=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=40)),
+)
+def test_the_timeline_is_business_time_between(hours, start, span):
+    """Property: inside the window, across DST changes and holidays, or past it, the same business time."""
+    from husky_support.business_hours import business_time_between
+
+    assert TIMELINES[id(hours)].between(start, start + span) == business_time_between(start, start + span, hours)

@@ -77,6 +77,32 @@ class TestMts:
         assert sla["change"] is None
         assert rows(sla, "priority")["P1 – Critical"] == [4, 3]
         assert rows(sla, "team") == {"Nordics": [4, 3]}
+        # Business minutes in the team's hours (08:00-16:00 Copenhagen): B and E answered 2 hours after reaching
+        # MTS; D reached MTS at 16:00, the end of the day, and was answered at 17:00 the next day: a full day.
+        assert rows(sla, "first_response_time")["All priorities"] == [480, 120, 3]
+
+    def test_a_first_response_the_sweep_recorded_as_breached_is_missed(self, api_as, report_data, mts_user):
+        from cases.models import CaseEvent, EventKind
+        from tests.reports.data import at
+
+        # B was answered, but late: the breach sweep had recorded it (an internal timeline row).
+        CaseEvent.objects.create(
+            case=report_data.b,
+            kind=EventKind.SLA_BREACHED,
+            at=at(9, 9),
+            internal=True,
+            data={"target": "first_response"},
+        )
+        CaseEvent.objects.create(  # a next-update breach is not a first response missed
+            case=report_data.d,
+            kind=EventKind.SLA_BREACHED,
+            at=at(4, 9),
+            internal=True,
+            data={"target": "next_update"},
+        )
+        sla = report(api_as, mts_user)["sla"]
+        assert (sla["met"], sla["count"]) == (2, 4)
+        assert rows(sla, "next_update") == {"Next update past due": [1]}
 
     def test_dell_dispatch_health_and_first_time_fix(self, api_as, report_data, mts_user):
         figures = report(api_as, mts_user)
