@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from dispatch import workflow as flow
 from dispatch.models import Dispatch, Part
-from dispatch.services import notify_dispatch_step, record_dispatch_event
+from dispatch.services.base import lock_dispatch, notify_dispatch_step, record_dispatch_event
 
 __all__ = [
     "SWEEP_BATCH",
@@ -44,7 +44,7 @@ def _run(name: str, due: QuerySet, order: str, apply: Callable[[int, datetime], 
 
 def _remind(pk: int, now: datetime) -> bool:
     with transaction.atomic():
-        row = Dispatch.objects.select_for_update(of=("self",)).select_related("case").get(pk=pk)
+        row = lock_dispatch(pk)
         if row.window_reminder_sent_at is not None or row.state != flow.State.SCHEDULED or row.visit_start_at is None:
             return False
         row.window_reminder_sent_at = now
@@ -68,7 +68,7 @@ def send_window_reminders(*, now: datetime) -> SweepResult:
 
 def _freeze(pk: int, now: datetime) -> bool:
     with transaction.atomic():
-        row = Dispatch.objects.select_for_update(of=("self",)).select_related("case").get(pk=pk)
+        row = lock_dispatch(pk)
         if row.schedule_frozen_at is not None or row.state != flow.State.SCHEDULED:
             return False
         row.schedule_frozen_at = now
@@ -85,7 +85,7 @@ def freeze_schedules(*, now: datetime) -> SweepResult:
 
 def _nbd_missed(pk: int, now: datetime) -> bool:
     with transaction.atomic():
-        row = Dispatch.objects.select_for_update(of=("self",)).select_related("case").get(pk=pk)
+        row = lock_dispatch(pk)
         if row.nbd_missed_at is not None or row.state_enum not in flow.NBD_PENDING_STATES:
             return False
         row.nbd_missed_at = now

@@ -27,6 +27,7 @@ from husky_support.calendar import CalendarError, site_zone
 from husky_support.domain import DomainError
 from husky_support.filtering import filters_applied
 from husky_support.geo import country_name
+from husky_support.pages import flash_refusal
 from partners.kinds import OrgKind
 from partners.visibility import viewer_kind
 from servicetags.models import Unit
@@ -100,16 +101,6 @@ def _back(request: HttpRequest, case: Case) -> HttpResponse:
     return redirect(reverse("cases:detail", args=[case.number]) + "#dispatch")
 
 
-def _error(request: HttpRequest, exc: DomainError) -> None:
-    fields = exc.extra.get("fields") or {}
-    details = [
-        f"{name.replace('_', ' ')}: {error['message'] if isinstance(error, dict) else error}"
-        for name, errors in fields.items()
-        for error in errors
-    ]
-    messages.error(request, " ".join([exc.message, *details]))
-
-
 def _site_datetime(raw: str, site_timezone: str) -> datetime | None:
     """A `datetime-local` value read as a wall-clock time at the site."""
     try:
@@ -138,7 +129,7 @@ def escalate(request: HttpRequest, number: str) -> HttpResponse:
             dispatch_request={name: request.POST.get(name, "") for name in fields},
         )
     except DomainError as exc:
-        _error(request, exc)
+        flash_refusal(request, exc)
     else:
         messages.success(request, "Escalated to Dell: the dispatch is requested.")
     return _back(request, case)
@@ -164,7 +155,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
             outcome=request.POST.get("outcome", ""),
         )
     except DomainError as exc:
-        _error(request, exc)
+        flash_refusal(request, exc)
     else:
         messages.success(request, f"Done: the dispatch is now “{dispatch.state_enum.label}”.")
     return _back(request, dispatch.case)
@@ -184,7 +175,7 @@ def site(request: HttpRequest, pk: int) -> HttpResponse:
             now=timezone.now(),
         )
     except DomainError as exc:
-        _error(request, exc)
+        flash_refusal(request, exc)
     else:
         messages.success(request, "Site details saved.")
     return _back(request, dispatch.case)
@@ -204,7 +195,7 @@ def clearance(request: HttpRequest, pk: int) -> HttpResponse:
             now=timezone.now(),
         )
     except DomainError as exc:
-        _error(request, exc)
+        flash_refusal(request, exc)
     else:
         messages.success(request, "Clearance updated.")
     return _back(request, dispatch.case)
@@ -224,7 +215,7 @@ def part_add(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.part_add(actor=request.user, dispatch=dispatch, values=form.cleaned_data, now=timezone.now())
     except DomainError as exc:
-        _error(request, exc)
+        flash_refusal(request, exc)
     else:
         messages.success(request, "Part added.")
     return _back(request, dispatch.case)
@@ -242,7 +233,7 @@ def part_update(request: HttpRequest, pk: int, part_id: int) -> HttpResponse:
     try:
         services.part_update(actor=request.user, part=part, values=values, now=timezone.now())
     except DomainError as exc:
-        _error(request, exc)
+        flash_refusal(request, exc)
     else:
         messages.success(request, "Part updated.")
     return _back(request, dispatch.case)
@@ -255,7 +246,7 @@ def fee_waive(request: HttpRequest, pk: int, fee_id: int) -> HttpResponse:
     try:
         services.fee_waive(actor=request.user, fee=fee, reason=request.POST.get("reason", ""), now=timezone.now())
     except DomainError as exc:
-        _error(request, exc)
+        flash_refusal(request, exc)
     else:
         messages.success(request, "Fee waived.")
     return _back(request, dispatch.case)
@@ -269,7 +260,7 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, dispatch=dispatch, body=request.POST.get("body", ""), now=timezone.now()
         )
     except DomainError as exc:
-        _error(request, exc)
+        flash_refusal(request, exc)
     return _back(request, dispatch.case)
 
 

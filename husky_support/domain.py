@@ -105,8 +105,8 @@ def field_problem(code: str, message: str) -> dict[str, str]:
 
 
 class FieldProblems:
-    """Every field problem of one write, in the one shape: `{field: [{"code", "message"}, ...]}`; rows of a
-    list field nest as `{field: {index: {field: [...]}}}`. `raise_if_any()` raises them as one `Invalid`."""
+    """Every field problem of one write, in the one shape: `{field: [{"code", "message"}, ...]}` (a caller
+    may put richer rows under a field, as an order's unit rows do). `raise_if_any()` raises them as one `Invalid`."""
 
     def __init__(self) -> None:
         self.fields: dict[str, Any] = {}
@@ -118,12 +118,6 @@ class FieldProblems:
         errors = self.fields.setdefault(field, [])
         if isinstance(errors, list):
             errors.append(field_problem(code, message))
-        return self
-
-    def nest(self, field: str, key: str, problems: FieldProblems) -> FieldProblems:
-        """The problems of one row (`key`) of a list field."""
-        if problems:
-            self.fields.setdefault(field, {})[key] = problems.fields
         return self
 
     def merge(self, other: FieldProblems) -> FieldProblems:

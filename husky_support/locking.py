@@ -9,22 +9,9 @@ from django.db import models
 
 from husky_support.domain import Conflict
 
-__all__ = ["lock_versioned", "refuse_stale"]
+__all__ = ["lock_versioned"]
 
 M = TypeVar("M", bound=models.Model)
-
-
-def refuse_stale(
-    row: Any, version: int | str | None, *, noun: str, extra: Callable[[Any], dict[str, Any]] | None = None
-) -> None:
-    """Raise Conflict (code `conflict`, with `current_version` and `extra(row)`) when the caller's `version`
-    is not the row's; None means the caller did not say which version it saw (a worker), and passes."""
-    if version is not None and int(version) != row.version:
-        raise Conflict(
-            f"Someone else changed this {noun} since you loaded it; reload it and try again.",
-            code="conflict",
-            extra={"current_version": row.version, **(extra(row) if extra else {})},
-        )
 
 
 def lock_versioned(
@@ -36,7 +23,14 @@ def lock_versioned(
     extra: Callable[[M], dict[str, Any]] | None = None,
 ) -> M:
     """Lock row `pk` of `queryset` (SELECT ... FOR UPDATE of that table only) inside the caller's
-    transaction and refuse a stale `version` (see `refuse_stale`). Raises the model's DoesNotExist."""
+    transaction and raise Conflict (code `conflict`, with `current_version` and `extra(row)`) when the
+    caller's `version` is not the row's; None means the caller did not say which version it saw (a worker).
+    Raises the model's DoesNotExist."""
     row = queryset.select_for_update(of=("self",)).get(pk=pk)
-    refuse_stale(row, version, noun=noun, extra=extra)
+    if version is not None and int(version) != row.version:  # type: ignore[attr-defined]  # versioned models
+        raise Conflict(
+            f"Someone else changed this {noun} since you loaded it; reload it and try again.",
+            code="conflict",
+            extra={"current_version": row.version, **(extra(row) if extra else {})},  # type: ignore[attr-defined]
+        )
     return row

@@ -13,7 +13,8 @@ from cases.services import record_case_event
 from dispatch import workflow as flow
 from dispatch.models import Dispatch
 from husky_support.calendar import site_zone
-from husky_support.domain import Conflict, DomainError
+from husky_support.domain import DomainError
+from husky_support.locking import lock_versioned
 from husky_support.queue import enqueue_after_commit
 from partners.models import User
 
@@ -101,18 +102,13 @@ def full_clean_or_refuse(obj: Any) -> None:
         raise DomainError(" ".join(exc.messages), code="invalid", extra={"fields": fields}) from None
 
 
-def lock_dispatch(dispatch: Dispatch | int) -> Dispatch:
+def lock_dispatch(dispatch: Dispatch | int, version: int | None = None) -> Dispatch:
+    """The dispatch row (with its case) locked for this transaction; a stale `version` is refused (Conflict
+    with its state). Workers pass no version."""
     pk = dispatch.pk if isinstance(dispatch, Dispatch) else dispatch
-    return Dispatch.objects.select_for_update(of=("self",)).select_related("case").get(pk=pk)
-
-
-def check_version(dispatch: Dispatch, version: int | None) -> None:
-    if version is not None and int(version) != dispatch.version:
-        raise Conflict(
-            "Someone else changed this dispatch since you loaded it; reload it and try again.",
-            code="conflict",
-            extra={"current_version": dispatch.version, "state": dispatch.state},
-        )
+    return lock_versioned(
+        Dispatch.objects.select_related("case"), pk, version, noun="dispatch", extra=lambda row: {"state": row.state}
+    )
 
 
 def notify_dispatch_step(dispatch_id: int, what: str) -> None:

@@ -16,7 +16,6 @@ from dispatch.models import Dispatch, Fee, ScheduleChange
 from dispatch.rescheduling import free_window_closes_at, reschedule_terms
 from dispatch.services.base import (
     WARN_BEFORE,
-    check_version,
     full_clean_or_refuse,
     lock_dispatch,
     notify_dispatch_step,
@@ -100,8 +99,7 @@ def dispatch_transition(
 ) -> Dispatch:
     """Apply one dispatch action under the row lock: refuse a stale `version`, let workflow.plan() decide
     (DispatchRefused), record any fee and schedule change, save, write one timeline row on the case."""
-    locked = lock_dispatch(dispatch)
-    check_version(locked, version)
+    locked = lock_dispatch(dispatch, version)
     note = (note or "").strip()
     try:
         chosen = flow.Outcome(outcome) if outcome else None

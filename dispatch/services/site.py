@@ -10,7 +10,7 @@ from django.db import transaction
 from cases.models import CaseEvent
 from dispatch import workflow as flow
 from dispatch.models import Dispatch
-from dispatch.services.base import check_version, full_clean_or_refuse, lock_dispatch, record_dispatch_event
+from dispatch.services.base import full_clean_or_refuse, lock_dispatch, record_dispatch_event
 from husky_support.domain import Conflict, DomainError, NotAllowed
 from partners.kinds import PARTNER_KINDS, OrgKind
 from partners.models import User
@@ -28,8 +28,7 @@ def dispatch_site_update(
         raise NotAllowed(
             "Only the partner or MTS names the representative and the site's requirements.", code="role_not_allowed"
         )
-    locked = lock_dispatch(dispatch)
-    check_version(locked, version)
+    locked = lock_dispatch(dispatch, version)
     if locked.is_finished:
         raise Conflict("The dispatch has ended.", code="dispatch_finished")
     unknown = set(values) - set(SITE_FIELDS)
@@ -59,8 +58,7 @@ def clearance_step(
     *, actor: User, dispatch: Dispatch | int, action: str, version: int | None, note: str, now: datetime
 ) -> Dispatch:
     """MTS sends the special security request to Dell (`request`); Dell `accept`s or `decline`s it."""
-    locked = lock_dispatch(dispatch)
-    check_version(locked, version)
+    locked = lock_dispatch(dispatch, version)
     if locked.is_finished:
         raise Conflict("The dispatch has ended.", code="dispatch_finished")
     to = flow.plan_clearance(
