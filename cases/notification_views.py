@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
+from django.views.decorators.http import require_safe
 
 from cases import notifications, preferences
 from cases.models import NotifyMode, NotifyTopic
@@ -27,6 +28,7 @@ class PreferencesForm(forms.Form):
             field.widget.attrs["class"] = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
 
 
+@require_safe
 def notification_badge(request: HttpRequest) -> HttpResponse:
     count = notifications.unread_count(request.user)
     if not count:
@@ -40,6 +42,7 @@ def notification_badge(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def notification_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     current = preferences.preferences_of(user)

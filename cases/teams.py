@@ -28,7 +28,7 @@ TEAM_FIELDS = frozenset(
 )
 
 
-def _require_mts_admin(actor: User) -> None:
+def require_team_admin(actor: User) -> None:
     require_mts_admin(actor, "Only MTS administrators change teams and SLA policies.", code="not_allowed")
 
 
@@ -95,7 +95,7 @@ def team_save(
 ) -> Team:
     """Create (`team=None`) or change a team, with the countries it serves (each served by one team only).
     Raises NotAllowed, ValidationError (all field errors, with codes)."""
-    _require_mts_admin(actor)
+    require_team_admin(actor)
     unknown = set(values) - TEAM_FIELDS
     if unknown:
         raise DomainError(f"Unknown fields: {', '.join(sorted(unknown))}.", code="unknown_field")
@@ -138,7 +138,7 @@ def team_save(
 def policy_save(*, actor: User, priority: str, first_response_minutes: int, next_update_minutes: int) -> SlaPolicy:
     """Set the SLA targets of one priority (business minutes, more than zero). Running clocks keep the due
     times they have; cases entering a target from now on use the new one. Raises NotAllowed, ValidationError."""
-    _require_mts_admin(actor)
+    require_team_admin(actor)
     policy = SlaPolicy.objects.select_for_update().filter(priority=priority).first() or SlaPolicy(priority=priority)
     policy.first_response_minutes = first_response_minutes
     policy.next_update_minutes = next_update_minutes
@@ -159,7 +159,7 @@ def policy_save(*, actor: User, priority: str, first_response_minutes: int, next
 def case_move_team(*, actor: User, case: Case | int, team: Team, version: int | None, now: datetime) -> Case:
     """An MTS admin moves a case to another team: the business time left is counted on in the new team's
     hours. One `field_change` timeline row (MTS-internal). Raises NotAllowed, Conflict (stale version)."""
-    _require_mts_admin(actor)
+    require_team_admin(actor)
     pk = case.pk if isinstance(case, Case) else case
     locked = lock_versioned(
         Case.objects.select_related("team"), pk, version, noun="case", extra=lambda row: {"state": row.state}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from cases import clocks, hooks, selectors, services
 from cases.checklist import ITEM_LABELS, Category, HardwareComponent, derive_priority, missing_items
@@ -119,6 +120,7 @@ LIST_VIEWS = {
 }
 
 
+@require_safe
 def case_list(request: HttpRequest):
     """Partners' cases (a distributor sees its resellers'): open, waiting on them, finished; search."""
     kind = viewer_kind(request.user)
@@ -153,6 +155,7 @@ def case_list(request: HttpRequest):
     return render(request, "cases/list.html", context)
 
 
+@require_safe
 def triage_queue(request: HttpRequest):
     """MTS: open MTS-side cases sorted by SLA due, filters, one-click take, keyboard navigation."""
     if viewer_kind(request.user) != OrgKind.MTS:
@@ -285,6 +288,8 @@ def _posted_version(request: HttpRequest) -> int:
 
 def case_edit(request: HttpRequest, number: str):
     case = _get_case(request, number)
+    if viewer_kind(request.user) not in services.CASE_EDITORS:
+        raise PermissionDenied("Only the partner and MTS edit a case.")
     form = CaseForm(
         request.POST or None, initial=CaseForm.initial_from_case(case), resellers=None, with_attachment=False
     )
@@ -377,9 +382,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
     # Actions a plugged-in panel offers with its own form (escalate_to_dell asks what Dell should send).
     actions = [a for a in available_actions_for(case, user, now=now) if a not in hooks.registry.panel_actions]
     kind = viewer_kind(user)
-    editable = case.state in (
-        services.MTS_EDITABLE_STATES if kind == OrgKind.MTS else services.PARTNER_EDITABLE_STATES
-    ) and kind in {OrgKind.MTS, *PARTNER_KINDS}
+    editable = services.may_edit_case(kind, case.state)
     return {
         "case": case,
         "now": now,
@@ -405,6 +408,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
 PRIMARY_ACTIONS = frozenset({Action.ESCALATE_TO_MTS, Action.TAKE, Action.PROVIDE_INFO, Action.RESOLVE})
 
 
+@require_safe
 def case_detail(request: HttpRequest, number: str):
     case = _get_case(request, number)
     return render(request, "cases/detail.html", _detail_context(request, case))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -312,7 +313,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     country and overdue."""
     kind = viewer_kind(request.user)
     if kind not in {OrgKind.DELL, OrgKind.MTS}:
-        raise Http404
+        raise PermissionDenied("The dispatch queue is Dell's and MTS's.")
     form = DispatchQueueForm(request.GET or None)
     filters = selectors.DispatchFilters(open_only=True)
     if form.is_bound and form.is_valid():

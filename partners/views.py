@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from husky_support.celery import app as celery_app
 from husky_support.domain import DomainError
@@ -37,6 +37,7 @@ ROLE_SUMMARY = {
 }
 
 
+@require_safe
 def home(request: HttpRequest):
     kind = viewer_kind(request.user)
     context = {
@@ -209,6 +210,7 @@ def two_factor_setup(request: HttpRequest):
     return render(request, "registration/two_factor_setup.html", context)
 
 
+@require_safe
 def security_log(request: HttpRequest):
     """The organisation's security log for its admins: sign-ins, failures, lockouts, 2FA, tokens, passwords."""
     if not request.user.is_org_admin:

@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from husky_support.domain import DomainError, FieldProblems, Invalid
 from husky_support.filtering import filters_applied
@@ -69,6 +69,7 @@ def _resellers_to_filter(user):
 # --- Units -----------------------------------------------------------------------------------------
 
 
+@require_safe
 def unit_list(request: HttpRequest):
     form = UnitFilterForm(request.GET or None, resellers=_resellers_to_filter(request.user))
     filters = selectors.UnitFilters()
@@ -97,6 +98,7 @@ def unit_list(request: HttpRequest):
     )
 
 
+@require_safe
 def unit_detail(request: HttpRequest, service_tag: str):
     unit = _unit_or_404(request, service_tag)
     if unit.service_tag != service_tag:
@@ -190,6 +192,7 @@ def transfer_edit(request: HttpRequest, pk: int):
     )
 
 
+@require_safe
 def transfer_detail(request: HttpRequest, pk: int):
     transfer = _flag_overdue([_transfer_or_404(request, pk)], timezone.now())[0]
     kind = viewer_kind(request.user)
@@ -237,6 +240,7 @@ def transfer_action(request: HttpRequest, pk: int, action: str):
     return redirect("servicetags:transfer_detail", pk=pk)
 
 
+@require_safe
 def transfer_queue(request: HttpRequest):
     kind = viewer_kind(request.user)
     now = timezone.now()
@@ -270,6 +274,7 @@ def transfer_queue(request: HttpRequest):
 # --- Orders ----------------------------------------------------------------------------------------
 
 
+@require_safe
 def order_list(request: HttpRequest):
     orders = selectors.orders_visible_to(request.user).prefetch_related(
         Prefetch(
@@ -338,6 +343,7 @@ def order_new(request: HttpRequest):
     return render(request, "servicetags/order_form.html", {"form": form, "row_errors": row_errors})
 
 
+@require_safe
 def order_detail(request: HttpRequest, pk: int):
     try:
         order = selectors.orders_visible_to(request.user).get(pk=pk)

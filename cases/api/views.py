@@ -186,6 +186,7 @@ class CaseViewSet(
     def move_team(self, request, pk=None):
         """MTS admins: move the case to another team; the business time left counts on in its hours."""
         case = self.get_object()
+        teams.require_team_admin(request.user)  # a role that may not move cases hears so before its input is read
         serializer = MoveTeamInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         team = teams.teams_visible_to(request.user).filter(pk=serializer.validated_data["team"]).first()

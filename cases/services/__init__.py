@@ -3,10 +3,12 @@ comments and attachments (comments), on what they share (base: the lock, the tim
 Callers pass only cases the actor may see (cases.selectors.cases_visible_to); `now` is read once at the edge."""
 
 from cases.services.base import (
+    CASE_EDITORS,
     EDITABLE_FIELDS,
     MTS_EDITABLE_STATES,
     PARTNER_EDITABLE_STATES,
     SITE_FIELDS,
+    may_edit_case,
     record_case_event,
 )
 from cases.services.comments import attachment_create, comment_create, upload_limits
@@ -15,6 +17,7 @@ from cases.services.transitions import case_facts, case_transition
 from cases.workflow import TransitionRefused
 
 __all__ = [
+    "CASE_EDITORS",
     "EDITABLE_FIELDS",
     "MTS_EDITABLE_STATES",
     "PARTNER_EDITABLE_STATES",
@@ -28,6 +31,7 @@ __all__ = [
     "case_update",
     "clean_case_values",
     "comment_create",
+    "may_edit_case",
     "record_case_event",
     "upload_limits",
 ]

@@ -35,6 +35,17 @@ EDITABLE_FIELDS = (
 SITE_FIELDS = ("site_address_line1", "site_address_line2", "site_city", "site_postal_code", "site_country")
 PARTNER_EDITABLE_STATES = frozenset({State.L1_RESELLER.value, State.AWAITING_PARTNER.value})
 MTS_EDITABLE_STATES = frozenset(s.value for s in OPEN_STATES)
+# Dell works on its dispatch, never on the case's checklist.
+CASE_EDITORS = frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR, OrgKind.MTS})
+
+
+def may_edit_case(kind: OrgKind | None, state: str) -> bool:
+    """Partners edit while the case is at the reseller or awaiting them, MTS while it is open."""
+    if kind not in CASE_EDITORS:
+        return False
+    return state in (MTS_EDITABLE_STATES if kind == OrgKind.MTS else PARTNER_EDITABLE_STATES)
+
+
 # MTS transitions the partner sees as an answer: they meet the first response (cases.sla).
 MTS_ANSWER_ACTIONS = frozenset({Action.RETURN_TO_PARTNER, Action.REQUEST_INFO, Action.ESCALATE_TO_DELL, Action.RESOLVE})
 # Transitions that email the other side (partner-visible text only).

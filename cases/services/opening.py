@@ -20,11 +20,11 @@ from cases.checklist import (
 )
 from cases.models import Case, CaseIdempotencyKey, CaseNumberCounter, EventKind
 from cases.services.base import (
+    CASE_EDITORS,
     EDITABLE_FIELDS,
-    MTS_EDITABLE_STATES,
-    PARTNER_EDITABLE_STATES,
     SITE_FIELDS,
     lock_case,
+    may_edit_case,
     record_case_event,
     validate,
 )
@@ -271,10 +271,10 @@ def case_update(*, actor: User, case: Case | int, version: int | None, values: d
     """Change checklist fields under the row lock: partners while the case is at the reseller or awaiting
     them, MTS while it is open. Re-derives the priority; writes one `field_change` event listing the
     changes (none when nothing changed). Raises Conflict (stale version), DomainError (bad input)."""
+    if actor.org_kind not in CASE_EDITORS:
+        raise NotAllowed("Only the partner and MTS edit a case.", code="role_not_allowed")
     case = lock_case(case, version)
-    kind = actor.org_kind
-    allowed_states = MTS_EDITABLE_STATES if kind == OrgKind.MTS else PARTNER_EDITABLE_STATES
-    if kind not in {OrgKind.RESELLER, OrgKind.DISTRIBUTOR, OrgKind.MTS} or case.state not in allowed_states:
+    if not may_edit_case(actor.org_kind, case.state):
         raise Conflict(f"The case cannot be edited while “{case.state_enum.label}”.", code="not_editable")
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:

@@ -242,12 +242,13 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(ds.DispatchSerializer(self.get_queryset().get(pk=dispatch.pk)).data)
 
     def _step(self, request: Request, action: str, serializer_class, **fixed) -> Response:
+        dispatch = self.get_object()  # a dispatch outside the viewer's slice is a 404 before its input is read
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = {**serializer.validated_data, **fixed}
         dispatch = services.dispatch_transition(
             actor=request.user,
-            dispatch=self.get_object(),
+            dispatch=dispatch,
             action=data.pop("action", action),
             version=data.pop("version"),
             now=timezone.now(),
@@ -291,12 +292,13 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["patch"])
     def site(self, request, pk=None):
         """The partner or MTS names the authorised representative and states the site's requirements."""
+        dispatch = self.get_object()
         serializer = ds.SiteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         dispatch = services.dispatch_site_update(
             actor=request.user,
-            dispatch=self.get_object(),
+            dispatch=dispatch,
             version=data.pop("version"),
             values=data,
             now=timezone.now(),
@@ -307,12 +309,13 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def clearance(self, request, pk=None):
         """The special security request: MTS `request`s it from Dell; Dell `accept`s or `decline`s (reason)."""
+        dispatch = self.get_object()
         serializer = ds.ClearanceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         dispatch = services.clearance_step(
             actor=request.user,
-            dispatch=self.get_object(),
+            dispatch=dispatch,
             action=data["action"],
             version=data["version"],
             note=data["note"],
@@ -375,9 +378,10 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def notes(self, request, pk=None):
         """A message on the dispatch thread (the partner, MTS and Dell read it)."""
+        dispatch = self.get_object()
         serializer = ds.NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.dispatch_note(
-            actor=request.user, dispatch=self.get_object(), body=serializer.validated_data["body"], now=timezone.now()
+            actor=request.user, dispatch=dispatch, body=serializer.validated_data["body"], now=timezone.now()
         )
         return Response(status=status.HTTP_201_CREATED)

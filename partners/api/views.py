@@ -1,12 +1,12 @@
 from datetime import timedelta
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from husky_support.domain import NotAllowed
 from partners import services
 from partners.api.serializers import (
     ApiTokenCreateSerializer,
@@ -72,7 +72,9 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
     def partial_update(self, request, pk=None):
-        user = get_object_or_404(users_manageable_by(request.user), pk=pk)
+        user = self.get_object()  # a user outside the viewer's slice is a 404
+        if not users_manageable_by(request.user).filter(pk=user.pk).exists():
+            raise NotAllowed("Only an admin of the user's organisation may change their role or access.")
         data = UserUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_update(actor=request.user, user=user, **data.validated_data)
