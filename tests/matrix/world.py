@@ -39,6 +39,7 @@ class Side:
     case: object = None
     dispatch: object = None
     unit: object = None
+    spare_unit: object = None  # a unit with no open transfer
     order: object = None
     transfer: object = None
     user: object = None
@@ -71,6 +72,7 @@ def _zip() -> io.BytesIO:
 
 def _side(*, reseller_admin, mts, dell_org, unit, distributor, now) -> Side:
     side = Side(unit=unit, organisation=reseller_admin.organisation)
+    side.spare_unit = UnitFactory(reseller=reseller_admin.organisation, country=unit.country, timezone=unit.timezone)
     dispatch = dispatch_for(reseller_admin, mts, unit, now=now)
     if dispatch.dell_org_id != dell_org.pk:
         Dispatch.objects.filter(pk=dispatch.pk).update(dell_org=dell_org)
