@@ -59,9 +59,10 @@ class _Forms(HTMLParser):
         if tag == "form" and (attrs.get("method") or "get").lower() == "post":
             self._current = (attrs.get("action") or "", [])
             self.forms.append(self._current)
-        elif tag in {"input", "select", "textarea", "button"} and self._current is not None:
-            if attrs.get("name") and attrs["name"] != "csrfmiddlewaretoken":
-                self._current[1].append(attrs["name"])
+        elif self._current is not None and tag in {"input", "select", "textarea", "button"}:
+            name = attrs.get("name")
+            if name and name != "csrfmiddlewaretoken":
+                self._current[1].append(name)
 
     def handle_endtag(self, tag):
         if tag == "form":
