@@ -8,7 +8,9 @@ class DispatchConfig(AppConfig):
     def ready(self) -> None:
         # Plug into the lower apps through their registries (dependencies flow servicetags ← cases ← dispatch).
         from cases import hooks as case_hooks
-        from dispatch import events, panels, reports, selectors, services
+        from dispatch import events, panels, reports, selectors, services, unit_cards
+        from partners.context_processors import register_nav
+        from partners.kinds import OrgKind
         from servicetags import hooks as unit_hooks
 
         case_hooks.registry.dispatch_facts = services.dispatch_facts_for_case
@@ -20,8 +22,12 @@ class DispatchConfig(AppConfig):
             case_hooks.registry.case_panels.append(panels.dispatch_panel)
         events.register()
         reports.register()
+        register_nav("Dispatches", "dispatch:queue", frozenset({OrgKind.MTS, OrgKind.DELL}), order=60)
+        register_nav("Coverage", "dispatch:coverage", frozenset({OrgKind.MTS}), order=70)
         case_hooks.registry.panel_actions.add("escalate_to_dell")
         if selectors.annotate_queue not in case_hooks.registry.queue_annotations:
             case_hooks.registry.queue_annotations.append(selectors.annotate_queue)
+        if unit_cards.eligibility_card not in unit_hooks.unit_cards:
+            unit_hooks.unit_cards.append(unit_cards.eligibility_card)
         if selectors.dell_unit_q not in unit_hooks.dell_unit_conditions:
             unit_hooks.dell_unit_conditions.append(selectors.dell_unit_q)

@@ -10,6 +10,7 @@ class PartnersConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
         from partners import (
+            context_processors,
             schema,  # noqa: F401 - registers the OpenAPI authentication extension
             security,
             twofactor,
@@ -18,6 +19,7 @@ class PartnersConfig(AppConfig):
         from partners.integrations.outbox import register_object_kind
         from partners.reports import filters as report_filters
 
+        context_processors.register()
         register_object_kind(ENDPOINT_OBJECT_KIND)
         report_filters.register()
         user_logged_in.connect(twofactor.on_sign_in, dispatch_uid="partners-2fa-standing")

@@ -1,22 +1,41 @@
-"""Navigation that fits each organisation kind. Later apps add their pages here."""
+"""Navigation that fits each organisation kind. Each app contributes its own pages from its AppConfig.ready()
+through `register_nav`, so this lowest app names none of the pages above it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
 from partners.kinds import OrgKind
 from partners.visibility import viewer_kind
 
-# (label, url name, kinds that see it). A url name that is not installed yet is skipped.
-NAVIGATION: list[tuple[str, str, frozenset[OrgKind]]] = [
-    ("Dashboard", "home", frozenset(OrgKind)),
-    ("Cases", "cases:list", frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR, OrgKind.MTS})),
-    ("Triage queue", "cases:queue", frozenset({OrgKind.MTS})),
-    ("Units", "servicetags:unit_list", frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR, OrgKind.MTS})),
-    ("Orders", "servicetags:order_list", frozenset({OrgKind.DISTRIBUTOR, OrgKind.MTS})),
-    ("Transfers", "servicetags:transfer_queue", frozenset(OrgKind)),
-    ("Dispatches", "dispatch:queue", frozenset({OrgKind.MTS, OrgKind.DELL})),
-    ("Coverage", "dispatch:coverage", frozenset({OrgKind.MTS})),
-    ("Reports", "reports:page", frozenset(OrgKind)),
-]
+EVERYONE = frozenset(OrgKind)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    kinds: frozenset[OrgKind]  # the organisation kinds that see it
+    order: int  # left to right
+
+
+_NAVIGATION: dict[str, NavItem] = {}
+
+
+def register_nav(label: str, url_name: str, kinds: frozenset[OrgKind] = EVERYONE, *, order: int) -> None:
+    """Add a page to the navigation; registering the same url name again replaces it (ready() may rerun)."""
+    _NAVIGATION[url_name] = NavItem(label=label, url_name=url_name, kinds=frozenset(kinds), order=order)
+
+
+def registered_nav() -> list[NavItem]:
+    return sorted(_NAVIGATION.values(), key=lambda item: (item.order, item.label))
+
+
+def register() -> None:
+    register_nav("Dashboard", "home", order=0)
+    register_nav("Reports", "reports:page", order=90)
 
 
 def navigation(request):
@@ -25,12 +44,12 @@ def navigation(request):
         return {"nav_items": []}
     kind = viewer_kind(user)
     items = []
-    for label, url_name, kinds in NAVIGATION:
-        if kind not in kinds:
+    for item in registered_nav():
+        if kind not in item.kinds:
             continue
         try:
-            url = reverse(url_name)
+            url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        items.append({"label": label, "url": url, "active": request.path == url})
+        items.append({"label": item.label, "url": url, "active": request.path == url})
     return {"nav_items": items, "viewer_kind": kind}

@@ -1,6 +1,6 @@
 """Country and time-zone pickers people can use: search by name, zones narrowed to the chosen country.
 
-Plain <select> elements that work without JavaScript; static/js/servicetags.js adds a filter box
+Plain <select> elements that work without JavaScript; static/js/pickers.js adds a filter box
 and narrows the zone list when the country changes (CSP-safe: data attributes, no inline script).
 CountryField is the one country picker of every form and filter (units, orders, transfers, cases,
 queues, coverage); include `{{ form.media }}` on a page that wants the filter box.
@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 
 from husky_support.geo import all_country_codes, countries_by_name, country_name, timezones_for_country
 
-MEDIA_JS = ("js/servicetags.js",)
+MEDIA_JS = ("js/pickers.js",)
 
 
 def country_choices(empty_label: str | None = "Choose a country…") -> list[tuple[str, str]]:

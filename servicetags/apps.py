@@ -6,9 +6,15 @@ class ServicetagsConfig(AppConfig):
     verbose_name = "Units and service tags"
 
     def ready(self) -> None:
+        from partners.context_processors import register_nav
         from partners.dashboard import Panel, register_panel
         from partners.kinds import OrgKind
         from servicetags import events, reports
+
+        partners_and_mts = frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR, OrgKind.MTS})
+        register_nav("Units", "servicetags:unit_list", partners_and_mts, order=30)
+        register_nav("Orders", "servicetags:order_list", frozenset({OrgKind.DISTRIBUTOR, OrgKind.MTS}), order=40)
+        register_nav("Transfers", "servicetags:transfer_queue", order=50)
 
         events.register()
         reports.register()

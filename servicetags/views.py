@@ -16,7 +16,7 @@ from husky_support.filtering import filters_applied
 from husky_support.localtime import dual_time
 from partners.kinds import OrgKind
 from partners.visibility import organisations_visible_to, viewer_kind
-from servicetags import selectors, services
+from servicetags import hooks, selectors, services
 from servicetags import transfers as flow
 from servicetags.forms import (
     ADDRESS_FIELDS,
@@ -125,6 +125,7 @@ def unit_detail(request: HttpRequest, service_tag: str):
                 now, viewer_zone=timezone.get_current_timezone(), site_zone=unit.timezone, fmt="D H:i", time_fmt="D H:i"
             ),
             "in_assistance": unit.transfer_assist_sent_at is not None and not unit.location_confirmed,
+            "unit_cards": hooks.cards_for(unit),
         },
     )
 

@@ -5,6 +5,7 @@ A lower app reaches a higher one only through a registry the higher app fills in
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,67 @@ def test_every_task_queued_through_the_seam_is_registered() -> None:
                 queued.add(node.args[0].value)
     assert queued  # the scan found the seam's callers
     assert queued - registered_task_names() == set()
+
+
+# Templates and static files belong to the app of their folder (templates/<app>/, static/<kind>/<app>.*); the
+# project's own static files (app.js, pickers.js) sit below every app. The URL namespaces of each app:
+NAMESPACE_APP = {"partners": "partners", "reports": "partners", "servicetags": "servicetags", "cases": "cases"}
+NAMESPACE_APP["dispatch"] = "dispatch"
+URL_NAME = re.compile(r"""{%\s*url\s+['"](?:(?P<ns>[a-z_]+):)?[\w-]+['"]""")
+TEMPLATE_NAME = re.compile(r"""{%\s*(?:include|extends)\s+['"](?P<app>[a-z_]+)/""")
+STATIC_NAME = re.compile(r"""{%\s*static\s+['"](?:css|js)/(?P<name>[a-z_]+)\.(?:css|js)['"]""")
+
+
+def _layer(app: str) -> int:
+    """-1 for the project itself (base.html, app.css): below every app."""
+    return LAYERS.index(app) if app in LAYERS else -1
+
+
+def _template_app(path: Path) -> str:
+    """The site's skeleton (base.html, the sign-in pages) sits with partners, whose accounts it serves."""
+    relative = path.relative_to(ROOT / "templates")
+    return relative.parts[0] if len(relative.parts) > 1 and relative.parts[0] in LAYERS else "partners"
+
+
+def _named_apps(text: str) -> set[str]:
+    apps = {NAMESPACE_APP[m["ns"]] for m in URL_NAME.finditer(text) if m["ns"] in NAMESPACE_APP}
+    apps |= {m["app"] for m in TEMPLATE_NAME.finditer(text) if m["app"] in LAYERS}
+    apps |= {m["name"] for m in STATIC_NAME.finditer(text) if m["name"] in LAYERS}
+    return apps
+
+
+# The navigation bar's bell is the one upward link left in the project's base template: it moves when the
+# notification path does (issue 17).
+KNOWN_UPWARD = {"base.html": {"cases"}}
+
+
+def test_templates_name_no_page_template_or_static_file_of_a_higher_app() -> None:
+    offenders = {}
+    for path in (ROOT / "templates").rglob("*.html"):
+        app = _template_app(path)
+        higher = {named for named in _named_apps(path.read_text(encoding="utf-8")) if _layer(named) > _layer(app)}
+        higher -= KNOWN_UPWARD.get(str(path.relative_to(ROOT / "templates")), set())
+        if higher:
+            offenders[str(path.relative_to(ROOT))] = sorted(higher)
+    assert offenders == {}
+
+
+def test_python_of_a_lower_app_names_no_url_of_a_higher_one() -> None:
+    """reverse("dispatch:queue") in partners would be the same coupling as an import."""
+    literal = re.compile(r"""['"](?P<ns>[a-z_]+):[\w-]+['"]""")
+    offenders = {}
+    for app in LAYERS[:-1]:
+        higher = set(LAYERS[LAYERS.index(app) + 1 :])
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            text = path.read_text(encoding="utf-8")
+            named = {NAMESPACE_APP[m["ns"]] for m in literal.finditer(text) if m["ns"] in NAMESPACE_APP}
+            if named & higher:
+                offenders[str(path.relative_to(ROOT))] = sorted(named & higher)
+    assert offenders == {}
+
+
+def test_the_layer_checks_see_an_upward_name() -> None:
+    assert _named_apps("{% url 'dispatch:queue' %} {% include 'cases/_x.html' %}") == {"dispatch", "cases"}
+    assert _named_apps("{% static 'js/servicetags.js' %}") == {"servicetags"}

@@ -5,15 +5,24 @@ import importlib.util
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
 from husky_support.celery import app as celery_app
 
-# Each app may ship a `demo` module with `seed()`; they run in dependency order.
-DEMO_APPS = ["partners", "servicetags", "cases", "dispatch"]
+
+def demo_modules() -> list[str]:
+    """Each installed app may ship a `demo` module with `seed()`; they run in INSTALLED_APPS order, which lists
+    the apps in dependency order. This command names none of the apps above it."""
+    return [
+        f"{config.name}.demo"
+        for config in apps.get_app_configs()
+        if Path(config.path).parent == Path(settings.BASE_DIR) and importlib.util.find_spec(f"{config.name}.demo")
+    ]
 
 
 @contextmanager
@@ -44,11 +53,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         logins: list[tuple[str, str]] = []
         with history_without_mail():
-            for app in DEMO_APPS:
-                if importlib.util.find_spec(f"{app}.demo") is None:
-                    continue
-                module = importlib.import_module(f"{app}.demo")
-                result = module.seed()
+            for name in demo_modules():
+                result = importlib.import_module(name).seed()
+                app = name.removesuffix(".demo")
                 if app == "partners":
                     logins = result
                 elif result:
