@@ -335,9 +335,28 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery -------------------------------------------------------------------------------------
+# The longest a task may run (then it is killed) and the broker's visibility timeout: a task whose worker
+# died unacknowledged is handed to another worker after CELERY_VISIBILITY_TIMEOUT seconds, so it must outlast
+# the longest run and the longest retry countdown (2 minutes, husky_support/celery.py), and no more.
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 600)
+# Publishing never hangs a request: a broker that does not answer is given up after a few seconds (the
+# commit stands, the failure is logged, the redelivery sweep queues the work later).
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECT_TIMEOUT", 2)
+# After a failed publish, the process does not try the broker again for this long (a request after commit
+# costs at most one timeout while the broker is away).
+HUSKY_PUBLISH_PAUSE_AFTER_FAILURE_SECONDS = env_int("HUSKY_PUBLISH_PAUSE_AFTER_FAILURE_SECONDS", 5)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 if REDIS_URL:
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int | str | bool] = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int | str | bool] = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+        "socket_timeout": env_int("CELERY_BROKER_SOCKET_TIMEOUT", 3),
+        "socket_keepalive": True,
+        "health_check_interval": 25,
+    }
 else:
     # Embedded default: kombu's filesystem transport needs no server, survives restarts (messages
     # are files) and is shared by every process on the machine through var/broker/.
@@ -361,8 +380,6 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 300
-CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 200
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
@@ -370,6 +387,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Deadlines live in the database; beat runs short scans. Never schedule work with a long eta or
 # countdown: Redis redelivers such tasks after its visibility timeout.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Stored work whose task was lost (broker down at commit, a Redis without persistence, a killed worker) is
+# queued again by this sweep (husky_support.queue redeliveries), at most this many rows per kind a run.
+HUSKY_REDELIVER_BATCH = env_int("HUSKY_REDELIVER_BATCH", 500)
+CELERY_BEAT_SCHEDULE["husky-redeliver"] = {"task": "husky_support.redeliver_task", "schedule": 60.0}
 
 # --- Logging ------------------------------------------------------------------------------------
 LOGGING = {
@@ -423,10 +444,6 @@ CELERY_BEAT_SCHEDULE["cases-sla-sweep"] = {
 CELERY_BEAT_SCHEDULE["cases-daily-digests"] = {
     "task": "cases.tasks.send_daily_digests_task",
     "schedule": crontab(minute=0),  # hourly: it is 08:xx somewhere (a half-hour zone gets it at 08:30)
-}
-CELERY_BEAT_SCHEDULE["cases-send-unsent-notifications"] = {
-    "task": "cases.tasks.send_unsent_notifications_task",
-    "schedule": crontab(minute="*/5"),
 }
 # Lists count their rows exactly up to this many, then say "more than N" instead of counting every row.
 CASES_LIST_COUNT_CAP = env_int("CASES_LIST_COUNT_CAP", 10_000)
