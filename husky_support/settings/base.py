@@ -125,22 +125,42 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASE_POOL_OPTIONS: dict[str, Any] = {}
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL)
     if _db["ENGINE"] == "django.db.backends.postgresql":
+        DATABASE_POOL_OPTIONS = {
+            "min_size": env_int("DATABASE_POOL_MIN", 2),
+            "max_size": env_int("DATABASE_POOL_MAX", 10),
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 3),
+        }
         _db.setdefault("OPTIONS", {})
+        # Bounded waits (README "Failure modes"): a database that is down, restarting or hanging answers a
+        # clean 503 within seconds instead of holding the request. connect_timeout bounds opening a
+        # connection; statement_timeout ends a query stuck behind a lock or a runaway plan, and
+        # idle_in_transaction_session_timeout a transaction left open; TCP keepalives and tcp_user_timeout
+        # notice a peer that vanished (a failover, a dropped route) instead of waiting on a dead socket.
+        _db["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3))
+        _db["OPTIONS"].setdefault(
+            "options",
+            f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT_MS', 30_000)}"
+            f" -c idle_in_transaction_session_timeout={env_int('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000)}",
+        )
+        _db["OPTIONS"].setdefault("keepalives", 1)
+        _db["OPTIONS"].setdefault("keepalives_idle", env_int("DATABASE_KEEPALIVES_IDLE", 30))
+        _db["OPTIONS"].setdefault("keepalives_interval", 10)
+        _db["OPTIONS"].setdefault("keepalives_count", 3)
+        _db["OPTIONS"].setdefault("tcp_user_timeout", env_int("DATABASE_TCP_USER_TIMEOUT_MS", 10_000))
         if env_bool("DATABASE_POOL", True):
-            # Django 5.1+ psycopg pool; persistent connections must then stay off.
-            _db["OPTIONS"]["pool"] = {
-                "min_size": env_int("DATABASE_POOL_MIN", 2),
-                "max_size": env_int("DATABASE_POOL_MAX", 10),
-                "timeout": 10,
-            }
+            # Django 5.1+ psycopg pool; persistent connections must then stay off. A request waits at most
+            # `timeout` seconds for a connection (then 503), and each connection is checked before it is
+            # handed out (CONN_HEALTH_CHECKS: psycopg_pool's check_connection), so after a database restart
+            # the first request gets a fresh connection, not a dead one.
+            _db["OPTIONS"]["pool"] = DATABASE_POOL_OPTIONS
             _db["CONN_MAX_AGE"] = 0
         else:
             _db["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
-            _db["CONN_HEALTH_CHECKS"] = True
-        _db["OPTIONS"].setdefault("connect_timeout", 5)
+        _db["CONN_HEALTH_CHECKS"] = True
     DATABASES = {"default": _db}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)

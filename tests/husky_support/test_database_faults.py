@@ -31,13 +31,16 @@ pytestmark = [
 EVENTS = 7  # one escalation each, killed at its task's 1st, 2nd, ... 7th query
 
 
+def _admin_params() -> dict:
+    params = connection.get_connection_params()
+    for key in ("cursor_factory", "context", "prepare_threshold", "pool"):
+        params.pop(key, None)
+    return params
+
+
 def _terminate(pid: int) -> None:
     """Terminate one backend from a connection of our own and wait until it is gone."""
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    params.pop("prepare_threshold", None)
-    with psycopg.connect(**params, autocommit=True) as admin:
+    with psycopg.connect(**_admin_params(), autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
 
 
@@ -112,3 +115,40 @@ def test_a_worker_losing_its_database_connection_mid_task_sends_each_email(
     # Sent twice only when the kill fell between the send and the UPDATE marking it sent; never more.
     assert max(by_row.values()) <= 2
     assert counts["emails_duplicated"] <= counts["killed_at"]["UPDATE"]
+
+
+@pytest.fixture
+def pooled(settings):
+    """The default connection through the production pool options (the test settings turn the pool off):
+    each request takes a connection from the pool and gives it back at its end."""
+    options = connection.settings_dict["OPTIONS"]
+    connection.close()
+    options["pool"] = {**settings.DATABASE_POOL_OPTIONS, "min_size": 3, "max_size": 3}
+    yield
+    connection.close()
+    connection.close_pool()
+    options.pop("pool")
+
+
+def test_after_the_database_terminates_every_connection_the_next_requests_succeed(pooled, reseller_user, unit):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(reseller_user)
+    case = open_case(reseller_user, unit, now=timezone.now())
+
+    def request() -> int:
+        status = client.get(f"/api/v1/cases/{case.pk}/").status_code
+        connection.close()  # what the end of a request does: the connection goes back to the pool
+        return status
+
+    assert [request() for _ in range(5)] == [200] * 5
+    with psycopg.connect(**_admin_params(), autocommit=True) as admin:
+        terminated = admin.execute(
+            "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+    statuses = [request() for _ in range(30)]
+    print("db backends terminated under the web pool:", {"terminated": terminated, **Counter(statuses)})
+    assert terminated >= 3  # the pool's connections were among them
+    assert statuses == [200] * 30  # the pool's check hands out a live connection, never a dead one
