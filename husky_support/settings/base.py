@@ -182,11 +182,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and broker -------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # Its own Redis in docker-compose.yml (CACHE_URL), and a cache that is down or slow degrades to misses
+    # (husky_support/cache.py) within a second instead of failing the request.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "husky_support.cache.DegradingRedisCache",
             "LOCATION": os.environ.get("CACHE_URL", REDIS_URL),
             "KEY_PREFIX": "husky",
+            "OPTIONS": {
+                "socket_connect_timeout": env_int("CACHE_CONNECT_TIMEOUT", 1),
+                "socket_timeout": env_int("CACHE_SOCKET_TIMEOUT", 1),
+            },
         }
     }
 else:
