@@ -184,7 +184,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     # Its own Redis in docker-compose.yml (CACHE_URL), and a cache that is down or slow degrades to misses
     # (husky_support/cache.py) within a second instead of failing the request.
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "husky_support.cache.DegradingRedisCache",
             "LOCATION": os.environ.get("CACHE_URL", REDIS_URL),
