@@ -8,7 +8,9 @@ class PartnersConfig(AppConfig):
     def ready(self) -> None:
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in, user_login_failed
+        from django.db.backends.signals import connection_created
 
+        from husky_support import dbpool
         from husky_support.queue import register_redelivery
         from partners import (
             schema,  # noqa: F401 - registers the OpenAPI authentication extension
@@ -21,6 +23,7 @@ class PartnersConfig(AppConfig):
         from partners.reports import filters as report_filters
 
         register_object_kind(ENDPOINT_OBJECT_KIND)
+        connection_created.connect(dbpool.install_check, dispatch_uid="husky-pool-check")
         # The relay claims due deliveries itself (under lease): one wake-up whatever number is due.
         register_redelivery(
             "webhook-deliveries", "partners.tasks.relay_webhooks_task", relay.due_deliveries, batched=True

@@ -154,8 +154,8 @@ if DATABASE_URL:
         if env_bool("DATABASE_POOL", True):
             # Django 5.1+ psycopg pool; persistent connections must then stay off. A request waits at most
             # `timeout` seconds for a connection (then 503), and each connection is checked before it is
-            # handed out (CONN_HEALTH_CHECKS: psycopg_pool's check_connection), so after a database restart
-            # the first request gets a fresh connection, not a dead one.
+            # handed out (husky_support/dbpool.py), so after a database restart the first request gets a
+            # fresh connection, not a dead one.
             _db["OPTIONS"]["pool"] = DATABASE_POOL_OPTIONS
             _db["CONN_MAX_AGE"] = 0
         else:

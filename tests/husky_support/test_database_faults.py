@@ -17,7 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from cases.models import Notification
-from husky_support import queue
+from husky_support import dbpool, queue
 from tests.cases.factories import open_case
 from tests.faults import in_process_worker, wait_for
 from tests.partners.factories import UserFactory
@@ -114,6 +114,8 @@ def test_a_worker_losing_its_database_connection_mid_task_sends_each_email(
     assert set(sent) == set(owed)
     # Sent twice only when the kill fell between the send and the UPDATE marking it sent; never more.
     assert max(by_row.values()) <= 2
+    message_ids = Counter(message.extra_headers["Message-ID"] for message in mail.outbox)
+    assert len(message_ids) == sum(owed.values())  # one Message-ID per row: a duplicate carries its row's id
     assert counts["emails_duplicated"] <= counts["killed_at"]["UPDATE"]
 
 
@@ -124,10 +126,13 @@ def pooled(settings):
     options = connection.settings_dict["OPTIONS"]
     connection.close()
     options["pool"] = {**settings.DATABASE_POOL_OPTIONS, "min_size": 3, "max_size": 3}
+    health_checks = connection.settings_dict["CONN_HEALTH_CHECKS"]
+    connection.settings_dict["CONN_HEALTH_CHECKS"] = True  # as production
     yield
     connection.close()
     connection.close_pool()
     options.pop("pool")
+    connection.settings_dict["CONN_HEALTH_CHECKS"] = health_checks
 
 
 def test_after_the_database_terminates_every_connection_the_next_requests_succeed(pooled, reseller_user, unit):
@@ -143,6 +148,7 @@ def test_after_the_database_terminates_every_connection_the_next_requests_succee
         return status
 
     assert [request() for _ in range(5)] == [200] * 5
+    assert connection.pool._check is dbpool.check_connection  # installed when the pool made its first connection
     with psycopg.connect(**_admin_params(), autocommit=True) as admin:
         terminated = admin.execute(
             "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
