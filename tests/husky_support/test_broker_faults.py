@@ -1,8 +1,9 @@
-"""A Redis broker that goes away never fails a user's action or loses a message (docs/rules.md "Background
-work"): on a Redis of the test's own, stopped while a partner escalates cases and Dell accepts dispatches,
-and crashed (no append-only file) with their tasks queued. Each action answers success and is committed
-once; every case email and webhook delivery it owes goes out once after Redis returns, because the
-redelivery sweep queues the stored rows again and their tasks claim each row under its lock.
+"""A Redis broker that goes away never fails a user's action or loses a message
+(docs/rules.md "Background work"): on a Redis of the test's own, stopped while a partner escalates cases
+and Dell accepts dispatches, and crashed (no append-only file) with their tasks queued. Each action answers
+success and is committed once; every case email and webhook delivery it owes goes out once after Redis
+returns, because the redelivery sweep queues the stored rows again and their tasks claim each row under
+its lock.
 
 The counts per fault are printed (run with -s) for the issue's closing note."""
 
