@@ -50,7 +50,8 @@ class OwnRedis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> None:
+    def start(self, *, required: bool = True) -> bool:
+        """Start (again, on the same port); False when it could not (the port was taken meanwhile)."""
         self.proc = subprocess.Popen(  # noqa: S603 - our own arguments; redis-server from PATH as CI starts it
             [  # noqa: S607
                 "redis-server",
@@ -69,15 +70,35 @@ class OwnRedis:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        wait_for(lambda: self.ping(), timeout=20, what=f"redis on {self.port} to answer")
+        proc = self.proc
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.ping():
+                return True
+            if proc.poll() is not None:  # it exited: the port is someone else's
+                break
+            time.sleep(0.05)
+        self.crash()
+        if required:
+            pytest.fail(f"redis-server did not start on {self.port}")
+        return False
 
     def ping(self) -> bool:
+        """Our server answers on the port (its process id, not another test's server on the same port)."""
+        if self.proc is None:
+            return False
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
+                sock.sendall(b"INFO server\r\n")
+                reply = b""
+                while b"process_id:" not in reply or not reply.endswith(b"\r\n"):
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    reply += chunk
         except OSError:
             return False
+        return f"process_id:{self.proc.pid}\r\n".encode() in reply
 
     def stop(self) -> None:
         """An orderly stop (an operator's restart): the server is gone until start()."""
@@ -103,11 +124,19 @@ class OwnRedis:
 def own_redis() -> Iterator[OwnRedis]:
     if not HAS_REDIS:
         pytest.skip("redis-server is not installed")
-    port = next((p for p in PORTS if _port_free(p)), None)
-    if port is None:
+    # Two xdist workers start from different ends of the range, and a port taken meanwhile is skipped.
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    ports = list(PORTS) if worker % 2 == 0 else list(reversed(PORTS))
+    redis = None
+    for port in ports:
+        if not _port_free(port):
+            continue
+        candidate = OwnRedis(port)
+        if candidate.start(required=False):
+            redis = candidate
+            break
+    if redis is None:
         pytest.skip("no free port in 6391-6399")
-    redis = OwnRedis(port)
-    redis.start()
     yield redis
     redis.crash()
     shutil.rmtree(redis.workdir, ignore_errors=True)
