@@ -67,7 +67,10 @@ def publish(task_name: str, *args: Any, **kwargs: Any) -> bool:
     task = _tasks()[task_name]  # KeyError: not a registered task name
     if time.monotonic() < _broker_down_until[0]:
         logger.warning(
-            "Not queueing %s args=%r kwargs=%r: the broker failed a moment ago; a sweep will queue the work", task_name, args, kwargs
+            "Not queueing %s args=%r kwargs=%r: the broker failed a moment ago; a sweep will queue the work",
+            task_name,
+            args,
+            kwargs,
         )
         return False
     try:
