@@ -7,6 +7,7 @@ state. An internal event (an SLA warning) goes only to MTS users. One message pe
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -193,7 +194,12 @@ def send_event_emails(event_id: int) -> int:
                     continue
                 text, html = _render(event, row.recipient)
                 message = EmailMultiAlternatives(
-                    subject=_subject(event), body=text, to=[row.address], connection=connection
+                    subject=_subject(event),
+                    body=text,
+                    to=[row.address],
+                    connection=connection,
+                    # Stable per row: a resend after a worker died between send and mark folds into one.
+                    headers={"Message-ID": f"<notification-{row.pk}@{urlsplit(settings.SITE_URL).hostname}>"},
                 )
                 message.attach_alternative(html, "text/html")
                 message.send()

@@ -8,19 +8,28 @@ class PartnersConfig(AppConfig):
     def ready(self) -> None:
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in, user_login_failed
+        from django.db.backends.signals import connection_created
 
+        from husky_support import dbpool
+        from husky_support.queue import register_redelivery
         from partners import (
             context_processors,
             schema,  # noqa: F401 - registers the OpenAPI authentication extension
             security,
             twofactor,
         )
+        from partners.integrations import relay
         from partners.integrations.endpoints import ENDPOINT_OBJECT_KIND
         from partners.integrations.outbox import register_object_kind
         from partners.reports import filters as report_filters
 
         context_processors.register()
         register_object_kind(ENDPOINT_OBJECT_KIND)
+        connection_created.connect(dbpool.install_check, dispatch_uid="husky-pool-check")
+        # The relay claims due deliveries itself (under lease): one wake-up whatever number is due.
+        register_redelivery(
+            "webhook-deliveries", "partners.tasks.relay_webhooks_task", relay.due_deliveries, batched=True
+        )
         report_filters.register()
         user_logged_in.connect(twofactor.on_sign_in, dispatch_uid="partners-2fa-standing")
         user_logged_in.connect(security.on_signed_in, dispatch_uid="partners-security-signed-in")

@@ -1,5 +1,6 @@
 """The deployment files stay in step with the settings a user would rely on."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -24,6 +25,49 @@ def test_compose_stack_has_one_beat_and_a_persistent_broker():
         assert env["DATABASE_URL"].startswith("postgres://")
         assert env["REDIS_URL"].startswith("redis://")
         assert "SECRET_KEY" in env
+    # The broker never evicts a queued task; the cache has a Redis of its own (its crash fails no request).
+    assert "noeviction" in services["redis"]["command"]
+    assert (
+        services["web"]["environment"]["CACHE_URL"].split("/")[2]
+        != services["web"]["environment"]["REDIS_URL"].split("/")[2]
+    )
+
+
+def test_production_waits_are_bounded():
+    """A database or broker that hangs costs a request seconds, not minutes (README "Failure modes")."""
+    script = (
+        "import json; from django.conf import settings as s; db = s.DATABASES['default']; "
+        "print(json.dumps({'options': db['OPTIONS'], 'checks': db['CONN_HEALTH_CHECKS'], "
+        "'broker': s.CELERY_BROKER_TRANSPORT_OPTIONS, 'connect': s.CELERY_BROKER_CONNECTION_TIMEOUT, "
+        "'cache': s.CACHES['default']}))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "husky_support.settings.production",
+        "SECRET_KEY": "x" * 60,
+        "DATABASE_URL": "postgres://husky@db.invalid:5432/husky",
+        "REDIS_URL": "redis://broker.invalid:6379/0",
+        "CACHE_URL": "redis://cache.invalid:6379/0",
+    }
+    out = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    options = found["options"]
+    assert options["connect_timeout"] <= 5
+    assert "statement_timeout=30000" in options["options"]
+    assert options["keepalives"] == 1
+    assert options["pool"]["timeout"] <= 5
+    assert found["checks"] is True  # pooled connections are checked before they are handed out
+    assert 300 <= found["broker"]["visibility_timeout"] <= 900  # minutes, longer than the longest task
+    assert found["broker"]["socket_timeout"] <= 5
+    assert found["connect"] <= 5
+    assert found["cache"]["BACKEND"] == "husky_support.cache.DegradingRedisCache"
 
 
 def test_readme_names_the_two_commands_ci_runs():

@@ -99,6 +99,10 @@ def test_no_domain_module_imports_drf() -> None:
     assert offenders == set()
 
 
+# Where each seam call names its task: queued after commit, published now, or registered for redelivery.
+SEAM_TASK_ARGUMENT = {"enqueue_after_commit": 0, "publish": 0, "register_redelivery": 1}
+
+
 def test_every_task_queued_through_the_seam_is_registered() -> None:
     """A misspelt task name fails here, not in a worker's log at run time."""
     from husky_support.queue import registered_task_names
@@ -107,13 +111,11 @@ def test_every_task_queued_through_the_seam_is_registered() -> None:
     for path in _app_modules():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and getattr(node.func, "id", getattr(node.func, "attr", "")) in {"enqueue_after_commit", "publish"}
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-            ):
-                queued.add(node.args[0].value)
+            if not isinstance(node, ast.Call):
+                continue
+            position = SEAM_TASK_ARGUMENT.get(getattr(node.func, "id", getattr(node.func, "attr", "")))
+            if position is not None and len(node.args) > position and isinstance(node.args[position], ast.Constant):
+                queued.add(node.args[position].value)
     assert queued  # the scan found the seam's callers
     assert queued - registered_task_names() == set()
 
@@ -180,3 +182,23 @@ def test_python_of_a_lower_app_names_no_url_of_a_higher_one() -> None:
 def test_the_layer_checks_see_an_upward_name() -> None:
     assert _named_apps("{% url 'dispatch:queue' %} {% include 'cases/_x.html' %}") == {"dispatch", "cases"}
     assert _named_apps("{% static 'js/servicetags.js' %}") == {"servicetags"}
+
+
+def test_every_redelivery_names_a_registered_task_and_a_typo_fails_at_start_up(monkeypatch) -> None:
+    """The redelivery registry (filled in AppConfig.ready()) names only registered tasks; a typo is a
+    system-check error, so `manage.py check`, the web process and the worker refuse to start."""
+    from django.core import checks
+
+    from husky_support import queue
+
+    entries = {entry.name: entry.task_name for entry in queue.redeliveries()}
+    assert {"case-emails", "webhook-deliveries"} <= set(entries)
+    assert set(entries.values()) - queue.registered_task_names() == set()
+    assert [m for m in checks.run_checks() if m.id == "husky_support.E001"] == []
+
+    typo = queue.Redelivery("typo", "cases.tasks.no_such_task", lambda now, limit: [])
+    monkeypatch.setitem(queue._REDELIVERIES, "typo", typo)
+    errors = [m for m in checks.run_checks() if m.id == "husky_support.E001"]
+    assert [m.msg for m in errors] == [
+        "Redelivery 'typo' names the task 'cases.tasks.no_such_task', which no app registers."
+    ]

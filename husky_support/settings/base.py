@@ -125,22 +125,42 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASE_POOL_OPTIONS: dict[str, Any] = {}
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL)
     if _db["ENGINE"] == "django.db.backends.postgresql":
+        DATABASE_POOL_OPTIONS = {
+            "min_size": env_int("DATABASE_POOL_MIN", 2),
+            "max_size": env_int("DATABASE_POOL_MAX", 10),
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 3),
+        }
         _db.setdefault("OPTIONS", {})
+        # Bounded waits (README "Failure modes"): a database that is down, restarting or hanging answers a
+        # clean 503 within seconds instead of holding the request. connect_timeout bounds opening a
+        # connection; statement_timeout ends a query stuck behind a lock or a runaway plan, and
+        # idle_in_transaction_session_timeout a transaction left open; TCP keepalives and tcp_user_timeout
+        # notice a peer that vanished (a failover, a dropped route) instead of waiting on a dead socket.
+        _db["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3))
+        _db["OPTIONS"].setdefault(
+            "options",
+            f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT_MS', 30_000)}"
+            f" -c idle_in_transaction_session_timeout={env_int('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000)}",
+        )
+        _db["OPTIONS"].setdefault("keepalives", 1)
+        _db["OPTIONS"].setdefault("keepalives_idle", env_int("DATABASE_KEEPALIVES_IDLE", 30))
+        _db["OPTIONS"].setdefault("keepalives_interval", 10)
+        _db["OPTIONS"].setdefault("keepalives_count", 3)
+        _db["OPTIONS"].setdefault("tcp_user_timeout", env_int("DATABASE_TCP_USER_TIMEOUT_MS", 10_000))
         if env_bool("DATABASE_POOL", True):
-            # Django 5.1+ psycopg pool; persistent connections must then stay off.
-            _db["OPTIONS"]["pool"] = {
-                "min_size": env_int("DATABASE_POOL_MIN", 2),
-                "max_size": env_int("DATABASE_POOL_MAX", 10),
-                "timeout": 10,
-            }
+            # Django 5.1+ psycopg pool; persistent connections must then stay off. A request waits at most
+            # `timeout` seconds for a connection (then 503), and each connection is checked before it is
+            # handed out (husky_support/dbpool.py), so after a database restart the first request gets a
+            # fresh connection, not a dead one.
+            _db["OPTIONS"]["pool"] = DATABASE_POOL_OPTIONS
             _db["CONN_MAX_AGE"] = 0
         else:
             _db["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
-            _db["CONN_HEALTH_CHECKS"] = True
-        _db["OPTIONS"].setdefault("connect_timeout", 5)
+        _db["CONN_HEALTH_CHECKS"] = True
     DATABASES = {"default": _db}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -162,11 +182,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and broker -------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
+    # Its own Redis in docker-compose.yml (CACHE_URL), and a cache that is down or slow degrades to misses
+    # (husky_support/cache.py) within a second instead of failing the request.
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "husky_support.cache.DegradingRedisCache",
             "LOCATION": os.environ.get("CACHE_URL", REDIS_URL),
             "KEY_PREFIX": "husky",
+            "OPTIONS": {
+                "socket_connect_timeout": env_int("CACHE_CONNECT_TIMEOUT", 1),
+                "socket_timeout": env_int("CACHE_SOCKET_TIMEOUT", 1),
+            },
         }
     }
 else:
@@ -335,9 +361,28 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery -------------------------------------------------------------------------------------
+# The longest a task may run (then it is killed) and the broker's visibility timeout: a task whose worker
+# died unacknowledged is handed to another worker after CELERY_VISIBILITY_TIMEOUT seconds, so it must outlast
+# the longest run and the longest retry countdown (2 minutes, husky_support/celery.py), and no more.
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 600)
+# Publishing never hangs a request: a broker that does not answer is given up after a few seconds (the
+# commit stands, the failure is logged, the redelivery sweep queues the work later).
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECT_TIMEOUT", 2)
+# After a failed publish, the process does not try the broker again for this long (a request after commit
+# costs at most one timeout while the broker is away).
+HUSKY_PUBLISH_PAUSE_AFTER_FAILURE_SECONDS = env_int("HUSKY_PUBLISH_PAUSE_AFTER_FAILURE_SECONDS", 5)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 if REDIS_URL:
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int | str | bool] = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int | str | bool] = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+        "socket_timeout": env_int("CELERY_BROKER_SOCKET_TIMEOUT", 3),
+        "socket_keepalive": True,
+        "health_check_interval": 25,
+    }
 else:
     # Embedded default: kombu's filesystem transport needs no server, survives restarts (messages
     # are files) and is shared by every process on the machine through var/broker/.
@@ -361,8 +406,6 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 300
-CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 200
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
@@ -370,6 +413,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Deadlines live in the database; beat runs short scans. Never schedule work with a long eta or
 # countdown: Redis redelivers such tasks after its visibility timeout.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Stored work whose task was lost (broker down at commit, a Redis without persistence, a killed worker) is
+# queued again by this sweep (husky_support.queue redeliveries), at most this many rows per kind a run.
+HUSKY_REDELIVER_BATCH = env_int("HUSKY_REDELIVER_BATCH", 500)
+CELERY_BEAT_SCHEDULE["husky-redeliver"] = {"task": "husky_support.redeliver_task", "schedule": 60.0}
 
 # --- Logging ------------------------------------------------------------------------------------
 LOGGING = {
@@ -423,10 +470,6 @@ CELERY_BEAT_SCHEDULE["cases-sla-sweep"] = {
 CELERY_BEAT_SCHEDULE["cases-daily-digests"] = {
     "task": "cases.tasks.send_daily_digests_task",
     "schedule": crontab(minute=0),  # hourly: it is 08:xx somewhere (a half-hour zone gets it at 08:30)
-}
-CELERY_BEAT_SCHEDULE["cases-send-unsent-notifications"] = {
-    "task": "cases.tasks.send_unsent_notifications_task",
-    "schedule": crontab(minute="*/5"),
 }
 # Lists count their rows exactly up to this many, then say "more than N" instead of counting every row.
 CASES_LIST_COUNT_CAP = env_int("CASES_LIST_COUNT_CAP", 10_000)

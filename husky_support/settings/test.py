@@ -43,3 +43,5 @@ MEDIA_URL = "/__uploads_are_never_served_directly__/"
 # The fault tests run a real receiver on 127.0.0.1; the SSRF tests switch these off again.
 WEBHOOKS_ALLOW_HTTP = True
 WEBHOOKS_ALLOW_LOOPBACK = True
+# A failed publish pauses publishing for this long in production; tests see every publish attempted.
+HUSKY_PUBLISH_PAUSE_AFTER_FAILURE_SECONDS = 0

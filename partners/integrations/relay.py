@@ -40,6 +40,18 @@ def disable_policy() -> backoff.DisablePolicy:
     )
 
 
+def due_deliveries(now: datetime, limit: int) -> list[int]:
+    """Ids of pending deliveries due by `now` to enabled endpoints (the partial index webhook_delivery_due),
+    for the redelivery sweep: when any is due it queues the relay, which claims them under lease."""
+    return list(
+        WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=now, endpoint__is_enabled=True
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 @transaction.atomic
 def claim_due(*, now: datetime, limit: int) -> list[int]:
     """Take up to `limit` due deliveries of enabled endpoints, oldest due first, and lease them: their due
