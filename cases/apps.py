@@ -6,8 +6,9 @@ class CasesConfig(AppConfig):
     verbose_name = "Support cases"
 
     def ready(self) -> None:
-        from cases import dashboard, events, reports
+        from cases import dashboard, events, notices, reports
 
         dashboard.register()
         events.register()
+        notices.register()
         reports.register()

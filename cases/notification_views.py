@@ -10,8 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
 
-from cases import notifications, preferences
-from cases.models import NotifyMode, NotifyTopic
+from cases import preferences
+from partners.notifications import services as notifications
+from partners.notifications.models import Mode, Topic
 
 
 class PreferencesForm(forms.Form):
@@ -21,8 +22,8 @@ class PreferencesForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for topic, label in NotifyTopic.choices:
-            self.fields[f"topic_{topic}"] = forms.ChoiceField(label=label, choices=NotifyMode.choices)
+        for topic, label in Topic.choices:
+            self.fields[f"topic_{topic}"] = forms.ChoiceField(label=label, choices=Mode.choices)
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
 
@@ -56,7 +57,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
                 preferences.preferences_save(
                     actor=user,
                     timezone=data["timezone"].strip(),
-                    topics={t: data[f"topic_{t}"] for t in NotifyTopic.values},
+                    topics={t: data[f"topic_{t}"] for t in Topic.values},
                 )
             except forms.ValidationError as refused:
                 for field, errors in refused.error_dict.items():
@@ -64,6 +65,28 @@ def notification_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "Your preferences are saved.")
                 return redirect("cases:notifications")
-    rows = list(notifications.notifications_for(user)[:50])
-    items = [{"row": row, "text": notifications.describe(row)} for row in rows]
-    return render(request, "cases/notifications.html", {"items": items, "form": form, "current": current})
+    topic = request.GET.get("topic", "")
+    if topic not in Topic.values:
+        topic = ""
+    rows = list(notifications.notifications_for(user, topic=topic or None)[:100])
+    groups = group_by_object(rows, zone=user.viewer_timezone)
+    topics = [{"value": value, "label": label.split(":")[0]} for value, label in Topic.choices]
+    return render(
+        request,
+        "cases/notifications.html",
+        {"groups": groups, "form": form, "current": current, "topic": topic, "topics": topics},
+    )
+
+
+def group_by_object(rows: list, *, zone: str) -> list[dict]:
+    """The rows grouped by the object they are about, the group with the newest row first."""
+    groups: dict[tuple[str, int], dict] = {}
+    for row in rows:  # newest first
+        group = groups.setdefault(
+            (row.object_type, row.object_id),
+            {"label": row.data.get("label", ""), "url": row.data.get("url", ""), "items": [], "unread": 0},
+        )
+        site_zone = row.data.get("site_zone", "")
+        group["items"].append({"row": row, "text": notifications.describe(row, zone=zone, site_zone=site_zone)})
+        group["unread"] += row.read_at is None
+    return list(groups.values())

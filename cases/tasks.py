@@ -1,15 +1,13 @@
 """Thin Celery entry points for cases: ids in, the clock read once, a service called."""
 
 import logging
-from datetime import timedelta
-from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from cases import breaches, notifications
-from cases.models import Case, Notification
+from cases import breaches
+from cases.models import Case
 from cases.services import case_transition
 from cases.workflow import Action, State
 from husky_support.domain import DomainError
@@ -17,38 +15,6 @@ from husky_support.domain import DomainError
 logger = logging.getLogger(__name__)
 
 AUTO_CLOSE_BATCH = 500
-# A row still unsent this long after it was written lost its task (broker down at commit, worker killed).
-UNSENT_GRACE = timedelta(minutes=2)
-
-
-@shared_task(
-    name="cases.tasks.notify_case_transition_task",
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    max_retries=8,
-)
-def notify_case_transition_task(event_id: int) -> int:
-    """Send the unsent email rows of one case event; each row is marked sent, so a second run (or a
-    redelivery) sends nothing again. Returns emails sent."""
-    return notifications.send_event_emails(event_id)
-
-
-@shared_task(name="cases.tasks.send_unsent_notifications_task")
-def send_unsent_notifications_task() -> int:
-    """Pick up email rows whose task never ran (partial index on unsent emails). Returns emails sent."""
-    cutoff = timezone.now() - UNSENT_GRACE
-    events = (
-        Notification.objects.filter(channel="email", sent_at__isnull=True, digest=False, created_at__lte=cutoff)
-        .order_by("created_at")
-        .values_list("event_id", flat=True)[:500]
-    )
-    return sum(notifications.send_event_emails(event_id) for event_id in dict.fromkeys(events))
-
-
-@shared_task(name="cases.tasks.send_daily_digests_task")
-def send_daily_digests_task() -> int:
-    """Hourly: the digest of everyone for whom it is now 08:xx in their own zone. Returns emails sent."""
-    return notifications.send_digests(timezone.now())
 
 
 @shared_task(name="cases.tasks.sweep_sla_breaches_task")

@@ -8,7 +8,7 @@ class DispatchConfig(AppConfig):
     def ready(self) -> None:
         # Plug into the lower apps through their registries (dependencies flow servicetags ← cases ← dispatch).
         from cases import hooks as case_hooks
-        from dispatch import events, panels, reports, selectors, services
+        from dispatch import events, notices, panels, reports, selectors, services
         from servicetags import hooks as unit_hooks
 
         case_hooks.registry.dispatch_facts = services.dispatch_facts_for_case
@@ -19,6 +19,7 @@ class DispatchConfig(AppConfig):
         if panels.dispatch_panel not in case_hooks.registry.case_panels:
             case_hooks.registry.case_panels.append(panels.dispatch_panel)
         events.register()
+        notices.register()
         reports.register()
         case_hooks.registry.panel_actions.add("escalate_to_dell")
         if selectors.annotate_queue not in case_hooks.registry.queue_annotations:

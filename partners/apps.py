@@ -14,11 +14,13 @@ class PartnersConfig(AppConfig):
             security,
             twofactor,
         )
+        from partners.integrations import notices as integration_notices
         from partners.integrations.endpoints import ENDPOINT_OBJECT_KIND
         from partners.integrations.outbox import register_object_kind
         from partners.reports import filters as report_filters
 
         register_object_kind(ENDPOINT_OBJECT_KIND)
+        integration_notices.register()
         report_filters.register()
         user_logged_in.connect(twofactor.on_sign_in, dispatch_uid="partners-2fa-standing")
         user_logged_in.connect(security.on_signed_in, dispatch_uid="partners-security-signed-in")

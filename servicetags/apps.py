@@ -8,9 +8,10 @@ class ServicetagsConfig(AppConfig):
     def ready(self) -> None:
         from partners.dashboard import Panel, register_panel
         from partners.kinds import OrgKind
-        from servicetags import events, reports
+        from servicetags import events, notices, reports
 
         events.register()
+        notices.register()
         reports.register()
 
         def context(user):

@@ -140,3 +140,13 @@ def receiver():
     running = Receiver().start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def nordic_team(mts_user):
+    """The MTS team serving Denmark (the units' country), with `mts_user` in it: hears escalations."""
+    from tests.cases.factories import TeamFactory
+
+    team = TeamFactory(name="Nordics", countries=["DK"])
+    team.members.add(mts_user)
+    return team
