@@ -112,6 +112,14 @@ def register() -> None:
     )
 
 
+def case_facts(case: Case) -> dict[str, str]:
+    """What a notification about `case` shows beside its line: the number and the unit's service tag."""
+    facts = {"case_number": case.number}
+    if case.unit_id and case.unit is not None:
+        facts["service_tag"] = case.unit.service_tag
+    return facts
+
+
 def _key(event: CaseEvent) -> str:
     return f"case_event:{event.pk}"
 
@@ -130,7 +138,7 @@ def notify_transition(event: CaseEvent, *, now: datetime) -> Notified:
         now=now,
         event_key=_key(event),
         text=f"{case.number}: {label}",
-        data={"case_number": case.number, **({"note": event.note[:2000]} if event.note else {})},
+        data={**case_facts(case), **({"note": event.note[:2000]} if event.note else {})},
     )
 
 
@@ -138,7 +146,7 @@ def notify_sla(event: CaseEvent, *, now: datetime) -> Notified:
     kind = "case.sla_breached" if event.kind == EventKind.SLA_BREACHED else "case.sla_near_breach"
     case = event.case
     text = f"{case.number}: {EventKind(event.kind).label}"
-    return notify(kind, case, actor=None, now=now, event_key=_key(event), text=text, data={"case_number": case.number})
+    return notify(kind, case, actor=None, now=now, event_key=_key(event), text=text, data=case_facts(case))
 
 
 MENTION = re.compile(r"(?<![\w@.])@([\w.+-]{1,150})")
@@ -190,7 +198,7 @@ def notify_comment(event: CaseEvent, *, now: datetime, mentions: Mentions) -> No
             now=now,
             event_key=_key(event),
             text=f"{case.number}: {who} mentioned you in an internal note",
-            data={"case_number": case.number},
+            data=case_facts(case),
             mentions=mentions.users,
         )
     return notify(
@@ -200,6 +208,6 @@ def notify_comment(event: CaseEvent, *, now: datetime, mentions: Mentions) -> No
         now=now,
         event_key=_key(event),
         text=f"{case.number}: new reply from {who}",
-        data={"case_number": case.number, "note": event.note[:2000]},
+        data={**case_facts(case), "note": event.note[:2000]},
         mentions=mentions.users,
     )

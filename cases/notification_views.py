@@ -84,7 +84,13 @@ def group_by_object(rows: list, *, zone: str) -> list[dict]:
     for row in rows:  # newest first
         group = groups.setdefault(
             (row.object_type, row.object_id),
-            {"label": row.data.get("label", ""), "url": row.data.get("url", ""), "items": [], "unread": 0},
+            {
+                "label": row.data.get("label", ""),
+                "url": row.data.get("url", ""),
+                "service_tag": row.data.get("service_tag", ""),
+                "items": [],
+                "unread": 0,
+            },
         )
         site_zone = row.data.get("site_zone", "")
         group["items"].append({"row": row, "text": notifications.describe(row, zone=zone, site_zone=site_zone)})

@@ -96,7 +96,8 @@ def notify_step(dispatch: Dispatch, event: CaseEvent, *, now: datetime) -> Notif
         return Notified(0, 0)
     case = dispatch.case
     label = str(event.data.get("label") or event.action)
-    data: dict[str, Any] = {"case_number": case.number}
+    label = label[:1].upper() + label[1:]
+    data: dict[str, Any] = dict(case_notices.case_facts(case))
     if event.data.get("visit_start_at") and event.data.get("visit_end_at"):
         data["window"] = [event.data["visit_start_at"], event.data["visit_end_at"]]
     if event.note and event.action in {"note", flow.Action.DENY.value, "fee_waived"}:
@@ -108,7 +109,7 @@ def notify_step(dispatch: Dispatch, event: CaseEvent, *, now: datetime) -> Notif
         actor=actor,
         now=now,
         event_key=f"case_event:{event.pk}",
-        text=f"{case.number}: Dell dispatch {label}",
+        text=f"{case.number}: {label}",
         data=data,
     )
     if event.data.get("fee"):
@@ -119,7 +120,7 @@ def notify_step(dispatch: Dispatch, event: CaseEvent, *, now: datetime) -> Notif
             now=now,
             event_key=f"case_event:{event.pk}:fee",
             text=f"{case.number}: a fee was recorded on the Dell dispatch",
-            data={"case_number": case.number},
+            data=dict(case_notices.case_facts(case)),
         )
         sent = Notified(sent.in_app + fee.in_app, sent.email + fee.email)
     return sent

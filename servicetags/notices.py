@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 
@@ -78,9 +79,13 @@ def notify_transfer(transfer: ServiceTagTransfer, kind: str, *, actor: User | No
     return notify(kind, transfer, actor=actor, now=now, event_key=f"{kind}:{transfer.pk}", text=text, data=data)
 
 
-def notify_reminder(kind: str, org: Organisation, *, units: int, today: str, now: datetime) -> Notified:
+def notify_reminder(kind: str, org: Organisation, *, service_tags: list[str], today: str, now: datetime) -> Notified:
+    units = len(service_tags)
     if kind == "transfer.reminder":
         text = f"Register the final location of {units} Husky IVO unit(s) with Dell"
+        days = settings.TRANSFER_REMINDER_DAYS
     else:
         text = f"{units} unit(s) of your resellers need help with their service-tag transfer"
-    return notify(kind, org, actor=None, now=now, event_key=f"{kind}:{org.pk}:{today}", text=text)
+        days = settings.TRANSFER_ASSIST_DAYS
+    note = f"Shipped more than {days} days ago without a confirmed final location: {', '.join(service_tags)}."
+    return notify(kind, org, actor=None, now=now, event_key=f"{kind}:{org.pk}:{today}", text=text, data={"note": note})

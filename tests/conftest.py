@@ -150,3 +150,14 @@ def nordic_team(mts_user):
     team = TeamFactory(name="Nordics", countries=["DK"])
     team.members.add(mts_user)
     return team
+
+
+@pytest.fixture
+def celery_eager():
+    """Run tasks in-process when they are enqueued (with on-commit callbacks captured)."""
+    from husky_support.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous

@@ -276,10 +276,9 @@ def send_notifications(ids: Iterable[int], *, now: datetime) -> int:
     with get_connection() as mail:
         for pk in sorted(set(ids)):
             with transaction.atomic():
+                due = Q(digest=False) | Q(due_at__lte=now)  # a digest row waits for its hour
                 row = (
-                    _claim(
-                        Notification.objects.filter(pk=pk, channel=Channel.EMAIL, sent_at__isnull=True, due_at__lte=now)
-                    )
+                    _claim(Notification.objects.filter(due, pk=pk, channel=Channel.EMAIL, sent_at__isnull=True))
                     .select_related("recipient__organisation")
                     .first()
                 )

@@ -71,7 +71,7 @@ EVENTS: dict[str, EventSpec] = {
         _DISPATCH, "dispatch", (A.PARTNER,), "Free rescheduling ends in 2 days"
     ),
     "dispatch.nbd_met": EventSpec(_DISPATCH, "dispatch", (A.MTS,), "Next-business-day target met"),
-    "dispatch.nbd_missed": EventSpec(_DISPATCH, "dispatch", (A.PARTNER, A.MTS), "Next-business-day target missed"),
+    "dispatch.nbd_missed": EventSpec(_DISPATCH, "dispatch", (A.MTS,), "Next-business-day target missed"),
     # Service-tag transfers and reminders
     "transfer.submitted": EventSpec("transfer", "transfers", (A.RESELLER, A.FILER), "Transfer submitted"),
     "transfer.confirmed": EventSpec("transfer", "transfers", (A.RESELLER, A.FILER), "Transfer confirmed"),

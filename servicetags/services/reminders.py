@@ -90,6 +90,8 @@ def _email_due(step: _Step, org_id: int | None, *, today: date, now: datetime) -
         return 0
     org = Organisation.objects.filter(pk=org_id).first()
     if org is not None:  # the notification rows commit with the marks; the send task emails them
-        notices.notify_reminder(step.kind, org, units=len(due), today=today.isoformat(), now=now)
+        notices.notify_reminder(
+            step.kind, org, service_tags=[u.service_tag for u in due], today=today.isoformat(), now=now
+        )
     Unit.objects.filter(pk__in=[u.pk for u in due]).update(**{step.due_field: None, step.sent_field: now})
     return len(due)
