@@ -18,7 +18,7 @@ from cases.workflow import Action, State
 from partners.kinds import OrgKind, Role
 from partners.models import Organisation, User
 from partners.notifications.registry import NoticeKind, register_kind
-from partners.notifications.services import Notified, notify
+from partners.notifications.services import Notified, mark_read_where, notify
 
 NOBODY = Q(pk__in=[])
 
@@ -187,6 +187,13 @@ def resolve_mentions(case: Case, body: str, *, internal: bool) -> Mentions:
     return Mentions(tuple(users), tuple(unknown), tuple(not_mts))
 
 
+def mention_sentences(mentions: Mentions) -> list[str]:
+    """What the comment form says about the mentions that told nobody (nothing when all were told)."""
+    lines = [f"@{name} was not notified: an internal note reaches MTS people only." for name in mentions.not_mts]
+    lines += [f"@{name} was not notified: no such person may see this case." for name in mentions.unknown]
+    return lines
+
+
 def notify_comment(event: CaseEvent, *, now: datetime, mentions: Mentions) -> Notified:
     case = event.case
     who = event.actor.get_full_name() or event.actor.username if event.actor is not None else "Husky Support"
@@ -211,3 +218,11 @@ def notify_comment(event: CaseEvent, *, now: datetime, mentions: Mentions) -> No
         data={**case_facts(case), "note": event.note[:2000]},
         mentions=mentions.users,
     )
+
+
+def mark_case_read(user: User, case: Case, *, now: datetime) -> int:
+    """Opening a case reads the notifications about it and about its dispatches (one UPDATE)."""
+    if not user.is_authenticated:
+        return 0
+    about = Q(object_type="case", object_id=case.pk) | Q(data__case_number=case.number)
+    return mark_read_where(user, about, now=now)

@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import clocks, hooks, selectors, services
+from cases import clocks, followers, hooks, notices, selectors, services
 from cases.checklist import ITEM_LABELS, Category, HardwareComponent, derive_priority, missing_items
 from cases.forms import CaseForm, QueueFilterForm, checklist_from_post
 from cases.models import OPEN_STATE_VALUES, Case
@@ -399,6 +399,8 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
         "country_name": country_name(case.site_country) if case.site_country else "",
         "unit_country_name": country_name(case.unit.country) if case.unit_id else "",
         "panels": [mark_safe(panel(request, case)) for panel in hooks.registry.case_panels],  # noqa: S308 - rendered by templates that escape
+        "followers": (people := list(followers.followers_of(case))),
+        "following": any(person.pk == user.pk for person in people),
     }
 
 
@@ -407,7 +409,21 @@ PRIMARY_ACTIONS = frozenset({Action.ESCALATE_TO_MTS, Action.TAKE, Action.PROVIDE
 
 def case_detail(request: HttpRequest, number: str):
     case = _get_case(request, number)
+    notices.mark_case_read(request.user, case, now=timezone.now())  # opening the case reads its news
     return render(request, "cases/detail.html", _detail_context(request, case))
+
+
+@require_POST
+def case_follow(request: HttpRequest, number: str):
+    """The follow button: follow, or stop following (`unfollow`), then back to the case."""
+    case = _get_case(request, number)
+    if request.POST.get("unfollow"):
+        followers.unfollow(actor=request.user, case=case.pk)
+        messages.success(request, "You no longer follow this case.")
+    else:
+        followers.follow(actor=request.user, case=case.pk, now=timezone.now())
+        messages.success(request, "You follow this case: you hear of its public replies and steps.")
+    return redirect("cases:detail", number=number)
 
 
 def _queue_row_response(request: HttpRequest, number: str, *, error: str = ""):
@@ -453,14 +469,9 @@ def case_transition(request: HttpRequest, number: str):
 @require_POST
 def case_comment(request: HttpRequest, number: str):
     case = _get_case(request, number)
+    body, internal = request.POST.get("body", ""), request.POST.get("internal") == "1"
     try:
-        services.comment_create(
-            actor=request.user,
-            case=case,
-            body=request.POST.get("body", ""),
-            internal=request.POST.get("internal") == "1",
-            now=timezone.now(),
-        )
+        services.comment_create(actor=request.user, case=case, body=body, internal=internal, now=timezone.now())
     except DomainError as exc:
         if request.htmx:
             return render(
@@ -468,8 +479,12 @@ def case_comment(request: HttpRequest, number: str):
             )
         messages.error(request, exc.message)
         return redirect("cases:detail", number=number)
+    # Mentions that told nobody (an unknown or invisible person, a partner in an internal note): say so.
+    not_told = notices.mention_sentences(notices.resolve_mentions(case, body, internal=internal))
     if request.htmx:
-        return render(request, "cases/_timeline.html", _detail_context(request, case))
+        return render(request, "cases/_timeline.html", {**_detail_context(request, case), "comment_notes": not_told})
+    for line in not_told:
+        messages.warning(request, line)
     return redirect(reverse("cases:detail", args=[number]) + "#timeline")
 
 

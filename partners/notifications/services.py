@@ -43,7 +43,7 @@ __all__ = [
     "DIGEST_HOUR",
     "SEND_TASK",
     "describe",
-    "mark_object_read",
+    "mark_read_where",
     "mark_read",
     "message_id",
     "notifications_for",
@@ -347,13 +347,12 @@ def mark_read(
     return qs.filter(read_at__isnull=True).update(read_at=now)
 
 
-def mark_object_read(user: User, object_type: str, object_id: int, *, now: datetime) -> int:
-    """Opening an object's page reads its notifications (one UPDATE through the recipient index)."""
-    if not user.is_authenticated:
-        return 0
-    return Notification.objects.filter(
-        recipient=user, channel=Channel.IN_APP, object_type=object_type, object_id=object_id, read_at__isnull=True
-    ).update(read_at=now)
+def mark_read_where(user: User, about: Q, *, now: datetime) -> int:
+    """Opening an object's page reads its unread notifications (`about` names them; one UPDATE through the
+    partial index on the recipient's unread rows)."""
+    return Notification.objects.filter(about, recipient=user, channel=Channel.IN_APP, read_at__isnull=True).update(
+        read_at=now
+    )
 
 
 def _when(value: str, zone: str) -> str:
