@@ -70,7 +70,6 @@ EVENTS: dict[str, EventSpec] = {
     "dispatch.reschedule_window_ending": EventSpec(
         _DISPATCH, "dispatch", (A.PARTNER,), "Free rescheduling ends in 2 days"
     ),
-    "dispatch.nbd_met": EventSpec(_DISPATCH, "dispatch", (A.MTS,), "Next-business-day target met"),
     "dispatch.nbd_missed": EventSpec(_DISPATCH, "dispatch", (A.MTS,), "Next-business-day target missed"),
     # Service-tag transfers and reminders
     "transfer.submitted": EventSpec("transfer", "transfers", (A.RESELLER, A.FILER), "Transfer submitted"),
