@@ -88,7 +88,7 @@ def _email_due(step: _Step, org_id: int | None, *, today: date, now: datetime) -
         Unit.objects.filter(pk__in=confirmed).update(**{step.due_field: None})
     if not due:
         return 0
-    org = Organisation.objects.filter(pk=org_id).first()
+    org = Organisation.objects.filter(pk=org_id).first() if org_id is not None else None
     if org is not None:  # the notification rows commit with the marks; the send task emails them
         notices.notify_reminder(
             step.kind, org, service_tags=[u.service_tag for u in due], today=today.isoformat(), now=now
