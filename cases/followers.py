@@ -36,8 +36,9 @@ def add_followers(case: Case, users: Iterable[User | None], *, now: datetime) ->
 def follow_on_open(case: Case, *, now: datetime) -> None:
     """The opener follows; so does everyone of an organisation that follows all its cases."""
     people: list[User | None] = [case.opened_by]
-    if case.reseller.follow_all_cases:
-        people += list(User.objects.filter(organisation_id=case.reseller_id, is_active=True))
+    people += list(
+        User.objects.filter(organisation_id=case.reseller_id, organisation__follow_all_cases=True, is_active=True)
+    )
     add_followers(case, people, now=now)
 
 

@@ -207,3 +207,36 @@ def test_opening_the_case_marks_its_notifications_read(reseller_user, mts_user, 
     client.force_login(reseller_user)
     assert client.get(f"/cases/{case.number}/").status_code == 200
     assert path.unread_count(reseller_user) == 0
+
+
+def test_an_admin_makes_everyone_follow_new_cases_and_anyone_may_follow_or_leave(
+    api_as, client, reseller_user, reseller_agent, other_reseller_user, mts_user, unit
+):
+    client.force_login(reseller_agent)
+    assert client.post("/team/team/follow-all-cases/", {"follow_all_cases": "1"}).status_code == 403  # admins only
+    client.force_login(reseller_user)
+    client.post("/team/team/follow-all-cases/", {"follow_all_cases": "1"})
+    case = open_case(reseller_agent, unit, now=NOW)
+    who = api_as(reseller_agent).get(f"/api/v1/cases/{case.pk}/followers/").json()
+    assert who["following"] is True
+    assert {p["id"] for p in who["followers"]} == {reseller_user.pk, reseller_agent.pk}  # each sees who else
+    assert api_as(reseller_user).delete(f"/api/v1/cases/{case.pk}/follow/").json()["following"] is False
+    assert api_as(mts_user).post(f"/api/v1/cases/{case.pk}/follow/").json()["following"] is True
+    # A case you may not see: 404, nothing written.
+    assert api_as(other_reseller_user).post(f"/api/v1/cases/{case.pk}/follow/").status_code == 404
+    followers_now = {p["id"] for p in api_as(mts_user).get(f"/api/v1/cases/{case.pk}/followers/").json()["followers"]}
+    assert followers_now == {reseller_agent.pk, mts_user.pk}
+
+
+def test_the_follow_button_on_the_case_page(client, reseller_user, reseller_agent, unit):
+    case = open_case(reseller_user, unit, now=NOW)
+    client.force_login(reseller_agent)
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    assert 'bi-bell" aria-hidden="true"></i> Follow</button>' in page
+    assert "Stop following" not in page
+    client.post(f"/cases/{case.number}/follow/")
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    assert "Stop following" in page
+    assert "reseller-agent" in page.split("case-followers", 1)[1].split("</p>", 1)[0]
+    client.post(f"/cases/{case.number}/follow/", {"unfollow": "1"})
+    assert "Stop following" not in client.get(f"/cases/{case.number}/").content.decode()
