@@ -113,8 +113,9 @@ def register() -> None:
 
 
 def case_facts(case: Case) -> dict[str, str]:
-    """What a notification about `case` shows beside its line: the number and the unit's service tag."""
-    facts = {"case_number": case.number}
+    """What a notification about `case` (or its dispatch) shows beside its line: the number, the case it is
+    grouped under in the bell, and the unit's service tag."""
+    facts = {"case_number": case.number, "group_label": case_label(case), "group_url": case_url(case)}
     if case.unit_id and case.unit is not None:
         facts["service_tag"] = case.unit.service_tag
     return facts

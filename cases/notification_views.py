@@ -79,20 +79,25 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 
 def group_by_object(rows: list, *, zone: str) -> list[dict]:
-    """The rows grouped by the object they are about, the group with the newest row first."""
-    groups: dict[tuple[str, int], dict] = {}
+    """The rows grouped by what they are about (a case with its dispatch, or the object), the group with
+    the newest row first."""
+    groups: dict[tuple[str, object], dict] = {}
     for row in rows:  # newest first
+        key = ("case", row.data["case_number"]) if row.data.get("case_number") else (row.object_type, row.object_id)
         group = groups.setdefault(
-            (row.object_type, row.object_id),
+            key,
             {
-                "label": row.data.get("label", ""),
-                "url": row.data.get("url", ""),
+                "label": row.data.get("group_label") or row.data.get("label", ""),
+                "url": row.data.get("group_url") or row.data.get("url", ""),
                 "service_tag": row.data.get("service_tag", ""),
                 "items": [],
                 "unread": 0,
             },
         )
         site_zone = row.data.get("site_zone", "")
-        group["items"].append({"row": row, "text": notifications.describe(row, zone=zone, site_zone=site_zone)})
+        text = notifications.describe(row, zone=zone, site_zone=site_zone)
+        if key[0] == "case" and text.startswith(f"{key[1]}: "):
+            text = text[len(key[1]) + 2 :]  # the group's heading names the case
+        group["items"].append({"row": row, "text": text[:1].upper() + text[1:]})
         group["unread"] += row.read_at is None
     return list(groups.values())
