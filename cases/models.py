@@ -359,3 +359,18 @@ class CaseFollower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.case_id}"
+
+
+class CaseView(models.Model):
+    """When a person last opened a case: its timeline marks what others wrote since, and the case list
+    and the queue show a "new activity" dot until they open it again."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "case"], name="case_view_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} opened {self.case_id} at {self.seen_at}"

@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import clocks, followers, hooks, notices, selectors, services
+from cases import activity, clocks, followers, hooks, notices, selectors, services
 from cases.checklist import ITEM_LABELS, Category, HardwareComponent, derive_priority, missing_items
 from cases.forms import CaseForm, QueueFilterForm, checklist_from_post
 from cases.models import OPEN_STATE_VALUES, Case
@@ -85,6 +85,7 @@ def _queue_row(case: Case, *, viewer_id: int | None, hours: clocks.TeamHoursCach
         "age": cases_tags.age(case.created_at, now),
         "nbd_text": date_format(nbd_target_on, "D j M") if nbd_target_on else "",
         "nbd_at_risk": _nbd_at_risk(case, now),
+        "new_activity": getattr(case, "new_activity", False),
     }
 
 
@@ -125,7 +126,7 @@ def case_list(request: HttpRequest):
     view = request.GET.get("view", "open")
     if view not in LIST_VIEWS:
         view = "open"
-    qs = selectors.case_list(request.user).filter(**LIST_VIEWS[view][1])
+    qs = activity.with_new_activity(selectors.case_list(request.user).filter(**LIST_VIEWS[view][1]), request.user)
     q = request.GET.get("q", "").strip()
     if q:
         qs = selectors.search(qs, q)
@@ -179,6 +180,7 @@ def triage_queue(request: HttpRequest):
         sort=filters.get("sort") or "sla",
         team_id=team_id,
     )
+    qs = activity.with_new_activity(qs, request.user)
     page = _page(request, qs.none() if filter_errors else qs)
     hours = clocks.TeamHoursCache(now)
     hours.add(all_teams)  # the rows' teams are among those already read for the filter
@@ -409,8 +411,10 @@ PRIMARY_ACTIONS = frozenset({Action.ESCALATE_TO_MTS, Action.TAKE, Action.PROVIDE
 
 def case_detail(request: HttpRequest, number: str):
     case = _get_case(request, number)
-    notices.mark_case_read(request.user, case, now=timezone.now())  # opening the case reads its news
-    return render(request, "cases/detail.html", _detail_context(request, case))
+    now = timezone.now()
+    notices.mark_case_read(request.user, case, now=now)  # opening the case reads its news
+    seen_before = activity.opened(request.user, case, now=now)
+    return render(request, "cases/detail.html", {**_detail_context(request, case), "seen_before": seen_before})
 
 
 @require_POST

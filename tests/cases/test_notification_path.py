@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from cases import followers, services
 from partners.models import Notification
@@ -240,3 +241,24 @@ def test_the_follow_button_on_the_case_page(client, reseller_user, reseller_agen
     assert "reseller-agent" in page.split("case-followers", 1)[1].split("</p>", 1)[0]
     client.post(f"/cases/{case.number}/follow/", {"unfollow": "1"})
     assert "Stop following" not in client.get(f"/cases/{case.number}/").content.decode()
+
+
+def test_new_activity_dots_the_list_and_marks_the_timeline_since_last_opened(
+    client, reseller_user, mts_user, unit, django_assert_max_num_queries
+):
+    case = escalated_and_taken(reseller_user, mts_user, unit)
+    client.force_login(reseller_user)
+    client.get(f"/cases/{case.number}/")  # opened now (real clock): what comes after is new
+    assert 'class="new-activity-dot"' not in client.get("/cases/?view=all").content.decode()
+    services.comment_create(actor=mts_user, case=case, body="Fresh news", now=timezone.now())
+    assert 'class="new-activity-dot"' in client.get("/cases/?view=all").content.decode()
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    fresh = page.split("new-since-seen", 1)[1].split("</li>", 1)[0]
+    assert "Fresh news" in fresh
+    assert page.count("new-since-seen") == 1  # only what came since, not the case's history
+    assert 'class="new-activity-dot"' not in client.get("/cases/?view=all").content.decode()
+    # The dot is one subquery of the list, not a query per row.
+    for n in range(5):
+        services.comment_create(actor=mts_user, case=open_case(reseller_user, unit, now=NOW), body=f"{n}", now=NOW)
+    with django_assert_max_num_queries(20):
+        client.get("/cases/?view=all")
