@@ -30,9 +30,13 @@ def with_new_activity(qs: QuerySet[Case], user: User) -> QuerySet[Case]:
 
 
 def opened(user: User, case: Case, *, now: datetime) -> datetime | None:
-    """Record that `user` opened `case` now; returns when they had opened it before (None: never)."""
+    """Record that `user` opened `case` now; returns when they had opened it before (None: never). Two
+    queries: the last time, then its update or the first row (a second tab's insert at once is ignored)."""
     if not user.is_authenticated:
         return None
     before = CaseView.objects.filter(case=case, user=user).values_list("seen_at", flat=True).first()
-    CaseView.objects.update_or_create(case=case, user=user, defaults={"seen_at": now})
+    if before is None:
+        CaseView.objects.bulk_create([CaseView(case=case, user=user, seen_at=now)], ignore_conflicts=True)
+    else:
+        CaseView.objects.filter(case=case, user=user).update(seen_at=now)
     return before

@@ -36,9 +36,8 @@ def add_followers(case: Case, users: Iterable[User | None], *, now: datetime) ->
 def follow_on_open(case: Case, *, now: datetime) -> None:
     """The opener follows; so does everyone of an organisation that follows all its cases."""
     people: list[User | None] = [case.opened_by]
-    people += list(
-        User.objects.filter(organisation_id=case.reseller_id, organisation__follow_all_cases=True, is_active=True)
-    )
+    if case.reseller.follow_all_cases:  # the owning organisation, read with the request
+        people += list(User.objects.filter(organisation_id=case.reseller_id, is_active=True))
     add_followers(case, people, now=now)
 
 

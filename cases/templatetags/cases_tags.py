@@ -154,6 +154,6 @@ def _options(choices: tuple[tuple[str, str], ...]) -> str:
 @register.simple_tag
 def is_new(event, seen_before, user) -> bool:
     """A timeline entry someone else added since the viewer last opened the case (never opened: none marked)."""
-    if seen_before is None or event.at <= seen_before:
+    if not isinstance(seen_before, datetime) or event.at <= seen_before:
         return False
     return event.actor_id != getattr(user, "pk", None)

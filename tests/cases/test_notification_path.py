@@ -217,6 +217,7 @@ def test_an_admin_makes_everyone_follow_new_cases_and_anyone_may_follow_or_leave
     assert client.post("/team/team/follow-all-cases/", {"follow_all_cases": "1"}).status_code == 403  # admins only
     client.force_login(reseller_user)
     client.post("/team/team/follow-all-cases/", {"follow_all_cases": "1"})
+    reseller_agent.organisation.refresh_from_db()  # as the next request would read it
     case = open_case(reseller_agent, unit, now=NOW)
     who = api_as(reseller_agent).get(f"/api/v1/cases/{case.pk}/followers/").json()
     assert who["following"] is True
