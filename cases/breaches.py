@@ -8,10 +8,9 @@ from datetime import datetime
 
 from django.db import transaction
 
-from cases import clocks, notifications, sla
+from cases import clocks, notices, sla
 from cases.models import Case, EventKind
 from cases.services.base import record_case_event
-from partners.models import User
 
 
 def due_near_breach(now: datetime, limit: int) -> list[int]:
@@ -35,7 +34,7 @@ def due_breach(now: datetime, limit: int) -> list[int]:
 @transaction.atomic
 def record_sla_alert(case_id: int, *, now: datetime) -> sla.Alerted | None:
     """Under the row lock: record what the clock reached at `now` (near breach or breach) unless already
-    recorded, with one internal timeline row and notifications to the assignee and the team lead. Returns
+    recorded, with one internal timeline row and notifications to the assignee or, unassigned, the team. Returns
     what it recorded, or None when the case moved on meanwhile (nothing written)."""
     case = Case.objects.select_for_update(of=("self",)).select_related("team", "assignee").get(pk=case_id)
     clock = clocks.clock_of(case)
@@ -56,7 +55,5 @@ def record_sla_alert(case_id: int, *, now: datetime) -> sla.Alerted | None:
     )
     case.sla_alerted = int(reached)
     case.save(update_fields=["sla_alerted"])
-    lead = case.team.lead if case.team is not None and case.team.lead_id else None
-    people: list[User] = [user for user in (case.assignee, lead) if user is not None]
-    notifications.record_for_users(event, people, now=now)
+    notices.notify_sla(event, now=now)  # the assignee or, unassigned, the case's team
     return reached

@@ -36,6 +36,8 @@ class _Registry:
     dispatch_facts: Callable[[Any, Any, Any], DispatchFacts] | None = None
     create_dispatch: Callable[..., Any] | None = None
     dell_visibility: Callable[[Any], Q] | None = None
+    # The Dell people who may see a case (its dispatch's Dell organisation), as a condition on User.
+    dell_viewers: Callable[[Any], Q] | None = None
     case_panels: list[Callable[[Any, Any], str]] = field(default_factory=list)
     panel_actions: set[str] = field(default_factory=set)  # case actions a panel offers instead of the action bar
     # Annotate the triage queue's queryset (e.g. the dispatch's NBD target for L3 cases), in SQL, per page.
@@ -47,6 +49,10 @@ registry = _Registry()
 
 def dispatch_facts(case: Any, now: Any, request: Any = None) -> DispatchFacts:
     return registry.dispatch_facts(case, now, request) if registry.dispatch_facts else _NO_FACTS
+
+
+def dell_viewers(case: Any) -> Q:
+    return registry.dell_viewers(case) if registry.dell_viewers else Q(pk__in=[])
 
 
 def dell_visibility(user: Any) -> Q | None:

@@ -344,86 +344,33 @@ class CaseIdempotencyKey(models.Model):
         return f"{self.organisation_id}:{self.key}"
 
 
-class NotificationChannel(models.TextChoices):
-    IN_APP = "in_app", "In the portal"
-    EMAIL = "email", "Email"
+class CaseFollower(models.Model):
+    """Someone who hears of a case's public replies and steps (partners.notifications.table "followers"):
+    by the button, by opening, being assigned or commenting, or by their organisation's default."""
 
-
-class Notification(models.Model):
-    """One message to one person about one timeline event, written in the change's transaction. The send
-    task sets `sent_at` under a row lock, so a task run twice or redelivered sends nothing twice."""
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
-    )
-    # The email address (email channel): a user's, or a shared MTS mailbox from settings without a user.
-    address = models.EmailField(blank=True)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
-    event = models.ForeignKey(CaseEvent, on_delete=models.CASCADE, related_name="notifications")
-    channel = models.CharField(max_length=10, choices=NotificationChannel.choices)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_cases")
     created_at = models.DateTimeField()
-    # An email held for the recipient's daily digest (their preference) instead of sent on its own.
-    digest = models.BooleanField(default=False)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["event", "address"], condition=Q(channel="email"), name="notification_email_once"
-            ),
-            models.UniqueConstraint(
-                fields=["event", "recipient"], condition=Q(channel="in_app"), name="notification_in_app_once"
-            ),
-            models.CheckConstraint(
-                name="notification_channel_valid", condition=Q(channel__in=NotificationChannel.values)
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["recipient", "channel", "-created_at"], name="notification_recipient_idx"),
-            # The catch-up beat job: unsent emails only (a broker down at commit time loses nothing).
-            models.Index(
-                fields=["created_at"],
-                name="notification_unsent_idx",
-                condition=Q(sent_at__isnull=True, channel="email"),
-            ),
-            models.Index(
-                fields=["recipient"],
-                name="notification_unread_idx",
-                condition=Q(read_at__isnull=True, channel="in_app"),
-            ),
-        ]
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_follower_once")]
+        indexes = [models.Index(fields=["user", "case"], name="case_follower_user_idx")]
 
     def __str__(self) -> str:
-        return f"{self.channel} to {self.address or self.recipient_id} about {self.event_id}"
+        return f"{self.user_id} follows {self.case_id}"
 
 
-class NotifyMode(models.TextChoices):
-    IMMEDIATELY = "immediately", "Immediately"
-    DIGEST = "digest", "Daily digest at 08:00 my time"
-    OFF = "off", "Off"
+class CaseView(models.Model):
+    """When a person last opened a case: its timeline marks what others wrote since, and the case list
+    and the queue show a "new activity" dot until they open it again."""
 
-
-class NotifyTopic(models.TextChoices):
-    """What a person can tune: the kinds of case events that notify."""
-
-    CASE_UPDATES = "case_updates", "Case updates (escalated, information requested or provided, resolved, ...)"
-    SLA_WARNINGS = "sla_warnings", "SLA near-breach and breach warnings"
-
-
-class NotificationPreference(models.Model):
-    """How one person wants one topic delivered by email (in-app rows are always written). Default: immediately."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notify_preferences")
-    topic = models.CharField(max_length=20, choices=NotifyTopic.choices)
-    mode = models.CharField(max_length=12, choices=NotifyMode.choices, default=NotifyMode.IMMEDIATELY)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "topic"], name="notify_preference_once"),
-            models.CheckConstraint(name="notify_mode_valid", condition=Q(mode__in=NotifyMode.values)),
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "case"], name="case_view_once")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.topic}: {self.mode}"
+        return f"{self.user_id} opened {self.case_id} at {self.seen_at}"

@@ -1,5 +1,6 @@
 """A person's notification preferences and profile zone: reads and the one write (all fields checked at
-once, with codes; nothing written on bad input)."""
+once, with codes; nothing written on bad input). The topics and modes are the notification path's
+(partners.notifications.models)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from cases.models import NotificationPreference, NotifyMode, NotifyTopic
 from partners.models import User
+from partners.notifications.models import Mode, NotificationPreference, Topic
 from partners.validators import validate_timezone
 
 
@@ -19,26 +20,36 @@ def preferences_of(user: User) -> dict[str, Any]:
         "timezone": user.timezone,
         "effective_timezone": user.viewer_timezone,
         "language": user.language or "en",
-        "topics": {topic: chosen.get(topic, NotifyMode.IMMEDIATELY.value) for topic in NotifyTopic.values},
+        "topics": {topic: chosen.get(topic, Mode.IMMEDIATELY.value) for topic in Topic.values},
     }
 
 
 @transaction.atomic
 def preferences_save(
-    *, actor: User, timezone: str | None = None, language: str | None = None, topics: dict[str, str] | None = None
+    *, actor: User, timezone: str | None = None, language: str | None = None, topics: dict[str, Any] | None = None
 ) -> User:
-    """Change the actor's own zone, language and per-topic modes. Raises ValidationError per field."""
+    """Change the actor's own zone, language and per-topic modes. Raises ValidationError per field
+    (`unknown_timezone`, `unknown_topic`, `unknown_mode`), all at once, nothing written."""
     errors: dict[str, list[ValidationError]] = {}
     if timezone:
         try:
             validate_timezone(timezone)
         except ValidationError as refused:
             errors["timezone"] = refused.error_list
-    unknown = sorted(set(topics or {}) - set(NotifyTopic.values))
+    topics = topics or {}
+    problems: list[ValidationError] = []
+    unknown = sorted(set(topics) - set(Topic.values))
     if unknown:
-        errors["topics"] = [
-            ValidationError(f"Unknown topics: {', '.join(unknown)}.", code="unknown_topic"),
-        ]
+        problems.append(ValidationError(f"Unknown topics: {', '.join(unknown)}.", code="unknown_topic"))
+    bad_modes = sorted(str(mode) for mode in topics.values() if mode not in Mode.values)
+    if bad_modes:
+        problems.append(
+            ValidationError(
+                f"Unknown modes: {', '.join(bad_modes)}; choose one of {', '.join(Mode.values)}.", code="unknown_mode"
+            )
+        )
+    if problems:
+        errors["topics"] = problems
     if errors:
         raise ValidationError(errors)
     fields = []
@@ -50,6 +61,6 @@ def preferences_save(
         fields.append("language")
     if fields:
         actor.save(update_fields=fields)
-    for topic, mode in (topics or {}).items():
+    for topic, mode in topics.items():
         NotificationPreference.objects.update_or_create(user=actor, topic=topic, defaults={"mode": mode})
     return actor

@@ -1,35 +1,20 @@
 """Thin Celery entry points for cases: ids in, the clock read once, a service called."""
 
 import logging
-from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from cases import breaches, notifications
+from cases import breaches
 from cases.models import Case
 from cases.services import case_transition
 from cases.workflow import Action, State
-from husky_support.celery import TRANSIENT_ERRORS
 from husky_support.domain import DomainError
 
 logger = logging.getLogger(__name__)
 
 AUTO_CLOSE_BATCH = 500
-
-
-@shared_task(name="cases.tasks.notify_case_transition_task", autoretry_for=(*TRANSIENT_ERRORS, SMTPException, OSError))
-def notify_case_transition_task(event_id: int) -> int:
-    """Send the unsent email rows of one case event; each row is marked sent, so a second run (or a
-    redelivery) sends nothing again. Returns emails sent."""
-    return notifications.send_event_emails(event_id)
-
-
-@shared_task(name="cases.tasks.send_daily_digests_task")
-def send_daily_digests_task() -> int:
-    """Hourly: the digest of everyone for whom it is now 08:xx in their own zone. Returns emails sent."""
-    return notifications.send_digests(timezone.now())
 
 
 @shared_task(name="cases.tasks.sweep_sla_breaches_task")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<str:number>/edit/", views.case_edit, name="edit"),
     path("<str:number>/transition/", views.case_transition, name="transition"),
     path("<str:number>/comments/", views.case_comment, name="comment"),
+    path("<str:number>/follow/", views.case_follow, name="follow"),
     path("<str:number>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("<str:number>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment_download"),
 ]

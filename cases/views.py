@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from cases import clocks, hooks, selectors, services
+from cases import activity, clocks, followers, hooks, notices, selectors, services
 from cases.checklist import ITEM_LABELS, Category, HardwareComponent, derive_priority, missing_items
 from cases.forms import CaseForm, QueueFilterForm, checklist_from_post
 from cases.models import OPEN_STATE_VALUES, Case
@@ -86,6 +86,7 @@ def _queue_row(case: Case, *, viewer_id: int | None, hours: clocks.TeamHoursCach
         "age": cases_tags.age(case.created_at, now),
         "nbd_text": date_format(nbd_target_on, "D j M") if nbd_target_on else "",
         "nbd_at_risk": _nbd_at_risk(case, now),
+        "new_activity": getattr(case, "new_activity", False),
     }
 
 
@@ -127,7 +128,7 @@ def case_list(request: HttpRequest):
     view = request.GET.get("view", "open")
     if view not in LIST_VIEWS:
         view = "open"
-    qs = selectors.case_list(request.user).filter(**LIST_VIEWS[view][1])
+    qs = activity.with_new_activity(selectors.case_list(request.user).filter(**LIST_VIEWS[view][1]), request.user)
     q = request.GET.get("q", "").strip()
     if q:
         qs = selectors.search(qs, q)
@@ -182,6 +183,7 @@ def triage_queue(request: HttpRequest):
         sort=filters.get("sort") or "sla",
         team_id=team_id,
     )
+    qs = activity.with_new_activity(qs, request.user)
     page = _page(request, qs.none() if filter_errors else qs)
     hours = clocks.TeamHoursCache(now)
     hours.add(all_teams)  # the rows' teams are among those already read for the filter
@@ -402,6 +404,8 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
         "country_name": country_name(case.site_country) if case.site_country else "",
         "unit_country_name": country_name(case.unit.country) if case.unit_id else "",
         "panels": [mark_safe(panel(request, case)) for panel in hooks.registry.case_panels],  # noqa: S308 - rendered by templates that escape
+        "followers": (people := list(followers.followers_of(case))),
+        "following": any(person.pk == user.pk for person in people),
     }
 
 
@@ -411,7 +415,23 @@ PRIMARY_ACTIONS = frozenset({Action.ESCALATE_TO_MTS, Action.TAKE, Action.PROVIDE
 @require_safe
 def case_detail(request: HttpRequest, number: str):
     case = _get_case(request, number)
-    return render(request, "cases/detail.html", _detail_context(request, case))
+    now = timezone.now()
+    notices.mark_case_read(request.user, case, now=now)  # opening the case reads its news
+    seen_before = activity.opened(request.user, case, now=now)
+    return render(request, "cases/detail.html", {**_detail_context(request, case), "seen_before": seen_before})
+
+
+@require_POST
+def case_follow(request: HttpRequest, number: str):
+    """The follow button: follow, or stop following (`unfollow`), then back to the case."""
+    case = _get_case(request, number)
+    if request.POST.get("unfollow"):
+        followers.unfollow(actor=request.user, case=case.pk)
+        messages.success(request, "You no longer follow this case.")
+    else:
+        followers.follow(actor=request.user, case=case.pk, now=timezone.now())
+        messages.success(request, "You follow this case: you hear of its public replies and steps.")
+    return redirect("cases:detail", number=number)
 
 
 def _queue_row_response(request: HttpRequest, number: str, *, error: str = ""):
@@ -457,14 +477,9 @@ def case_transition(request: HttpRequest, number: str):
 @require_POST
 def case_comment(request: HttpRequest, number: str):
     case = _get_case(request, number)
+    body, internal = request.POST.get("body", ""), request.POST.get("internal") == "1"
     try:
-        services.comment_create(
-            actor=request.user,
-            case=case,
-            body=request.POST.get("body", ""),
-            internal=request.POST.get("internal") == "1",
-            now=timezone.now(),
-        )
+        services.comment_create(actor=request.user, case=case, body=body, internal=internal, now=timezone.now())
     except DomainError as exc:
         if request.htmx:
             return render(
@@ -472,8 +487,12 @@ def case_comment(request: HttpRequest, number: str):
             )
         messages.error(request, exc.message)
         return redirect("cases:detail", number=number)
+    # Mentions that told nobody (an unknown or invisible person, a partner in an internal note): say so.
+    not_told = notices.mention_sentences(notices.resolve_mentions(case, body, internal=internal))
     if request.htmx:
-        return render(request, "cases/_timeline.html", _detail_context(request, case))
+        return render(request, "cases/_timeline.html", {**_detail_context(request, case), "comment_notes": not_told})
+    for line in not_told:
+        messages.warning(request, line)
     return redirect(reverse("cases:detail", args=[number]) + "#timeline")
 
 

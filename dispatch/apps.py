@@ -8,7 +8,7 @@ class DispatchConfig(AppConfig):
     def ready(self) -> None:
         # Plug into the lower apps through their registries (dependencies flow servicetags ← cases ← dispatch).
         from cases import hooks as case_hooks
-        from dispatch import events, panels, reports, selectors, services, unit_cards
+        from dispatch import events, notices, panels, reports, selectors, services, unit_cards
         from partners.context_processors import register_nav
         from partners.kinds import OrgKind
         from servicetags import hooks as unit_hooks
@@ -21,6 +21,7 @@ class DispatchConfig(AppConfig):
         if panels.dispatch_panel not in case_hooks.registry.case_panels:
             case_hooks.registry.case_panels.append(panels.dispatch_panel)
         events.register()
+        notices.register()
         reports.register()
         register_nav("Dispatches", "dispatch:queue", frozenset({OrgKind.MTS, OrgKind.DELL}), order=60)
         register_nav("Coverage", "dispatch:coverage", frozenset({OrgKind.MTS}), order=70)

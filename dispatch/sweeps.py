@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from dispatch import workflow as flow
 from dispatch.models import Dispatch, Part
-from dispatch.services.base import lock_dispatch, notify_dispatch_step, record_dispatch_event
+from dispatch.services.base import lock_dispatch, record_dispatch_event
 
 __all__ = [
     "SWEEP_BATCH",
@@ -56,7 +56,6 @@ def _remind(pk: int, now: datetime) -> bool:
             action="reschedule_window_ending",
             closes_at=row.free_window_closes_at.isoformat() if row.free_window_closes_at else None,
         )
-        notify_dispatch_step(pk, "reschedule_window_ending")
     return True
 
 
@@ -97,7 +96,6 @@ def _nbd_missed(pk: int, now: datetime) -> bool:
             action="nbd_missed",
             nbd_target_on=row.nbd_target_on.isoformat() if row.nbd_target_on else None,
         )
-        notify_dispatch_step(pk, "nbd_missed")
     return True
 
 
@@ -124,8 +122,6 @@ def _part_step(field: str, action: str) -> Callable[[int, datetime], bool]:
                 part_number=part.part_number,
                 return_due_on=part.return_due_on.isoformat() if part.return_due_on else None,
             )
-            dispatch_id = part.dispatch_id
-            notify_dispatch_step(dispatch_id, action)
         return True
 
     return apply

@@ -3,13 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from dispatch import notifications, sweeps
-
-
-@shared_task(name="dispatch.tasks.notify_dispatch_step_task")
-def notify_dispatch_step_task(dispatch_id: int, what: str) -> int:
-    """Email the other parties about one dispatch step (partner-visible facts only). Returns emails sent."""
-    return notifications.send_dispatch_email(dispatch_id, what)
+from dispatch import sweeps
 
 
 @shared_task(name="dispatch.tasks.dispatch_sweeps_task")

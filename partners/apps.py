@@ -18,9 +18,11 @@ class PartnersConfig(AppConfig):
             security,
             twofactor,
         )
+        from partners.integrations import notices as integration_notices
         from partners.integrations import relay
         from partners.integrations.endpoints import ENDPOINT_OBJECT_KIND
         from partners.integrations.outbox import register_object_kind
+        from partners.notifications import services as notification_services
         from partners.reports import filters as report_filters
 
         context_processors.register()
@@ -29,6 +31,15 @@ class PartnersConfig(AppConfig):
         # The relay claims due deliveries itself (under lease): one wake-up whatever number is due.
         register_redelivery(
             "webhook-deliveries", "partners.tasks.relay_webhooks_task", relay.due_deliveries, batched=True
+        )
+        integration_notices.register()
+        # Notification emails that fell due and were not sent (a lost task, a digest's hour): the one
+        # queueing task claims nothing itself, the send task claims each row under its lock.
+        register_redelivery(
+            "notifications",
+            "partners.tasks.queue_due_notifications_task",
+            lambda now, limit: notification_services.unsent_notification_ids(now, limit=limit),
+            batched=True,
         )
         report_filters.register()
         user_logged_in.connect(twofactor.on_sign_in, dispatch_uid="partners-2fa-standing")

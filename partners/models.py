@@ -30,6 +30,8 @@ class Organisation(models.Model):
         help_text="The distributor a reseller buys through (resellers only).",
     )
     is_active = models.BooleanField(default=True)
+    # Set by the organisation's admin: its people follow every case of the organisation from its opening.
+    follow_all_cases = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -276,3 +278,11 @@ class ReferenceChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.action} {self.field}".strip()
+
+
+from partners.notifications.models import (  # noqa: E402 - the notification path's models belong to this app
+    Notification,
+    NotificationPreference,
+)
+
+__all__ += ["Notification", "NotificationPreference"]

@@ -94,3 +94,15 @@ def token_revoke(*, actor: User, token: ApiToken) -> None:
         kind=SecurityEventKind.TOKEN_REVOKED, user=token.user, detail=f"“{token.name}” by {actor.username}"
     )
     token.delete()
+
+
+@transaction.atomic
+def organisation_follow_all_cases(*, actor: User, follow: bool) -> Organisation:
+    """An organisation's admin chooses whether its people follow all its cases from their opening
+    (docs/rules.md "Notifications")."""
+    organisation = actor.organisation
+    _require_org_admin(actor, organisation)
+    assert organisation is not None  # checked above
+    organisation.follow_all_cases = follow
+    organisation.save(update_fields=["follow_all_cases"])
+    return organisation

@@ -1,12 +1,16 @@
 """Thin Celery entry points for outgoing webhooks."""
 
 import time
+from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from husky_support.celery import TRANSIENT_ERRORS
+from husky_support.queue import publish
 from partners.integrations import relay, sender
+from partners.notifications import services as notification_services
 
 
 @shared_task(name="partners.tasks.relay_webhooks_task")
@@ -33,3 +37,23 @@ def deliver_webhook_task(delivery_id: int) -> bool:
     if not relay.claim_one(delivery_id=delivery_id, now=now):
         return False
     return relay.attempt_delivery(delivery_id=delivery_id, now=now, send=sender.send, force=True) is not None
+
+
+# The shared retry policy (husky_support.celery.HuskyTask), plus the mail server's own transient errors.
+@shared_task(name="partners.tasks.send_notifications_task", autoretry_for=(*TRANSIENT_ERRORS, SMTPException, OSError))
+def send_notifications_task(notification_ids: list[int]) -> int:
+    """The one task that sends notification emails: each due row claimed under its lock and marked sent
+    with the send, so running it twice (or a redelivery) sends nothing twice. A database, broker or mail
+    error is retried with bounded backoff, never swallowed. Returns emails sent."""
+    return notification_services.send_notifications(notification_ids, now=timezone.now())
+
+
+@shared_task(name="partners.tasks.queue_due_notifications_task")
+def queue_due_notifications_task() -> int:
+    """Beat: queue the send task for the emails that fell due and were not sent (the daily digests at 08:00
+    in each person's zone, immediate emails whose task was lost). Reads through the partial index; bounded.
+    Returns how many rows it queued."""
+    ids = notification_services.unsent_notification_ids(timezone.now(), limit=settings.NOTIFICATIONS_SWEEP_BATCH)
+    if ids:
+        publish(notification_services.SEND_TASK, ids)
+    return len(ids)

@@ -69,6 +69,20 @@ def members(request: HttpRequest):
 
 
 @require_POST
+def follow_all_cases(request: HttpRequest):
+    """The admin's choice: everyone of the organisation follows all its cases from their opening."""
+    if not request.user.is_org_admin:
+        return render(request, "partners/not_allowed.html", status=403)
+    follow = request.POST.get("follow_all_cases") == "1"
+    services.organisation_follow_all_cases(actor=request.user, follow=follow)
+    if follow:
+        messages.success(request, "Everyone here now follows each new case of the organisation.")
+    else:
+        messages.success(request, "New cases are followed by their opener, assignee and commenters only.")
+    return redirect("partners:members")
+
+
+@require_POST
 def member_update(request: HttpRequest, user_id: int):
     if not request.user.is_org_admin:
         return render(request, "partners/not_allowed.html", status=403)

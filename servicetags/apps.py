@@ -9,7 +9,7 @@ class ServicetagsConfig(AppConfig):
         from partners.context_processors import register_nav
         from partners.dashboard import Panel, register_panel
         from partners.kinds import OrgKind
-        from servicetags import events, reports
+        from servicetags import events, notices, reports
 
         partners_and_mts = frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR, OrgKind.MTS})
         register_nav("Units", "servicetags:unit_list", partners_and_mts, order=30)
@@ -17,6 +17,7 @@ class ServicetagsConfig(AppConfig):
         register_nav("Transfers", "servicetags:transfer_queue", order=50)
 
         events.register()
+        notices.register()
         reports.register()
 
         def context(user):

@@ -140,3 +140,24 @@ def receiver():
     running = Receiver().start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def nordic_team(mts_user):
+    """The MTS team serving Denmark (the units' country), with `mts_user` in it: hears escalations."""
+    from tests.cases.factories import TeamFactory
+
+    team = TeamFactory(name="Nordics", countries=["DK"])
+    team.members.add(mts_user)
+    return team
+
+
+@pytest.fixture
+def celery_eager():
+    """Run tasks in-process when they are enqueued (with on-commit callbacks captured)."""
+    from husky_support.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous

@@ -192,7 +192,7 @@ def test_every_redelivery_names_a_registered_task_and_a_typo_fails_at_start_up(m
     from husky_support import queue
 
     entries = {entry.name: entry.task_name for entry in queue.redeliveries()}
-    assert {"case-emails", "webhook-deliveries"} <= set(entries)
+    assert {"notifications", "webhook-deliveries"} <= set(entries)
     assert set(entries.values()) - queue.registered_task_names() == set()
     assert [m for m in checks.run_checks() if m.id == "husky_support.E001"] == []
 

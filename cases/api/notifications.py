@@ -1,5 +1,6 @@
-"""notifications/ (the in-app list, unread filter, mark read) and me/preferences/ (zone, language, how each
-topic is delivered): thin views over cases.notifications and cases.preferences."""
+"""notifications/ (the in-app list of every kind, filters by topic and object, mark read by ids, object or
+all) and me/preferences/ (zone, language, how each topic is delivered): thin views over the notification
+path (partners.notifications.services) and cases.preferences."""
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -8,42 +9,100 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import notifications, preferences
-from cases.models import Notification, NotifyMode, NotifyTopic
+from cases import preferences
+from husky_support.domain import Invalid
+from husky_support.text import plain_number
+from partners.notifications import services as notifications
+from partners.notifications.models import Mode, Notification, Topic
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    case_number = serializers.CharField(source="case.number")
     text = serializers.SerializerMethodField()
-    event_kind = serializers.CharField(source="event.kind")
+    unread = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    label = serializers.SerializerMethodField()
+    case_number = serializers.SerializerMethodField()
+    event_kind = serializers.CharField(source="kind")
 
     class Meta:
         model = Notification
-        fields = ["id", "case_number", "event_kind", "text", "created_at", "read_at"]
+        fields = [
+            "id",
+            "object_type",
+            "object_id",
+            "topic",
+            "kind",
+            "event_kind",
+            "case_number",
+            "label",
+            "text",
+            "url",
+            "unread",
+            "created_at",
+            "read_at",
+        ]
 
     def get_text(self, row) -> str:
-        return notifications.describe(row)
+        user = self.context["request"].user
+        return notifications.describe(row, zone=user.viewer_timezone, site_zone=row.data.get("site_zone", ""))
+
+    def get_unread(self, row) -> bool:
+        return row.read_at is None
+
+    def get_url(self, row) -> str:
+        return str(row.data.get("url", ""))
+
+    def get_label(self, row) -> str:
+        return str(row.data.get("label", ""))
+
+    def get_case_number(self, row) -> str | None:
+        return row.data.get("case_number")
 
 
 class MarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=500
     )
+    object_type = serializers.CharField(required=False, max_length=30)
+    object_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+
+def _object_filter(params) -> tuple[str | None, str | None, int | None]:
+    topic = params.get("topic") or None
+    object_type = params.get("object_type") or None
+    raw_id = params.get("object_id")
+    object_id = None
+    if raw_id not in (None, ""):
+        object_id = plain_number(str(raw_id))
+        if object_id is None:
+            raise Invalid("object_id is a number.", code="invalid_object_id")
+    notifications.check_filters(topic=topic, object_type=object_type)
+    return topic, object_type, object_id
 
 
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Your in-app notifications, newest first. `?unread=true` for the unread ones; the response's
-    `unread_count` feeds the navigation badge."""
+    """Your in-app notifications of every kind, newest first. Filters: `?unread=true`, `?topic=`,
+    `?object_type=&object_id=`; the response's `unread_count` feeds the navigation badge."""
 
     serializer_class = NotificationSerializer
 
     def get_queryset(self):
-        qs = notifications.notifications_for(self.request.user)
+        topic, object_type, object_id = _object_filter(self.request.query_params)
+        qs = notifications.notifications_for(
+            self.request.user, topic=topic, object_type=object_type, object_id=object_id
+        )
         if self.request.query_params.get("unread") in {"true", "1"}:
             qs = qs.filter(read_at__isnull=True)
         return qs
 
-    @extend_schema(parameters=[OpenApiParameter("unread", bool, required=False)])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unread", bool, required=False),
+            OpenApiParameter("topic", str, required=False, enum=Topic.values),
+            OpenApiParameter("object_type", str, required=False),
+            OpenApiParameter("object_id", int, required=False),
+        ]
+    )
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
         response.data["unread_count"] = notifications.unread_count(request.user)
@@ -52,11 +111,19 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=MarkReadSerializer, responses={200: MarkReadSerializer})
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request):
-        """Mark the given `ids` read, or all of them without `ids`."""
+        """Mark read the given `ids` (one that is not yours: 404, nothing marked), those about one object
+        (`object_type` and `object_id`), or all of them with neither."""
         serializer = MarkReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ids = serializer.validated_data.get("ids")
-        changed = notifications.mark_read(request.user, now=timezone.now(), ids=ids)
+        data = serializer.validated_data
+        notifications.check_filters(topic=None, object_type=data.get("object_type"))
+        changed = notifications.mark_read(
+            request.user,
+            now=timezone.now(),
+            ids=data.get("ids"),
+            object_type=data.get("object_type"),
+            object_id=data.get("object_id"),
+        )
         return Response({"marked": changed, "unread_count": notifications.unread_count(request.user)})
 
 
@@ -66,14 +133,14 @@ class PreferencesSerializer(serializers.Serializer):
     )
     language = serializers.ChoiceField(choices=[("en", "English")], required=False)
     topics = serializers.DictField(
-        child=serializers.ChoiceField(choices=NotifyMode.choices),
+        child=serializers.CharField(max_length=20),
         required=False,
-        help_text="Per topic (" + ", ".join(NotifyTopic.values) + "): immediately, digest or off.",
+        help_text="Per topic (" + ", ".join(Topic.values) + "): " + ", ".join(Mode.values) + ".",
     )
 
 
 class MyPreferencesView(APIView):
-    """Your profile zone and language, and how each notification topic reaches you by email."""
+    """Your profile zone and language, and how each notification topic reaches you."""
 
     @extend_schema(responses=PreferencesSerializer)
     def get(self, request):

@@ -3,7 +3,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from cases import clocks, sla
+from cases import clocks, followers, sla
 from cases.archives import AttachmentKind
 from cases.checklist import ITEM_LABELS
 from cases.models import CATEGORY_CHOICES, COMPONENT_CHOICES, Case, CaseAttachment, CaseEvent
@@ -231,6 +231,18 @@ class CommentSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseEvent
         fields = ["id", "at", "author", "body", "internal"]
+
+
+class FollowersSerializer(serializers.Serializer):
+    """Who follows a case (anyone who may see it sees who else does), and whether you do."""
+
+    following = serializers.BooleanField()
+    followers = UserRefSerializer(many=True)
+
+    @staticmethod
+    def build(case, user) -> dict:
+        people = list(followers.followers_of(case))
+        return FollowersSerializer({"following": any(p.pk == user.pk for p in people), "followers": people}).data
 
 
 class CommentInputSerializer(serializers.Serializer):

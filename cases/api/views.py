@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from cases import selectors, services, teams
+from cases import followers, selectors, services, teams
 from cases.api.serializers import (
     AttachmentInputSerializer,
     AttachmentSerializer,
@@ -23,6 +23,7 @@ from cases.api.serializers import (
     CommentInputSerializer,
     CommentSerializer,
     EventSerializer,
+    FollowersSerializer,
     MoveTeamInputSerializer,
     TransitionInputSerializer,
 )
@@ -115,7 +116,7 @@ class CaseViewSet(
     ]
     nullable_ordering_fields = frozenset({"sla_due_at", "first_response_due_at", "next_update_due_at"})
     ordering = ["-created_at", "-id"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         if self.action == "list":
@@ -242,6 +243,23 @@ class CaseViewSet(
             now=timezone.now(),
         )
         return Response(CommentSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["POST", "DELETE"], request=None, responses=FollowersSerializer)
+    @action(detail=True, methods=["post", "delete"], filter_backends=[])
+    def follow(self, request, pk=None):
+        """POST: follow the case (hear of its public replies and steps); DELETE: stop. A case you may not see: 404."""
+        case = self.get_object()
+        if request.method == "DELETE":
+            followers.unfollow(actor=request.user, case=case.pk)
+        else:
+            followers.follow(actor=request.user, case=case.pk, now=timezone.now())
+        return Response(FollowersSerializer.build(case, request.user))
+
+    @extend_schema(responses=FollowersSerializer)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def followers(self, request, pk=None):
+        """Who follows the case, and whether you do."""
+        return Response(FollowersSerializer.build(self.get_object(), request.user))
 
     @extend_schema(responses=EventSerializer(many=True))
     @action(detail=True, methods=["get"], filter_backends=[])

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
-from cases import clocks, sla
+from cases import clocks, followers, notices, sla
 from cases.archives import UploadLimits, UploadRefused, check_upload
 from cases.models import Case, CaseAttachment, CaseEvent, EventKind
 from cases.services.base import lock_case, record_case_event
@@ -63,6 +63,8 @@ def comment_create(*, actor: User, case: Case, body: str, internal: bool = False
     # Comments do not bump the version: they do not move the case, so nobody's open form goes stale.
     locked.save(update_fields=["updated_at", *clocks.store(locked, clock)])
     event = record_case_event(locked, kind=EventKind.COMMENT, actor=actor, now=now, note=body, internal=internal)
+    followers.add_followers(locked, [actor], now=now)  # whoever comments follows the case
+    notices.notify_comment(event, now=now, mentions=notices.resolve_mentions(locked, body, internal=internal))
     if not internal:  # MTS-internal notes reach no partner system
         record_event(
             type=EventType.CASE_COMMENT_ADDED,

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from cases import clocks, sla
+from cases import clocks, followers, sla
 from cases.checklist import (
     TITLE_ONE_LINE,
     Category,
@@ -242,6 +242,7 @@ def _case_create(
         case, kind=EventKind.CREATED, actor=actor, now=now, to_state=case.state, data={"number": case.number}
     )
     record_event(type=EventType.CASE_CREATED, obj=case, now=now)
+    followers.follow_on_open(case, now=now)
     if key and owner is not None and actor.organisation is not None:
         # An expired key may be used again: its old row gives way to the new case. Only an expired one: a
         # fresh row is a concurrent creator's, and the unique constraint must make this one lose to it.

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from cases import clocks, hooks, notifications, sla
+from cases import clocks, followers, hooks, notices, sla
 from cases.checklist import (
     Category,
 )
@@ -149,6 +149,8 @@ def case_transition(
             "by_system": step.by_system,
         },
     )
+    if case.assignee_id and case.assignee_id != previous_assignee:
+        followers.add_followers(case, [case.assignee], now=now)  # the assignee follows the case
     if step.action in NOTIFY_ACTIONS:
-        notifications.record_transition(event, now=now)
+        notices.notify_transition(event, now=now)
     return case

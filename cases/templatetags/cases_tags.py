@@ -149,3 +149,11 @@ def select_options(field):
 @functools.lru_cache(maxsize=64)
 def _options(choices: tuple[tuple[str, str], ...]) -> str:
     return format_html_join("", '<option value="{}">{}</option>', choices)
+
+
+@register.simple_tag
+def is_new(event, seen_before, user) -> bool:
+    """A timeline entry someone else added since the viewer last opened the case (never opened: none marked)."""
+    if not isinstance(seen_before, datetime) or event.at <= seen_before:
+        return False
+    return event.actor_id != getattr(user, "pk", None)

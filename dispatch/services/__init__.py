@@ -6,7 +6,7 @@ once at the edge. Each write locks the dispatch row, refuses a stale `version`, 
 row on the case's timeline (kind `dispatch`), in one transaction.
 """
 
-from dispatch.services.base import WARN_BEFORE, notify_dispatch_step, record_dispatch_event
+from dispatch.services.base import WARN_BEFORE, record_dispatch_event
 from dispatch.services.dispatches import dispatch_facts, dispatch_transition
 from dispatch.services.fees import fee_waive, may_waive_fees
 from dispatch.services.parts import MAX_PARTS, PART_RETURN_DAYS, part_add, part_update
@@ -28,7 +28,6 @@ __all__ = [
     "dispatch_transition",
     "fee_waive",
     "may_waive_fees",
-    "notify_dispatch_step",
     "part_add",
     "part_update",
     "record_dispatch_event",

@@ -1,5 +1,5 @@
 """The frame every dispatch write shares: the row lock with its version check, validation, the one
-timeline row a write adds to the case, the site-day boundaries, and the email a step queues on commit."""
+timeline row a write adds to the case (with its notifications) and the site-day boundaries."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 
 from cases.models import CaseEvent, EventKind
 from cases.services import record_case_event
+from dispatch import notices
 from dispatch import workflow as flow
 from dispatch.models import Dispatch
 from husky_support.calendar import site_zone
 from husky_support.domain import DomainError
 from husky_support.locking import lock_versioned
-from husky_support.queue import enqueue_after_commit
 from partners.models import User
 
 WARN_BEFORE = timedelta(days=2)  # workers warn this long before a deadline (free window, part return)
@@ -75,8 +75,9 @@ def event_label(action: str, data: dict[str, Any]) -> str:
 def record_dispatch_event(
     dispatch: Dispatch, *, actor: User | None, now: datetime, action: str, note: str = "", **data: Any
 ) -> CaseEvent:
-    """One row on the case's timeline for one dispatch step (inside the caller's transaction)."""
-    return record_case_event(
+    """One row on the case's timeline for one dispatch step (inside the caller's transaction), and its
+    notifications to the parties it concerns (dispatch.notices, the table in partners.notifications)."""
+    event = record_case_event(
         dispatch.case,
         kind=EventKind.DISPATCH,
         actor=actor,
@@ -85,6 +86,8 @@ def record_dispatch_event(
         note=note,
         data={"dispatch": dispatch.pk, "label": event_label(action, data), **data},
     )
+    notices.notify_step(dispatch, event, now=now)
+    return event
 
 
 def full_clean_or_refuse(obj: Any) -> None:
@@ -109,11 +112,6 @@ def lock_dispatch(dispatch: Dispatch | int, version: int | None = None) -> Dispa
     return lock_versioned(
         Dispatch.objects.select_related("case"), pk, version, noun="dispatch", extra=lambda row: {"state": row.state}
     )
-
-
-def notify_dispatch_step(dispatch_id: int, what: str) -> None:
-    """Email the parties of one dispatch step once the transaction commits."""
-    enqueue_after_commit("dispatch.tasks.notify_dispatch_step_task", dispatch_id, what)
 
 
 def end_of_site_day(day: date, site_timezone: str) -> datetime:

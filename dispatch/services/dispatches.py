@@ -18,7 +18,6 @@ from dispatch.services.base import (
     WARN_BEFORE,
     full_clean_or_refuse,
     lock_dispatch,
-    notify_dispatch_step,
     record_dispatch_event,
 )
 from dispatch.services.fees import FEE_REASONS, record_fee
@@ -186,5 +185,4 @@ def dispatch_transition(
         record_event(type=partner_event, obj=locked, now=now, details=details)
     if fee is not None:
         record_event(type=EventType.FEE_RECORDED, obj=fee, now=now, details={"kind": fee.kind})
-    notify_dispatch_step(locked.pk, step.action.value)
     return locked

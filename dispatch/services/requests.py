@@ -18,7 +18,7 @@ from dispatch import workflow as flow
 from dispatch.eligibility import Eligibility, SiteFacts
 from dispatch.models import Dispatch
 from dispatch.selectors import eligibility_for_unit
-from dispatch.services.base import end_of_site_day, full_clean_or_refuse, notify_dispatch_step, record_dispatch_event
+from dispatch.services.base import end_of_site_day, full_clean_or_refuse, record_dispatch_event
 from husky_support.domain import Conflict, DomainError
 from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
@@ -193,5 +193,4 @@ def create_dispatch(*, case: Case, actor: User | None, note: str, now: datetime,
     dispatch.save()
     record_dispatch_event(dispatch, actor=actor, now=now, action="requested", note=note, to=flow.State.REQUESTED.value)
     record_event(type=EventType.DISPATCH_REQUESTED, obj=dispatch, now=now, details={"action": "requested"})
-    notify_dispatch_step(dispatch.pk, "requested")
     return dispatch

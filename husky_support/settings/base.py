@@ -467,16 +467,16 @@ CELERY_BEAT_SCHEDULE["cases-sla-sweep"] = {
     "task": "cases.tasks.sweep_sla_breaches_task",
     "schedule": crontab(minute="*"),  # every minute: a P1 near-breach warning is worth minutes
 }
-CELERY_BEAT_SCHEDULE["cases-daily-digests"] = {
-    "task": "cases.tasks.send_daily_digests_task",
-    "schedule": crontab(minute=0),  # hourly: it is 08:xx somewhere (a half-hour zone gets it at 08:30)
-}
+# The notification path (partners.notifications) needs no beat job of its own: the redelivery sweep
+# ("husky-redeliver", every minute) queues the emails that fell due and were not sent, the daily digests
+# (08:00 in each person's zone) and immediate ones whose task was lost alike.
+NOTIFICATIONS_SWEEP_BATCH = env_int("NOTIFICATIONS_SWEEP_BATCH", 500)
+# The domain of each notification email's Message-ID (empty: SITE_URL's host name).
+NOTIFICATIONS_MESSAGE_ID_DOMAIN = os.environ.get("NOTIFICATIONS_MESSAGE_ID_DOMAIN", "")
 # Lists count their rows exactly up to this many, then say "more than N" instead of counting every row.
 CASES_LIST_COUNT_CAP = env_int("CASES_LIST_COUNT_CAP", 10_000)
 # A case creation's Idempotency-Key (per organisation) returns the first case for this long, then may be reused.
 CASES_IDEMPOTENCY_KEY_HOURS = env_int("CASES_IDEMPOTENCY_KEY_HOURS", 24)
-# Where "a case was escalated to MTS" is emailed; empty = every active MTS user.
-CASES_MTS_NOTIFY_EMAIL = os.environ.get("CASES_MTS_NOTIFY_EMAIL", "")
 CELERY_BEAT_SCHEDULE["cases-auto-close-resolved"] = {
     "task": "cases.tasks.auto_close_resolved_cases_task",
     "schedule": crontab(minute="*/15"),

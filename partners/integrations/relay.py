@@ -11,16 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
-from partners.integrations import backoff, signing
+from partners.integrations import backoff, notices, signing
 from partners.integrations.models import DeliveryAttempt, DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
 from partners.integrations.sender import SendOutcome
-from partners.kinds import Role
-from partners.models import User
 
 Sender = Callable[..., SendOutcome]
 
@@ -193,26 +190,9 @@ def record_attempt(*, delivery_id: int, outcome: SendOutcome, now: datetime, jit
         endpoint.is_enabled, endpoint.disabled_reason, endpoint.disabled_at = False, reason, now
         endpoint.version += 1
         update += ["is_enabled", "disabled_reason", "disabled_at", "version"]
-        _notify_disabled_on_commit(endpoint)
+        notices.notify_disabled(endpoint, now=now)
     endpoint.save(update_fields=update)
     return attempt
-
-
-def _notify_disabled_on_commit(endpoint: WebhookEndpoint) -> None:
-    recipients = list(
-        User.objects.filter(organisation_id=endpoint.organisation_id, role=Role.ADMIN, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if not recipients:
-        return
-    subject = "Husky Support: a webhook endpoint was disabled"
-    body = (
-        f"We stopped sending events to {endpoint.url}.\n\n{endpoint.disabled_reason}\n\n"
-        "Nothing is lost: events wait for the endpoint. Fix the receiver, send a test event from the "
-        "Integrations page, then enable the endpoint again."
-    )
-    transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=True))
 
 
 def due_count(*, now: datetime) -> int:

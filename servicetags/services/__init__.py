@@ -4,7 +4,6 @@ daily reminder sweep. Callers pass objects fetched through the visibility gate; 
 from servicetags.services.orders import ADDRESS_FIELDS, clean_address, order_create
 from servicetags.services.reminders import SweepResult, transfer_reminder_sweep
 from servicetags.services.transfers import (
-    emails_of,
     expected_confirmation,
     transfer_confirm,
     transfer_create,
@@ -17,7 +16,6 @@ __all__ = [
     "ADDRESS_FIELDS",
     "SweepResult",
     "clean_address",
-    "emails_of",
     "expected_confirmation",
     "order_create",
     "transfer_confirm",

@@ -8,14 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 
+from partners.models import Organisation
+from servicetags import notices
 from servicetags.models import Unit
-from servicetags.services.transfers import emails_of
 
 logger = logging.getLogger(__name__)
 
@@ -63,38 +60,22 @@ def transfer_reminder_sweep(*, now: datetime) -> SweepResult:
 
 @dataclass(frozen=True)
 class _Step:
-    """One step of the sweep: whom it emails about which due units, and the marks it sets."""
+    """One step of the sweep: whom it notifies about which due units, and the marks it sets."""
 
     due_field: str  # the indexed due date this step reads and clears
     sent_field: str
-    owner_lookup: str  # the organisation the email goes to, from a unit
-    template: str
-    days_setting: str
-    subject: str  # formatted with the number of units
+    owner_lookup: str  # the organisation notified, from a unit
+    kind: str  # the event kind of partners.notifications.table
 
 
-REMIND = _Step(
-    "transfer_reminder_due_on",
-    "transfer_reminder_sent_at",
-    "reseller_id",
-    "servicetags/email/transfer_reminder.txt",
-    "TRANSFER_REMINDER_DAYS",
-    "[Husky Support] Register the final location of {n} Husky IVO unit(s) with Dell",
-)
-ASSIST = _Step(
-    "transfer_assist_due_on",
-    "transfer_assist_sent_at",
-    "reseller__distributor_id",
-    "servicetags/email/transfer_assist.txt",
-    "TRANSFER_ASSIST_DAYS",
-    "[Husky Support] {n} unit(s) of your resellers need help with their service-tag transfer",
-)
+REMIND = _Step("transfer_reminder_due_on", "transfer_reminder_sent_at", "reseller_id", "transfer.reminder")
+ASSIST = _Step("transfer_assist_due_on", "transfer_assist_sent_at", "reseller__distributor_id", "transfer.assistance")
 
 
 @transaction.atomic
 def _email_due(step: _Step, org_id: int | None, *, today: date, now: datetime) -> int:
-    """Lock the organisation's due units (skipping rows another sweep holds), email once, mark them: the
-    email and the marks commit together, so a failed send is retried next run and a sent one never again.
+    """Lock the organisation's due units (skipping rows another sweep holds), notify once, mark them: the
+    notification rows and the marks commit together, so a second run notifies nothing twice.
     A unit confirmed meanwhile only has its due date cleared."""
     units = list(
         Unit.objects.select_for_update(skip_locked=True)
@@ -107,16 +88,10 @@ def _email_due(step: _Step, org_id: int | None, *, today: date, now: datetime) -
         Unit.objects.filter(pk__in=confirmed).update(**{step.due_field: None})
     if not due:
         return 0
-    recipients = emails_of([org_id])
-    if recipients:
-        body = render_to_string(
-            step.template,
-            {
-                "units": due,
-                "days": getattr(settings, step.days_setting),
-                "url": settings.SITE_URL + reverse("servicetags:transfer_queue"),
-            },
+    org = Organisation.objects.filter(pk=org_id).first() if org_id is not None else None
+    if org is not None:  # the notification rows commit with the marks; the send task emails them
+        notices.notify_reminder(
+            step.kind, org, service_tags=[u.service_tag for u in due], today=today.isoformat(), now=now
         )
-        send_mail(step.subject.format(n=len(due)), body, None, recipients)  # raises → rolls back the marks
     Unit.objects.filter(pk__in=[u.pk for u in due]).update(**{step.due_field: None, step.sent_field: now})
     return len(due)

@@ -3,16 +3,12 @@ The lifecycle itself is the pure servicetags/transfers.py (`flow`); these apply 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 
 from husky_support.calendar import Calendar, CalendarError
 from husky_support.domain import FieldProblems, NotFound, problems_from_validation
@@ -22,6 +18,7 @@ from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
 from partners.models import User
 from partners.visibility import viewer_kind
+from servicetags import notices
 from servicetags import transfers as flow
 from servicetags.models import Location, LocationSource, ServiceTagTransfer, TransferStatus, Unit
 from servicetags.selectors import units_visible_to
@@ -168,6 +165,7 @@ def transfer_submit(*, actor: User, transfer: ServiceTagTransfer, now: datetime)
         ]
     )
     record_event(type=EventType.TRANSFER_SUBMITTED, obj=locked, now=now)
+    notices.notify_transfer(locked, "transfer.submitted", actor=actor, now=now)
     return locked
 
 
@@ -220,7 +218,7 @@ def transfer_confirm(
         **{name: getattr(locked, name) for name in ADDRESS_FIELDS},
     )
     record_event(type=EventType.TRANSFER_CONFIRMED, obj=locked, now=now)
-    _notify_decision_on_commit(locked, unit)
+    notices.notify_transfer(locked, "transfer.confirmed", actor=actor, now=now)
     return locked
 
 
@@ -235,31 +233,5 @@ def transfer_reject(*, actor: User, transfer: ServiceTagTransfer, reason: str, n
     locked.decided_by = actor
     locked.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by", "updated_at"])
     record_event(type=EventType.TRANSFER_REJECTED, obj=locked, now=now, details={"reason": locked.rejection_reason})
-    _notify_decision_on_commit(locked, Unit.objects.get(pk=locked.unit_id))
+    notices.notify_transfer(locked, "transfer.rejected", actor=actor, now=now)
     return locked
-
-
-def emails_of(org_ids: Sequence[int | None]) -> list[str]:
-    """The addresses of the active people of these organisations, sorted, each once."""
-    users = User.objects.filter(organisation_id__in=[pk for pk in org_ids if pk], is_active=True).exclude(email="")
-    return sorted(set(users.values_list("email", flat=True)))
-
-
-def _notify_decision_on_commit(transfer: ServiceTagTransfer, unit: Unit) -> None:
-    org_ids = [unit.reseller_id]
-    if transfer.filed_by_org_id != unit.reseller_id:
-        org_ids.append(transfer.filed_by_org_id)
-    recipients = emails_of(org_ids)
-    if not recipients:
-        return
-    verb = "confirmed" if transfer.status == TransferStatus.CONFIRMED else "rejected"
-    subject = f"[Husky Support] Service-tag transfer {transfer.number} for {unit.service_tag} {verb}"
-    body = render_to_string(
-        "servicetags/email/transfer_decided.txt",
-        {
-            "transfer": transfer,
-            "unit": unit,
-            "url": settings.SITE_URL + reverse("servicetags:unit_detail", args=[unit.service_tag]),
-        },
-    )
-    transaction.on_commit(lambda: send_mail(subject, body, None, recipients, fail_silently=True))

@@ -1,7 +1,6 @@
 import pytest
 
 from cases import hooks
-from husky_support.celery import app as celery_app
 from tests.partners.factories import UserFactory
 
 
@@ -9,15 +8,6 @@ from tests.partners.factories import UserFactory
 def mts_other(mts_org):
     """A second MTS technician (take-over, races)."""
     return UserFactory(username="mts-two", organisation=mts_org)
-
-
-@pytest.fixture
-def celery_eager():
-    """Run tasks in-process when they are enqueued (with on-commit callbacks captured)."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -196,16 +196,16 @@ def test_create_prefills_the_site_and_escalates(reseller_user, unit, api_as):
     assert body["checklist_missing"] == []
 
 
-def test_a_creation_runs_at_most_14_queries(reseller_user, unit, api_as, django_assert_max_num_queries):
+def test_a_creation_runs_at_most_15_queries(reseller_user, unit, api_as, django_assert_max_num_queries):
     """The token (user and organisation joined), the unit, a savepoint, the number, the case, its timeline row,
     the event's sequence, the event, its audience (one query) and the Dell check, its recipients, the
-    webhooks to notify, the savepoint's release and the case as the answer shows it. An Idempotency-Key adds
-    its lookup, the expired key's removal and the key."""
+    webhooks to notify, the opener as its first follower, the savepoint's release and the case as the answer
+    shows it. An Idempotency-Key adds its lookup, the expired key's removal and the key."""
     client = api_as(reseller_user)
     client.post("/api/v1/cases/", CREATE, format="json")  # the year's first number creates its counter row
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert client.post("/api/v1/cases/", CREATE, format="json").status_code == 201
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         keyed = client.post("/api/v1/cases/", CREATE, format="json", headers={"Idempotency-Key": "q-1"})
     assert keyed.status_code == 201
 

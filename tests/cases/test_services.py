@@ -286,7 +286,7 @@ def test_request_info_emails_the_partner_the_note_and_never_internal_comments(
 
 
 def test_a_title_stored_with_a_line_break_still_sends_its_email(
-    reseller_user, mts_user, unit, celery_eager, django_capture_on_commit_callbacks
+    reseller_user, mts_user, nordic_team, unit, celery_eager, django_capture_on_commit_callbacks
 ):
     case = open_case(reseller_user, unit)
     Case.objects.filter(pk=case.pk).update(title="Drive 3\r\nfailed\x07 again")  # stored before titles were checked
@@ -299,7 +299,9 @@ def test_a_title_stored_with_a_line_break_still_sends_its_email(
     assert mail.outbox[0].subject.endswith("Drive 3 failed again")
 
 
-def test_escalation_emails_mts(reseller_user, mts_user, unit, celery_eager, django_capture_on_commit_callbacks):
+def test_escalation_emails_the_team_serving_the_site_country(
+    reseller_user, mts_user, mts_admin, nordic_team, unit, celery_eager, django_capture_on_commit_callbacks
+):
     case = open_case(reseller_user, unit)
     with django_capture_on_commit_callbacks(execute=True):
         services.case_transition(

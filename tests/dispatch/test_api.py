@@ -236,8 +236,10 @@ class TestQueryCounts:
         number = dispatch_for(reseller_user, mts_user, unit).case.number
         client.force_login(mts_user)
         # session, user, organisation, the case; the dispatch for the actions' guard; the panel's eligibility
-        # (coverage, holiday overrides), dispatch, parts, fees and schedule changes; the timeline; the files
-        with django_assert_max_num_queries(13):
+        # (coverage, holiday overrides), dispatch, parts, fees and schedule changes; the timeline; the files;
+        # the viewer's notifications about the case marked read, when they last opened it (read, then
+        # updated) and the case's followers
+        with django_assert_max_num_queries(17):
             page = client.get(f"/cases/{number}/")
         assert page.status_code == 200
 

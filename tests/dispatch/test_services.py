@@ -451,14 +451,15 @@ class TestNotifications:
             UserFactory(username="dell-two", organisation=dell_user.organisation, email="dell2@example.com")
             with django_capture_on_commit_callbacks(execute=True):
                 dispatch = dispatch_for(reseller_user, mts_user, unit)
-            told = sorted(m.to[0] for m in mail.outbox if "Dell dispatch requested" in m.subject)
+            told = sorted(m.to[0] for m in mail.outbox if "Requested from Dell" in m.subject)
             assert told == sorted(["dell2@example.com", "dell@example.com", reseller_user.email])
             assert mts_user.email not in told  # MTS asked for it
             mail.outbox.clear()
             with django_capture_on_commit_callbacks(execute=True):
                 scheduled(dispatch, dell_user, start=NOW + timedelta(days=2))
-            recipients = {m.to[0] for m in mail.outbox if "Schedule visit" in m.subject}
+            recipients = {m.to[0] for m in mail.outbox if "Visit scheduled" in m.subject}
             assert reseller_user.email in recipients
-            assert "dell@example.com" in recipients
+            assert "dell2@example.com" in recipients
+            assert "dell@example.com" not in recipients  # the actor never hears of their own act
         finally:
             app.conf.task_always_eager = False

@@ -16,9 +16,9 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from cases.models import Notification
 from husky_support import dbpool, queue
-from tests.cases.factories import open_case
+from partners.notifications.models import Notification
+from tests.cases.factories import TeamFactory, open_case
 from tests.faults import in_process_worker, wait_for
 from tests.partners.factories import UserFactory
 
@@ -54,9 +54,9 @@ def kill_at_query():
     killed: list[tuple[int, str]] = []
 
     def install(sender=None, task_id=None, task=None, args=None, **kwargs):
-        if task.name != "cases.tasks.notify_case_transition_task" or task.request.retries:
+        if task.name != "partners.tasks.send_notifications_task" or task.request.retries:
             return
-        event_id = args[0]
+        event_id = args[0][0]  # the batch of one case's email rows, known by its first row
         seen = {"n": 0}
 
         def wrapper(execute, sql, params, many, context):
@@ -82,17 +82,22 @@ def test_a_worker_losing_its_database_connection_mid_task_sends_each_email(
     broker, kill_at_query, reseller_user, mts_user, unit, monkeypatch
 ):
     kill_points, killed = kill_at_query
-    UserFactory(username="mts-second", organisation=mts_user.organisation)
+    second = UserFactory(username="mts-second", organisation=mts_user.organisation)
+    TeamFactory(countries=["DK"]).members.add(mts_user, second)  # escalations reach the site's team
     with monkeypatch.context() as quiet:  # the tasks are queued below, one per event, with their kill point
         quiet.setattr(queue, "publish", lambda *args, **kwargs: True)
         cases = [open_case(reseller_user, unit, now=timezone.now(), escalate=True) for _ in range(EVENTS)]
-    rows = Notification.objects.filter(case__in=cases, channel="email", digest=False).select_related("event")
+    rows = Notification.objects.filter(
+        object_type="case", object_id__in=[case.pk for case in cases], channel="email", digest=False
+    )
     owed = Counter(row.address for row in rows)
-    event_ids = sorted({row.event_id for row in rows})
-    assert len(event_ids) == EVENTS
-    for point, event_id in enumerate(event_ids, start=1):
-        kill_points[event_id] = point
-        assert queue.publish("cases.tasks.notify_case_transition_task", event_id)
+    batches: dict[int, list[int]] = {}
+    for row in rows.order_by("pk"):
+        batches.setdefault(row.object_id, []).append(row.pk)
+    assert len(batches) == EVENTS
+    for point, ids in enumerate(batches.values(), start=1):
+        kill_points[ids[0]] = point
+        assert queue.publish("partners.tasks.send_notifications_task", ids)
 
     with in_process_worker():
         wait_for(lambda: not rows.filter(sent_at__isnull=True).exists(), what="every email row to be marked sent")

@@ -73,7 +73,7 @@ def test_a_refusal_carries_its_facts_for_the_caller() -> None:
 
 
 def test_a_broker_that_fails_after_the_commit_is_logged_not_raised(monkeypatch, caplog) -> None:
-    task = queue._tasks()["cases.tasks.notify_case_transition_task"]
+    task = queue._tasks()["partners.tasks.send_notifications_task"]
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker down")
@@ -82,10 +82,10 @@ def test_a_broker_that_fails_after_the_commit_is_logged_not_raised(monkeypatch, 
     logger = logging.getLogger("husky_support.queue")  # the logging config does not propagate it to root
     logger.addHandler(caplog.handler)
     try:
-        assert queue.publish("cases.tasks.notify_case_transition_task", 41) is False
+        assert queue.publish("partners.tasks.send_notifications_task", 41) is False
     finally:
         logger.removeHandler(caplog.handler)
-    assert "cases.tasks.notify_case_transition_task" in caplog.text
+    assert "partners.tasks.send_notifications_task" in caplog.text
     assert "41" in caplog.text
 
 

@@ -9,10 +9,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Notification
 from husky_support import queue
 from husky_support.celery import TRANSIENT_ERRORS, HuskyTask, app
-from tests.cases.factories import open_case
+from partners.notifications.models import Notification
+from tests.cases.factories import TeamFactory, open_case
 
 
 class Broker:
@@ -45,9 +45,9 @@ def _no_pause():
 def test_a_broker_that_is_down_after_the_commit_keeps_the_change_and_logs_the_task(monkeypatch, caplog):
     broker = Broker(monkeypatch, down=True)
     with transaction.atomic():
-        queue.enqueue_after_commit("cases.tasks.notify_case_transition_task", 41)
-    assert broker.calls == [("cases.tasks.notify_case_transition_task", (41,))]
-    assert "Could not queue cases.tasks.notify_case_transition_task args=(41,)" in caplog.text
+        queue.enqueue_after_commit("partners.tasks.send_notifications_task", [41])
+    assert broker.calls == [("partners.tasks.send_notifications_task", ([41],))]
+    assert "Could not queue partners.tasks.send_notifications_task args=([41],)" in caplog.text
 
 
 def test_after_a_failure_the_process_skips_the_broker_for_a_moment(monkeypatch, settings):
@@ -64,23 +64,25 @@ def test_an_unknown_task_name_raises_at_once():
 
 
 @pytest.mark.django_db
-def test_the_sweep_requeues_unsent_case_emails_and_due_webhooks_once_past_their_grace(
+def test_the_sweep_requeues_unsent_notification_emails_once_past_their_grace(
     monkeypatch, reseller_user, mts_user, unit
 ):
     broker = Broker(monkeypatch)
+    TeamFactory(countries=["DK"]).members.add(mts_user)  # an escalation reaches the team serving the site
     now = timezone.now()
     case = open_case(reseller_user, unit, now=now, escalate=True)
-    event_id = Notification.objects.filter(case=case, channel="email").values_list("event_id", flat=True)[0]
+    emails = Notification.objects.filter(object_type="case", object_id=case.pk, channel="email", digest=False)
+    assert emails.exists()
     broker.calls.clear()
 
-    assert queue.redeliver_due(now=now, limit=100)["case-emails"] == 0  # its own task may still be on its way
+    assert queue.redeliver_due(now=now, limit=100)["notifications"] == 0  # its own task may still be on its way
     later = now + timedelta(minutes=3)
-    assert queue.redeliver_due(now=later, limit=100)["case-emails"] == 1
-    assert ("cases.tasks.notify_case_transition_task", (event_id,)) in broker.calls
+    assert queue.redeliver_due(now=later, limit=100)["notifications"] == 1
+    assert ("partners.tasks.queue_due_notifications_task", ()) in broker.calls
 
-    Notification.objects.filter(case=case).update(sent_at=later)
+    emails.update(sent_at=later)
     broker.calls.clear()
-    assert queue.redeliver_due(now=later, limit=100) == {"webhook-deliveries": 0, "case-emails": 0}
+    assert queue.redeliver_due(now=later, limit=100) == {"webhook-deliveries": 0, "notifications": 0}
     assert broker.calls == []  # nothing due, nothing queued
 
 
@@ -88,11 +90,11 @@ def test_the_sweep_requeues_unsent_case_emails_and_due_webhooks_once_past_their_
 def test_the_sweep_stops_an_entry_at_the_first_refusal_and_a_batched_entry_queues_once(monkeypatch):
     broker = Broker(monkeypatch, down=True)
     monkeypatch.setattr(queue, "_REDELIVERIES", {})
-    queue.register_redelivery("rows", "cases.tasks.notify_case_transition_task", lambda now, limit: [1, 2, 3])
+    queue.register_redelivery("rows", "partners.tasks.deliver_webhook_task", lambda now, limit: [1, 2, 3])
     queue.register_redelivery("relay", "partners.tasks.relay_webhooks_task", lambda now, limit: [7, 8], batched=True)
     assert queue.redeliver_due(now=timezone.now(), limit=10) == {"rows": 0, "relay": 0}
     assert broker.calls == [
-        ("cases.tasks.notify_case_transition_task", (1,)),  # then it stopped: the broker is still down
+        ("partners.tasks.deliver_webhook_task", (1,)),  # then it stopped: the broker is still down
         ("partners.tasks.relay_webhooks_task", ()),
     ]
     broker.down = False

@@ -196,7 +196,7 @@ def test_seed_demo_is_idempotent_and_every_demo_user_signs_in(capsys):
 def test_seeding_the_demo_leaves_no_email_for_the_worker_to_print(settings, mailoutbox):
     from django.apps import apps
 
-    from cases.models import Notification
+    from partners.models import Notification
 
     # A transactional test before this one may have flushed the coverage table its migration seeds.
     importlib.import_module("dispatch.migrations.0002_seed_coverage").seed(apps, None)

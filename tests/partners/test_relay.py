@@ -127,7 +127,7 @@ def test_a_receiver_that_hangs_up_is_retried(endpoint_and_secret, receiver, rese
 
 
 def test_410_gone_gives_up_and_disables_the_endpoint_and_tells_its_admins(
-    endpoint_and_secret, receiver, reseller_user, unit, django_capture_on_commit_callbacks
+    endpoint_and_secret, receiver, reseller_user, unit, celery_eager, django_capture_on_commit_callbacks
 ):
     endpoint, _ = endpoint_and_secret
     receiver.default = 410
@@ -145,7 +145,7 @@ def test_410_gone_gives_up_and_disables_the_endpoint_and_tells_its_admins(
 
 
 def test_an_endpoint_failing_for_a_day_is_disabled_once_and_its_admins_emailed(
-    endpoint_and_secret, receiver, reseller_user, unit, django_capture_on_commit_callbacks
+    endpoint_and_secret, receiver, reseller_user, unit, celery_eager, django_capture_on_commit_callbacks
 ):
     endpoint, _ = endpoint_and_secret
     receiver.default = 500

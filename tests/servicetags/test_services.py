@@ -153,7 +153,7 @@ class TestTransferLifecycle:
         assert transfer.status == TransferStatus.SUBMITTED
 
     def test_reject_keeps_the_location_and_needs_a_reason(
-        self, unit, reseller_user, dell_user, django_capture_on_commit_callbacks
+        self, unit, reseller_user, dell_user, celery_eager, django_capture_on_commit_callbacks
     ):
         transfer = services.transfer_create(
             actor=reseller_user,
@@ -206,10 +206,20 @@ class TestReminderSweep:
         UserFactory(username="reseller-mail", organisation=reseller_org, email="r@example.test")
         return _order(distributor_user, reseller_org, [{"service_tag": "LATE1"}, {"service_tag": "LATE2"}])
 
+    @pytest.fixture(autouse=True)
+    def _send_on_commit(self, celery_eager, django_capture_on_commit_callbacks):
+        """The sweep stores the notifications; the send task emails them once the sweep's transaction commits."""
+
+        def sweep():
+            with django_capture_on_commit_callbacks(execute=True):
+                return send_transfer_reminders_task()
+
+        self.sweep = sweep
+
     def test_reminds_after_three_days_then_hands_to_the_distributor_once(self, shipped, reseller_org, distributor_user):
         # Shipped Mon 2 March. Thu 5 March: only 3 days ago, nothing is due.
         with time_machine.travel(datetime(2026, 3, 5, 6, 0, tzinfo=UTC), tick=False):
-            assert send_transfer_reminders_task() == {
+            assert self.sweep() == {
                 "reminded_units": 0,
                 "reminder_emails": 0,
                 "assisted_units": 0,
@@ -218,16 +228,16 @@ class TestReminderSweep:
         assert mail.outbox == []
         # Fri 6 March: more than 3 days ago: one email to the reseller listing both units.
         with time_machine.travel(datetime(2026, 3, 6, 6, 0, tzinfo=UTC), tick=False):
-            send_transfer_reminders_task()
-            send_transfer_reminders_task()  # idempotent: a second run sends nothing
+            self.sweep()
+            self.sweep()  # idempotent: a second run sends nothing
         assert len(mail.outbox) == 1
         assert mail.outbox[0].to == ["r@example.test"]
         assert "LATE1" in mail.outbox[0].body
         assert "LATE2" in mail.outbox[0].body
         # Fri 13 March: past 10 days: the distributor is asked to assist, once.
         with time_machine.travel(datetime(2026, 3, 13, 6, 0, tzinfo=UTC), tick=False):
-            result = send_transfer_reminders_task()
-            send_transfer_reminders_task()
+            result = self.sweep()
+            self.sweep()
         assert result["assisted_units"] == 2
         assert len(mail.outbox) == 2
         assert mail.outbox[1].to == [distributor_user.email]
@@ -239,17 +249,20 @@ class TestReminderSweep:
         }
         # Weeks later nothing is sent again.
         with time_machine.travel(datetime(2026, 4, 30, 6, 0, tzinfo=UTC), tick=False):
-            send_transfer_reminders_task()
+            self.sweep()
         assert len(mail.outbox) == 2
 
-    def test_a_confirmed_unit_is_not_reminded(self, shipped, reseller_user, mts_user):
+    def test_a_confirmed_unit_is_not_reminded(
+        self, shipped, reseller_user, mts_user, django_capture_on_commit_callbacks
+    ):
         unit = Unit.objects.get(service_tag="LATE1")
         transfer = services.transfer_create(
             actor=reseller_user, unit=unit, address=unit.address_values(), submit=True, now=NOW
         )
         services.transfer_confirm(actor=mts_user, transfer=transfer, now=NOW)
         mail.outbox.clear()
-        result = services.transfer_reminder_sweep(now=datetime(2026, 3, 20, 6, 0, tzinfo=UTC))
+        with django_capture_on_commit_callbacks(execute=True):
+            result = services.transfer_reminder_sweep(now=datetime(2026, 3, 20, 6, 0, tzinfo=UTC))
         assert (result.reminded_units, result.assisted_units) == (1, 1)
         assert "LATE1" not in mail.outbox[0].body
 
