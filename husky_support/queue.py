@@ -94,20 +94,24 @@ def enqueue_after_commit(task_name: str, *args: Any, **kwargs: Any) -> None:
 class Redelivery:
     """Stored work that a lost task must not lose. `due(now, limit)` lists the ids of rows that should
     have been done by now and were not (through an index, oldest first). `task_name` is queued with one
-    id each, or, when `batched`, once without arguments (a relay that claims its own due rows)."""
+    id each; when `batched`, once without arguments (a relay that claims its own due rows); when `as_list`,
+    once with the list of ids (a task that claims each row of a batch under its lock)."""
 
     name: str
     task_name: str
     due: DueRows
     batched: bool = False
+    as_list: bool = False
 
 
 _REDELIVERIES: dict[str, Redelivery] = {}
 
 
-def register_redelivery(name: str, task_name: str, due: DueRows, *, batched: bool = False) -> None:
+def register_redelivery(
+    name: str, task_name: str, due: DueRows, *, batched: bool = False, as_list: bool = False
+) -> None:
     """Called from an AppConfig.ready(); registering one name again replaces it (ready() may run twice)."""
-    _REDELIVERIES[name] = Redelivery(name=name, task_name=task_name, due=due, batched=batched)
+    _REDELIVERIES[name] = Redelivery(name=name, task_name=task_name, due=due, batched=batched, as_list=as_list)
 
 
 def redeliveries() -> tuple[Redelivery, ...]:
@@ -124,6 +128,8 @@ def redeliver_due(*, now: datetime, limit: int) -> dict[str, int]:
         count = 0
         if entry.batched:
             count = int(bool(ids) and publish(entry.task_name))
+        elif entry.as_list:
+            count = int(bool(ids) and publish(entry.task_name, ids))
         else:
             for pk in ids:
                 if not publish(entry.task_name, pk):

@@ -33,13 +33,13 @@ class PartnersConfig(AppConfig):
             "webhook-deliveries", "partners.tasks.relay_webhooks_task", relay.due_deliveries, batched=True
         )
         integration_notices.register()
-        # Notification emails that fell due and were not sent (a lost task, a digest's hour): the one
-        # queueing task claims nothing itself, the send task claims each row under its lock.
+        # Notification emails that fell due and were not sent (a lost task, a digest's hour): queued as one
+        # batch to the send task, which claims each row under its lock.
         register_redelivery(
             "notifications",
-            "partners.tasks.queue_due_notifications_task",
+            notification_services.SEND_TASK,
             lambda now, limit: notification_services.unsent_notification_ids(now, limit=limit),
-            batched=True,
+            as_list=True,
         )
         report_filters.register()
         user_logged_in.connect(twofactor.on_sign_in, dispatch_uid="partners-2fa-standing")

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from husky_support.celery import TRANSIENT_ERRORS
-from husky_support.queue import publish
 from partners.integrations import relay, sender
 from partners.notifications import services as notification_services
 
@@ -46,14 +45,3 @@ def send_notifications_task(notification_ids: list[int]) -> int:
     with the send, so running it twice (or a redelivery) sends nothing twice. A database, broker or mail
     error is retried with bounded backoff, never swallowed. Returns emails sent."""
     return notification_services.send_notifications(notification_ids, now=timezone.now())
-
-
-@shared_task(name="partners.tasks.queue_due_notifications_task")
-def queue_due_notifications_task() -> int:
-    """Beat: queue the send task for the emails that fell due and were not sent (the daily digests at 08:00
-    in each person's zone, immediate emails whose task was lost). Reads through the partial index; bounded.
-    Returns how many rows it queued."""
-    ids = notification_services.unsent_notification_ids(timezone.now(), limit=settings.NOTIFICATIONS_SWEEP_BATCH)
-    if ids:
-        publish(notification_services.SEND_TASK, ids)
-    return len(ids)

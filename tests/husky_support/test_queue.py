@@ -78,7 +78,7 @@ def test_the_sweep_requeues_unsent_notification_emails_once_past_their_grace(
     assert queue.redeliver_due(now=now, limit=100)["notifications"] == 0  # its own task may still be on its way
     later = now + timedelta(minutes=3)
     assert queue.redeliver_due(now=later, limit=100)["notifications"] == 1
-    assert ("partners.tasks.queue_due_notifications_task", ()) in broker.calls
+    assert ("partners.tasks.send_notifications_task", (sorted(emails.values_list("pk", flat=True)),)) in broker.calls
 
     emails.update(sent_at=later)
     broker.calls.clear()
