@@ -263,3 +263,9 @@ def test_new_activity_dots_the_list_and_marks_the_timeline_since_last_opened(
         services.comment_create(actor=mts_user, case=open_case(reseller_user, unit, now=NOW), body=f"{n}", now=NOW)
     with django_assert_max_num_queries(20):
         client.get("/cases/?view=all")
+
+
+def test_the_send_task_named_for_the_redelivery_sweep_is_registered():
+    from husky_support.queue import registered_task_names
+
+    assert path.SEND_TASK in registered_task_names()
