@@ -17,7 +17,7 @@ from cases.selectors import cases_visible_to
 from cases.workflow import Action, State
 from partners.kinds import OrgKind, Role
 from partners.models import Organisation, User
-from partners.notifications.registry import NoticeKind, register_kind
+from partners.notifications.registry import NoticeKind, register_kind, register_preferences_page
 from partners.notifications.services import Notified, mark_read_where, notify
 
 NOBODY = Q(pk__in=[])
@@ -98,6 +98,7 @@ CASE_AUDIENCES = {
 
 
 def register() -> None:
+    register_preferences_page(lambda: reverse("cases:notifications"))
     register_kind(
         NoticeKind(
             object_type="case",

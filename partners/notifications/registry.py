@@ -35,6 +35,18 @@ class NoticeKind:
 
 
 _KINDS: dict[str, NoticeKind] = {}
+# The page where a person reads their notifications and sets their preferences (a higher app's page).
+_PAGES: dict[str, Callable[[], str]] = {}
+
+
+def register_preferences_page(url: Callable[[], str]) -> None:
+    """Called from an AppConfig.ready(): the path of the notifications and preferences page."""
+    _PAGES["preferences"] = url
+
+
+def preferences_path() -> str:
+    page = _PAGES.get("preferences")
+    return page() if page is not None else "/"
 
 
 def register_kind(kind: NoticeKind) -> None:

@@ -29,7 +29,7 @@ from husky_support.text import one_line
 from partners.kinds import OrgKind
 from partners.models import User
 from partners.notifications.models import Channel, Mode, Notification, NotificationPreference, Topic
-from partners.notifications.registry import kind_of, may_see
+from partners.notifications.registry import kind_of, may_see, preferences_path
 from partners.notifications.table import EVENTS, spec_of
 
 logger = logging.getLogger(__name__)
@@ -191,6 +191,9 @@ def _context(row: Notification, recipient: User) -> dict[str, Any]:
         "label": object_kind.label(obj) if obj is not None else "",
         "url": settings.SITE_URL + object_kind.url(obj) if obj is not None else settings.SITE_URL,
         "at": dateformat.format(local(row.created_at, zone), "D j M Y H:i"),
+        "at_site": dateformat.format(local(row.created_at, site_zone), "D j M H:i")
+        if site_zone and site_zone != zone
+        else "",
         "recipient_zone": zone,
         "site_zone": site_zone,
     }
@@ -253,7 +256,7 @@ def _send_digest(first: Notification, *, now: datetime, mail: Any) -> int:
     if not keep or recipient is None:
         return 0
     items = [_context(row, recipient) for row in keep]
-    context = {"user": recipient, "items": items, "site_url": settings.SITE_URL}
+    context = {"user": recipient, "items": items, "preferences_url": settings.SITE_URL + preferences_path()}
     message = EmailMultiAlternatives(
         subject=f"Husky Support: your daily digest ({len(keep)})",
         body=render_to_string("partners/email/digest.txt", context),

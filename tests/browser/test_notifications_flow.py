@@ -46,6 +46,7 @@ def test_a_follower_reads_a_reply_a_dispatch_step_and_a_fee_in_the_bell(
     page.get_by_role("button", name="Follow").click()
     expect(page.get_by_role("button", name="Stop following")).to_be_visible()
     expect(page.locator(".case-followers")).to_contain_text("reseller-agent")
+    screenshot(page, "case-followed")
     page.goto(f"{live_server.url}/")
     settle(page)
 

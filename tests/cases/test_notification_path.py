@@ -263,3 +263,23 @@ def test_new_activity_dots_the_list_and_marks_the_timeline_since_last_opened(
         services.comment_create(actor=mts_user, case=open_case(reseller_user, unit, now=NOW), body=f"{n}", now=NOW)
     with django_assert_max_num_queries(20):
         client.get("/cases/?view=all")
+
+
+def test_the_send_task_named_for_the_redelivery_sweep_is_registered():
+    from husky_support.queue import registered_task_names
+
+    assert path.SEND_TASK in registered_task_names()
+
+
+def test_an_email_is_in_the_readers_zone_with_the_sites_beside_and_links_back(
+    reseller_user, mts_user, unit, celery_eager, django_capture_on_commit_callbacks
+):
+    reseller_user.timezone = "America/New_York"
+    reseller_user.save()
+    case = escalated_and_taken(reseller_user, mts_user, unit)  # a Copenhagen site
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_create(actor=mts_user, case=case, body="Public reply", now=NOW)
+    (message,) = mail.outbox
+    assert "Tue 1 Dec 2026 04:00 (America/New_York), Tue 1 Dec 10:00 at the site (Europe/Copenhagen)" in message.body
+    assert f"/cases/{case.number}/" in message.body
