@@ -235,8 +235,8 @@ def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], li
         rows = (
             _dispatches(ctx)
             .filter(_in(period, "created_at"))
-            .annotate(accepted_at=Subquery(accepted))
-            .values_list("created_at", "case__escalated_at", "case__team_id", "accepted_at")
+            .annotate(first_accepted_at=Subquery(accepted))
+            .values_list("created_at", "case__escalated_at", "case__team_id", "first_accepted_at")
         )
         to_request, to_accept = [], []
         for requested_at, escalated_at, team_id, accepted_at in rows:

@@ -262,6 +262,8 @@ DISPATCH_LIST_COLUMNS = (
     "dispatch_number",
     "nbd_target_on",
     "nbd_missed_at",
+    "nbd_verdict",
+    "nbd_miss_cause",
     "site_country",
     "site_timezone",
     "visit_start_at",

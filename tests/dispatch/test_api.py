@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from cases.models import Case
-from dispatch.models import Dispatch, Fee
+from dispatch.models import Dispatch, Fee, ScheduleChange
 from tests.cases.factories import CaseFactory
 from tests.dispatch.factories import NOW, REPRESENTATIVE, bulk_dispatches, dispatch_for, escalated_case
 from tests.partners.factories import DellFactory, UserFactory
@@ -77,7 +77,8 @@ class TestVisibility:
         case_services.comment_create(actor=mts_user, case=dispatch.case, body="MTS only", internal=True, now=NOW)
         events = api_as(dell_user).get(f"/api/v1/cases/{dispatch.case.pk}/events/").json()
         rows = events["results"] if isinstance(events, dict) else events
-        assert {e["kind"] for e in rows} == {"dispatch"}
+        # The escalation's one row opens the dispatch thread; then only dispatch steps.
+        assert [(e["kind"], e["action"]) for e in rows] == [("transition", "escalate_to_dell")]
         assert "Partner chat" not in str(rows)
         assert "MTS only" not in str(rows)
 
@@ -123,10 +124,17 @@ class TestWrites:
         )
         start = (NOW + timedelta(days=3)).isoformat()
         end = (NOW + timedelta(days=3, hours=2)).isoformat()
+        window = {"version": 2, "visit_start_at": start, "visit_end_at": end}
+        # docs/rules.md rule 8: Dell's first visit after the NBD target (Wed 11 Mar) needs a reason; nothing written.
+        refused = dell.post(url(dispatch, "schedule/"), window, format="json")
+        assert (refused.status_code, refused.json()["code"]) == (400, "past_target_reason_required")
+        assert not ScheduleChange.objects.exists()
         body = dell.post(
-            url(dispatch, "schedule/"), {"version": 2, "visit_start_at": start, "visit_end_at": end}, format="json"
+            url(dispatch, "schedule/"), {**window, "past_target_reason": "Part arrives Fri"}, format="json"
         )
         assert body.status_code == 200, body.json()
+        assert body.json()["schedule_changes"][0]["past_target_reason"] == "Part arrives Fri"
+        assert [n["code"] for n in body.json()["visit_notes"]] == ["after_nbd_target"]
         partner = api_as(reseller_user)
         later = {
             "version": 3,
