@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,13 +10,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cases.checklist import Category
+from cases.hooks import QueueDetails
 from cases.workflow import State as CaseState
 from dispatch import nbd, selectors, services
 from dispatch import workflow as flow
 from dispatch.eligibility import REASON_TEXT, Reason
 from dispatch.models import Dispatch, ScheduleChange
 from dispatch.rescheduling import reschedule_terms
-from husky_support.calendar import CalendarError, site_zone
+from husky_support.calendar import CalendarError, business_calendar, business_days_between, site_zone
 from partners.kinds import OrgKind
 from partners.visibility import viewer_kind
 
@@ -152,7 +153,7 @@ def panel_context(request: HttpRequest, case: Any) -> dict[str, Any]:
         terms = reschedule_terms(dispatch.visit_start_at, now, dispatch.site_timezone)
     parts = list(dispatch.parts.all())
     snapshot = dispatch.eligibility or {}
-    history = list(dispatch.schedule_changes.select_related("changed_by__organisation"))
+    history = list(dispatch.schedule_changes.all())  # prefetched with who changed it
     typed = _typed_back(request, dispatch)
     proposed = typed.get("visit_start_at")
     settled = not dispatch.clearance_enum.pending
@@ -231,7 +232,7 @@ def eligibility_panel(request: HttpRequest, case: Any) -> str:
     unit = getattr(case, "unit", None)
     if unit is None:
         return ""
-    if selectors.current_dispatch_for_case(request.user, case.pk) is not None:
+    if selectors.dispatches_visible_to(request.user).filter(case_id=case.pk).exists():
         return ""  # the dispatch panel shows the eligibility frozen at qualification; "if qualified now" would confuse
     now = timezone.now()
     answer, error = None, ""
@@ -244,3 +245,46 @@ def eligibility_panel(request: HttpRequest, case: Any) -> str:
         {"case": case, "unit": unit, "answer": answer, "error": error, "now": now},
         request=request,
     )
+
+
+def _business_days_since(moment: datetime, now: datetime, country: str, zone: str) -> int | None:
+    """Whole business days at the site from the day `moment` fell on to today (the package calendar, no query)."""
+    try:
+        calendar = business_calendar(country)
+        start = moment.astimezone(site_zone(zone)).date()
+        today = now.astimezone(site_zone(zone)).date()
+    except (CalendarError, ValueError):
+        return None
+    return sum(1 for _ in business_days_between(start, today + timedelta(days=1), calendar))
+
+
+def queue_details(cases: list[Any], now: datetime) -> dict[int, QueueDetails]:
+    """The cases.hooks seam for the triage queue: each L3 row's dispatch in words, from the annotations
+    annotate_queue added to the page's query (no query here): its state and age in business days, "NBD missed"
+    with the cause, "NBD at risk" when the target day has come at the site with nothing decided, and a request
+    Dell has not accepted within a business day."""
+    out: dict[int, QueueDetails] = {}
+    for case in cases:
+        state = getattr(case, "dispatch_state", None)
+        if not state:
+            continue
+        requested = case.dispatch_requested_at
+        age = _business_days_since(requested, now, case.dispatch_site_country, case.dispatch_site_timezone)
+        state_label = flow.State(state).label
+        text = state_label if age is None else f"{state_label} · {age} business day{'s' if age != 1 else ''}"
+        verdict = nbd.NbdVerdict(case.dispatch_nbd_verdict or nbd.NbdVerdict.PENDING)
+        target = case.dispatch_nbd_target_on
+        flag, flag_text = "", ""
+        if verdict is nbd.NbdVerdict.MISSED:
+            cause = nbd.MissCause(case.dispatch_nbd_miss_cause) if case.dispatch_nbd_miss_cause else None
+            flag, flag_text = "missed", f"NBD missed: {cause.label}" if cause else "NBD missed"
+        elif verdict is nbd.NbdVerdict.AWAITING_OUTCOME:
+            flag, flag_text = "at_risk", "NBD at risk: the visit's outcome is not reported"
+        elif verdict is nbd.NbdVerdict.PENDING and target is not None:
+            today = now.astimezone(site_zone(case.dispatch_site_timezone)).date()
+            if today >= target:
+                flag, flag_text = "at_risk", "NBD at risk: the target day has come at the site"
+        if not flag and state == flow.State.REQUESTED and age is not None and age >= 1:
+            flag, flag_text = "waiting", f"Not accepted by Dell for {text.split(' · ')[-1]}"
+        out[case.pk] = QueueDetails(dispatch_text=text, nbd_flag=flag, nbd_flag_text=flag_text)
+    return out
