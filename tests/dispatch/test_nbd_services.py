@@ -232,3 +232,52 @@ class TestRule8:
                 accept_fee=True,
             )
         assert (refused.value.code, refused.value.kind) == ("not_allowed_from_state", ErrorKind.CONFLICT)
+
+
+class TestApi:
+    def test_the_list_answers_the_verdict_and_cause_and_filters_by_them(
+        self, api_as, reseller_user, mts_user, dell_user, unit
+    ):
+        met = book(dispatch_for(reseller_user, mts_user, unit), dell_user, ON_THE_DAY)
+        step(met, dell_user, "outcome", now=ON_THE_DAY + timedelta(hours=1), outcome="completed")
+        missed = dispatch_for(reseller_user, mts_user, unit)
+        sweep_at(DAY_ENDS)
+        client = api_as(mts_user)
+        rows = {r["id"]: r for r in client.get("/api/v1/dispatches/").json()["results"]}
+        assert (rows[met.pk]["nbd_verdict"], rows[met.pk]["nbd_miss_cause"]) == ("met", "")
+        assert (rows[missed.pk]["nbd_verdict"], rows[missed.pk]["nbd_miss_cause"]) == ("missed", "dell_not_accepted")
+        only = client.get("/api/v1/dispatches/?nbd=missed").json()["results"]
+        assert [r["id"] for r in only] == [missed.pk]
+        both = client.get("/api/v1/dispatches/?nbd=missed&nbd=met").json()["results"]
+        assert {r["id"] for r in both} == {met.pk, missed.pk}
+        by_cause = client.get("/api/v1/dispatches/?nbd_miss_cause=customer_reschedule").json()["results"]
+        assert by_cause == []
+        bad = client.get("/api/v1/dispatches/?nbd=late")
+        assert bad.status_code == 400
+        early = client.post(
+            f"/api/v1/dispatches/{met.pk}/outcome/", {"version": 1, "outcome": "completed"}, format="json"
+        )
+        assert early.status_code == 409  # finished, nothing written
+
+    def test_an_early_outcome_is_409_visit_not_started_and_nothing_is_written(
+        self, api_as, reseller_user, mts_user, dell_user, unit
+    ):
+        from django.utils import timezone
+
+        now = timezone.now()
+        dispatch = book(
+            dispatch_for(reseller_user, mts_user, unit, now=now),
+            dell_user,
+            now + timedelta(days=3),
+            now=now,
+            reason="x",
+        )
+        dispatch.refresh_from_db()
+        answer = api_as(dell_user).post(
+            f"/api/v1/dispatches/{dispatch.pk}/outcome/",
+            {"version": dispatch.version, "outcome": "representative_absent"},
+            format="json",
+        )
+        assert (answer.status_code, answer.json()["code"]) == (409, "visit_not_started")
+        dispatch.refresh_from_db()
+        assert (dispatch.state, dispatch.fees.count()) == ("scheduled", 0)
