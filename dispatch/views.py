@@ -23,6 +23,7 @@ from cases.workflow import Action as CaseAction
 from dispatch import selectors, services
 from dispatch.forms import DispatchQueueForm, EligibilityForm, PartForm, PartUpdateForm
 from dispatch.models import Dispatch, Fee, Part
+from dispatch.nbd import CUSTOMER_CAUSES
 from dispatch.panels import TYPED_KEY
 from husky_support.calendar import CalendarError, site_zone
 from husky_support.domain import DomainError
@@ -331,9 +332,19 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
 QUEUE_PAGE_SIZE = 50
 
 
+_CUSTOMER_CAUSES = frozenset(cause.value for cause in CUSTOMER_CAUSES)
+
 # The queue's flags, in the order they show; each is a constant badge.
 _FLAGS = (
-    (lambda d: d.nbd_missed_at is not None, '<span class="badge text-bg-danger">NBD missed</span> '),
+    # docs/rules.md rule 9: a miss on the customer's side (adjusted attainment leaves it out) reads differently.
+    (
+        lambda d: d.nbd_missed_at is not None and d.nbd_miss_cause in _CUSTOMER_CAUSES,
+        '<span class="badge text-bg-warning">NBD missed: customer side</span> ',
+    ),
+    (
+        lambda d: d.nbd_missed_at is not None and d.nbd_miss_cause not in _CUSTOMER_CAUSES,
+        '<span class="badge text-bg-danger">NBD missed</span> ',
+    ),
     (lambda d: d.has_overdue_part, '<span class="badge text-bg-danger">part overdue</span> '),
     (lambda d: d.schedule_frozen_at is not None, '<span class="badge text-bg-warning">frozen</span> '),
     (lambda d: d.clearance in ("requested", "stated"), '<span class="badge text-bg-warning">clearance</span>'),

@@ -68,6 +68,10 @@ def test_a_customer_reschedule_past_the_target_reads_the_same_to_all_three(
         assert "(the customer's side)" in text
         assert not RAW_CODE.search(text), RAW_CODE.search(text)
         assert 'id="case-eligibility"' not in client.get(f"/cases/{dispatch.case.number}/").content.decode()
+    # Dell's queue tells a customer-side miss from its own.
+    client.force_login(dell_user)
+    queue = words(client.get("/dispatch/queue/").content.decode())
+    assert "NBD missed: customer side" in queue
 
 
 def test_a_met_target_and_a_finished_dispatch_say_nothing_of_rescheduling_fees(
