@@ -10,7 +10,8 @@ The dispatch app registers, from its AppConfig.ready():
 - `case_panels`: callables `(request, case) -> str` rendering extra sections of the case page, and
   `panel_actions`: the case actions such a panel offers with its own form (left out of the action bar);
 - `queue_annotations`: callables `(queryset) -> queryset` adding columns the triage queue shows
-  (`dispatch_nbd_target_on`, `dispatch_nbd_missed`).
+  (`dispatch_nbd_target_on`, `dispatch_nbd_missed`), and `queue_row_details(cases, now) -> {pk: QueueDetails}`:
+  what each L3 row says of its dispatch, in words (its state and age, "NBD missed" with the cause, "NBD at risk").
 Until then Dell sees no case and escalate_to_dell is refused with `dispatch_unavailable`.
 """
 
@@ -31,6 +32,15 @@ class DispatchFacts:
 _NO_FACTS = DispatchFacts()
 
 
+@dataclass(frozen=True, kw_only=True)
+class QueueDetails:
+    """What a triage-queue row says of the case's open dispatch, in words."""
+
+    dispatch_text: str = ""  # e.g. "Requested from Dell · 3 business days"
+    nbd_flag: str = ""  # "missed", "at_risk", "waiting" (not accepted in time) or ""
+    nbd_flag_text: str = ""  # e.g. "NBD missed: Dell had not accepted the dispatch by the target day"
+
+
 @dataclass
 class _Registry:
     dispatch_facts: Callable[[Any, Any, Any], DispatchFacts] | None = None
@@ -42,6 +52,7 @@ class _Registry:
     panel_actions: set[str] = field(default_factory=set)  # case actions a panel offers instead of the action bar
     # Annotate the triage queue's queryset (e.g. the dispatch's NBD target for L3 cases), in SQL, per page.
     queue_annotations: list[Callable[[Any], Any]] = field(default_factory=list)
+    queue_row_details: Callable[[list[Any], Any], dict[int, QueueDetails]] | None = None
 
 
 registry = _Registry()
@@ -53,6 +64,10 @@ def dispatch_facts(case: Any, now: Any, request: Any = None) -> DispatchFacts:
 
 def dell_viewers(case: Any) -> Q:
     return registry.dell_viewers(case) if registry.dell_viewers else Q(pk__in=[])
+
+
+def queue_row_details(cases: list[Any], now: Any) -> dict[int, QueueDetails]:
+    return registry.queue_row_details(cases, now) if registry.queue_row_details else {}
 
 
 def dell_visibility(user: Any) -> Q | None:

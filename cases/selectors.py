@@ -12,6 +12,7 @@ from cases import hooks
 from cases.archives import AttachmentKind
 from cases.models import QUEUE_STATES, Case, CaseAttachment, CaseEvent, EventKind, Team
 from cases.sla import SlaState
+from cases.workflow import Action
 from husky_support.text import plain_number
 from partners.kinds import OrgKind
 from partners.models import User
@@ -176,12 +177,12 @@ def search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
 
 def events_visible(case: Case, user: User) -> QuerySet[CaseEvent]:
     """The case's timeline for this viewer: MTS-internal entries only for MTS; Dell sees only the dispatch
-    thread (never the partner's comments with MTS)."""
+    thread, which the escalation to Dell opens (never the partner's comments with MTS)."""
     qs = CaseEvent.objects.filter(case=case).select_related("actor", "actor__organisation").order_by("at", "id")
     if not sees_internal(user):
         qs = qs.filter(internal=False)
     if viewer_kind(user) == OrgKind.DELL:
-        qs = qs.filter(kind=EventKind.DISPATCH)
+        qs = qs.filter(Q(kind=EventKind.DISPATCH) | Q(kind=EventKind.TRANSITION, action=Action.ESCALATE_TO_DELL))
     return qs
 
 

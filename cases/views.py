@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -58,7 +56,9 @@ def _set_urls(case: Case, prefix: str, units_prefix: str) -> Case:
     return case
 
 
-def _queue_row(case: Case, *, viewer_id: int | None, hours: clocks.TeamHoursCache, now) -> dict:
+def _queue_row(
+    case: Case, *, viewer_id: int | None, hours: clocks.TeamHoursCache, now, details: hooks.QueueDetails | None = None
+) -> dict:
     """One triage-queue row as a plain dict with everything it shows already rendered (badges, SLA, dates,
     age): the queue is the portal's busiest page, and its template then only places strings. A dict key is
     the template engine's cheapest lookup (an attribute lookup first fails a dict lookup, then retries)."""
@@ -85,19 +85,11 @@ def _queue_row(case: Case, *, viewer_id: int | None, hours: clocks.TeamHoursCach
         "team_name": case.team.name if case.team_id and case.team is not None else "",
         "age": cases_tags.age(case.created_at, now),
         "nbd_text": date_format(nbd_target_on, "D j M") if nbd_target_on else "",
-        "nbd_at_risk": _nbd_at_risk(case, now),
+        "dispatch_text": details.dispatch_text if details else "",
+        "nbd_flag": details.nbd_flag if details else "",
+        "nbd_flag_text": details.nbd_flag_text if details else "",
         "new_activity": getattr(case, "new_activity", False),
     }
-
-
-def _nbd_at_risk(case: Case, now) -> bool:
-    """An L3 case whose Dell target day has come at the site (or passed: flagged missed) with no visit done."""
-    target = getattr(case, "dispatch_nbd_target_on", None)
-    if getattr(case, "dispatch_nbd_missed", False):
-        return True
-    if target is None or not case.site_timezone:
-        return False
-    return now.astimezone(ZoneInfo(case.site_timezone)).date() >= target
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -187,7 +179,11 @@ def triage_queue(request: HttpRequest):
     page = _page(request, qs.none() if filter_errors else qs)
     hours = clocks.TeamHoursCache(now)
     hours.add(all_teams)  # the rows' teams are among those already read for the filter
-    page.object_list = [_queue_row(case, viewer_id=request.user.pk, hours=hours, now=now) for case in page.object_list]
+    details = hooks.queue_row_details(list(page.object_list), now)
+    page.object_list = [
+        _queue_row(case, viewer_id=request.user.pk, hours=hours, now=now, details=details.get(case.pk))
+        for case in page.object_list
+    ]
     context = {
         "page": page,
         "form": form,
@@ -438,7 +434,8 @@ def _queue_row_response(request: HttpRequest, number: str, *, error: str = ""):
     """The refreshed queue row an htmx take swaps in."""
     case = _set_urls(_get_case(request, number), reverse("cases:list"), reverse("servicetags:unit_list"))
     now = timezone.now()
-    row = _queue_row(case, viewer_id=request.user.pk, hours=clocks.TeamHoursCache(now), now=now)
+    details = hooks.queue_row_details([case], now).get(case.pk)
+    row = _queue_row(case, viewer_id=request.user.pk, hours=clocks.TeamHoursCache(now), now=now, details=details)
     context = {"rows": [row], "now": now, "error": error, "csrf_input": csrf_input(request)}
     return render(request, "cases/_queue_rows.html", context)
 

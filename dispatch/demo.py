@@ -70,10 +70,26 @@ class Story:
     def accept(self, when: datetime, number: str) -> None:
         self.step(self.dell, flow.Action.ACCEPT, when, dispatch_number=number)
 
-    def schedule(self, when: datetime, start: datetime, hours: int = 3, note: str = "") -> None:
+    def on_target(self, hour: int, days: int = 0) -> datetime:
+        """A site-local wall-clock time on the NBD target day (plus `days`)."""
+        assert self.dispatch.nbd_target_on is not None
+        zone = site_zone(self.dispatch.site_timezone)
+        return datetime.combine(self.dispatch.nbd_target_on + timedelta(days=days), time(hour), tzinfo=zone)
+
+    def schedule(self, when: datetime, start: datetime, hours: int = 3, note: str = "", reason: str = "") -> None:
         end = start + timedelta(hours=hours)
         note = note or "Agreed with the representative by phone."
-        self.step(self.dell, flow.Action.SCHEDULE, when, visit_start_at=start, visit_end_at=end, note=note)
+        # docs/rules.md rule 8: Dell's first visit after the target says why (kept only when it is after).
+        reason = reason or "The earliest slot the representative could give."
+        self.step(
+            self.dell,
+            flow.Action.SCHEDULE,
+            when,
+            visit_start_at=start,
+            visit_end_at=end,
+            note=note,
+            past_target_reason=reason,
+        )
 
     def outcome(self, when: datetime, outcome: flow.Outcome, note: str = "") -> None:
         self.step(self.dell, flow.Action.OUTCOME, when, outcome=outcome.value, note=note)
@@ -116,24 +132,34 @@ def _accepted_rep_absent(s: Story) -> None:
     # Clearance accepted beforehand, then nobody was there to let the technician in (rule 5).
     s.clearance(s.mts, flow.ClearanceAction.REQUEST, s.at(7, 1))
     s.clearance(s.dell, flow.ClearanceAction.ACCEPT, s.at(7, 3), "Escort booked through the airport's security desk.")
+    # On the target day: the technician came in time, so NBD is met whatever the outcome (rule 9).
     s.accept(s.at(7, 4), "DSP-4471902")
-    s.schedule(s.at(7, 5), s.site(-4, 9))
-    s.outcome(s.site(-4, 10), flow.Outcome.REPRESENTATIVE_ABSENT, "Waited 45 minutes at the gate; nobody answered.")
+    s.schedule(s.at(7, 5), s.on_target(9))
+    s.outcome(s.on_target(10), flow.Outcome.REPRESENTATIVE_ABSENT, "Waited 45 minutes at the gate; nobody answered.")
     s.message(s.partner, s.at(3, 2), "Sorry: our contact was ill. A colleague will meet the technician next time.")
 
 
 def _scheduled_late_reschedule(s: Story) -> None:
-    # Honolulu: booked ten days out, then moved at the customer's request with six days to go (rule 4: fee).
-    s.accept(s.at(2.8), "DSP-4472318")
-    s.schedule(s.at(2.8, 1), s.site(6, 9), hours=4)
+    # Honolulu: booked on the NBD day, then moved past it at the customer's request, late (rule 4: fee): NBD missed
+    # on the customer's side (rule 9).
+    s.accept(s.at(7), "DSP-4472318")
+    s.schedule(s.at(7, 1), s.on_target(13), hours=3)
     s.step(
         s.partner,
         flow.Action.RESCHEDULE,
-        s.at(1),
-        visit_start_at=s.site(3, 13),
-        visit_end_at=s.site(3, 16),
+        s.at(7, 2),
+        visit_start_at=s.on_target(13, days=3),
+        visit_end_at=s.on_target(16, days=3),
         accept_fee=True,
         note="The customer's operations team needs the original day for a shift change.",
+    )
+
+
+def _scheduled_ahead(s: Story) -> None:
+    # Booked for later this week: the NBD verdict waits for the target day (rule 9).
+    s.accept(s.at(2.8), "DSP-4472560")
+    s.schedule(
+        s.at(2.8, 1), s.site(5, 9), hours=4, reason="The customer's site is closed until the weekend's works end."
     )
 
 
@@ -210,9 +236,34 @@ def _completed_part_overdue(s: Story) -> None:
 
 
 def _failed(s: Story) -> None:
+    # Dell booked two days after the target (rule 8: with its reason): NBD missed on Dell's side (rule 9).
     s.accept(s.at(8, 3), "DSP-4470250")
-    s.schedule(s.at(8, 4), s.site(-6, 9))
-    s.outcome(s.site(-6, 14), flow.Outcome.FAILED, "The replacement DIMMs were the wrong type; new ones are ordered.")
+    s.schedule(s.at(8, 4), s.on_target(9, days=2), reason="The only technician with the DIMM kit was booked.")
+    s.outcome(
+        s.on_target(14, days=2), flow.Outcome.FAILED, "The replacement DIMMs were the wrong type; new ones are ordered."
+    )
+
+
+def _clearance_never_accepted(s: Story) -> None:
+    # The port's requirements were sent to Dell but never accepted: NBD missed on the customer's side.
+    s.clearance(s.mts, flow.ClearanceAction.REQUEST, s.at(6, 1))
+    s.accept(s.at(6, 2), "DSP-4470611")
+
+
+def _no_representative(s: Story) -> None:
+    # Nobody named a representative until after the target day: NBD missed on the customer's side.
+    s.accept(s.at(6, 2), "DSP-4470702")
+    s.message(s.dell, s.at(6, 3), "Please name the site's representative so we can book the visit.")
+
+
+def _never_accepted(s: Story) -> None:
+    s.message(s.mts, s.at(9, 1), "Dell, please confirm: the customer is waiting for the technician.")
+
+
+def _awaiting_outcome(s: Story) -> None:
+    # Visited on the NBD day; the technician has not reported yet, so the visit decides (rule 9).
+    s.accept(s.at(6, 2), "DSP-4470833")
+    s.schedule(s.at(6, 3), s.on_target(15))
 
 
 def _cancelled(s: Story) -> None:
@@ -244,7 +295,17 @@ SCENARIOS: list[tuple[str, str, str, str, flow.DispatchKind, dict[str, str], flo
         7.2,
         _accepted_rep_absent,
     ),
-    (PACIFIC, DELL_BOUND, "", "", flow.DispatchKind.ONSITE, REP_HI, 3, _scheduled_late_reschedule),
+    (PACIFIC, DELL_BOUND, "", "", flow.DispatchKind.ONSITE, REP_LA, 3, _scheduled_ahead),
+    (
+        PACIFIC,
+        "Recorder overheating at the harbour terminal",
+        "HNL4K22",
+        "other",
+        flow.DispatchKind.ONSITE,
+        REP_HI,
+        7.3,
+        _scheduled_late_reschedule,
+    ),
     (
         PACIFIC,
         "Array controller battery failed (New York)",
@@ -305,6 +366,37 @@ SCENARIOS: list[tuple[str, str, str, str, flow.DispatchKind, dict[str, str], flo
         REP_LA,
         3.3,
         _cancelled,
+    ),
+    (
+        COPENHAGEN,
+        "Camera server fan failure at the harbour",
+        "2JDW8K5",
+        "other",
+        flow.DispatchKind.ONSITE,
+        {**REP_DK, "security_requirements": "Port security: escort from gate 3, steel-toe boots."},
+        6.3,
+        _clearance_never_accepted,
+    ),
+    (
+        PACIFIC,
+        "Drive backplane fault (New York)",
+        "8RMC2Z4",
+        "other",
+        flow.DispatchKind.ONSITE,
+        {},
+        6.3,
+        _no_representative,
+    ),
+    (COPENHAGEN, "Front panel LED fault", "7XK2M93", "other", flow.DispatchKind.ONSITE, REP_DK, 9.3, _never_accepted),
+    (
+        PACIFIC,
+        "Memory DIMM B2 failing (Los Angeles)",
+        "5TQN6V8",
+        "memory",
+        flow.DispatchKind.ONSITE,
+        REP_LA,
+        6.3,
+        _awaiting_outcome,
     ),
 ]
 

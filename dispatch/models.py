@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from dispatch.eligibility import DEFAULT_CUTOFF, CoverageTerms
+from dispatch.nbd import MissCause, NbdVerdict
 from dispatch.workflow import FINISHED_STATES, Clearance, DispatchKind, FeeKind, Outcome
 from dispatch.workflow import State as DispatchState
 from partners.validators import validate_calendar_country, validate_timezone
@@ -74,6 +75,8 @@ DISPATCH_STATE_CHOICES = _choices(DispatchState)
 OUTCOME_CHOICES = _choices(Outcome)
 FEE_KIND_CHOICES = _choices(FeeKind)
 CLEARANCE_CHOICES = _choices(Clearance)
+NBD_VERDICT_CHOICES = _choices(NbdVerdict)
+MISS_CAUSE_CHOICES = _choices(MissCause)
 
 
 class Dispatch(models.Model):
@@ -118,7 +121,17 @@ class Dispatch(models.Model):
     free_window_closes_at = models.DateTimeField(null=True, blank=True)
     schedule_frozen_at = models.DateTimeField(null=True, blank=True)
     nbd_missed_due_at = models.DateTimeField(null=True, blank=True, help_text="End of the site-local target day.")
-    nbd_missed_at = models.DateTimeField(null=True, blank=True)
+    nbd_missed_at = models.DateTimeField(null=True, blank=True, help_text="When the target was decided missed.")
+    # docs/rules.md rule 9: the verdict and the cause of a miss, kept by the services at every step that changes
+    # them and by the end-of-target-day sweep; what the dashboards and reports count.
+    nbd_verdict = models.CharField(max_length=16, choices=NBD_VERDICT_CHOICES, default=NbdVerdict.PENDING.value)
+    nbd_miss_cause = models.CharField(max_length=24, choices=MISS_CAUSE_CHOICES, blank=True)
+    nbd_decided_at = models.DateTimeField(null=True, blank=True)
+    # The moments rule 9 reads (set by the services when they happen).
+    accepted_at = models.DateTimeField(null=True, blank=True, help_text="Dell accepted the dispatch.")
+    first_denied_at = models.DateTimeField(null=True, blank=True)
+    clearance_accepted_at = models.DateTimeField(null=True, blank=True)
+    representative_named_at = models.DateTimeField(null=True, blank=True)
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -147,6 +160,13 @@ class Dispatch(models.Model):
                 name="dispatch_open_nbd_missed_idx",
                 condition=Q(nbd_missed_at__isnull=False, state__in=OPEN_STATE_VALUES),
             ),
+            # The dashboard's and the reports' NBD counts by verdict and cause, per target day.
+            models.Index(fields=["nbd_verdict", "nbd_miss_cause", "nbd_target_on"], name="dispatch_nbd_verdict_idx"),
+            models.Index(
+                fields=["nbd_target_on", "site_country"],
+                name="dispatch_nbd_decided_idx",
+                condition=Q(nbd_verdict__in=[NbdVerdict.MET.value, NbdVerdict.MISSED.value]),
+            ),
             # The reports' period ranges: dispatches requested, and finished, in a period.
             models.Index(fields=["created_at"], name="dispatch_created_idx"),
             models.Index(fields=["finished_at"], name="dispatch_finished_idx", condition=Q(finished_at__isnull=False)),
@@ -163,7 +183,7 @@ class Dispatch(models.Model):
             models.Index(
                 fields=["nbd_missed_due_at"],
                 name="dispatch_nbd_missed_due",
-                condition=Q(nbd_missed_at__isnull=True, nbd_missed_due_at__isnull=False),
+                condition=Q(nbd_decided_at__isnull=True, nbd_missed_due_at__isnull=False),
             ),
         ]
         constraints = [
@@ -171,6 +191,13 @@ class Dispatch(models.Model):
                 name="dispatch_state_known", condition=Q(state__in=[s.value for s in DispatchState])
             ),
             models.CheckConstraint(name="dispatch_kind_known", condition=Q(kind__in=[k.value for k in DispatchKind])),
+            models.CheckConstraint(
+                name="dispatch_nbd_verdict_known", condition=Q(nbd_verdict__in=[v.value for v in NbdVerdict])
+            ),
+            models.CheckConstraint(
+                name="dispatch_nbd_cause_only_when_missed",
+                condition=Q(nbd_miss_cause="") | Q(nbd_verdict=NbdVerdict.MISSED.value),
+            ),
             models.CheckConstraint(
                 name="dispatch_visit_ends_after_start",
                 condition=Q(visit_start_at__isnull=True) | Q(visit_end_at__gt=models.F("visit_start_at")),
@@ -191,6 +218,14 @@ class Dispatch(models.Model):
     @property
     def clearance_enum(self) -> Clearance:
         return Clearance(self.clearance)
+
+    @property
+    def nbd_verdict_enum(self) -> NbdVerdict:
+        return NbdVerdict(self.nbd_verdict)
+
+    @property
+    def nbd_miss_cause_enum(self) -> MissCause | None:
+        return MissCause(self.nbd_miss_cause) if self.nbd_miss_cause else None
 
     @property
     def is_finished(self) -> bool:
@@ -217,6 +252,11 @@ class ScheduleChange(models.Model):
     fee = models.ForeignKey("Fee", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     note = models.TextField(blank=True)
+    by_customer = models.BooleanField(default=False, help_text="Asked by the partner (the customer's side).")
+    past_target_reason = models.TextField(blank=True, help_text="Why Dell booked the first visit after the target.")
+    # The visit this booking led to, once the technician reported it (docs/rules.md rule 9 reads these).
+    outcome = models.CharField(max_length=24, choices=OUTCOME_CHOICES, blank=True)
+    outcome_reported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["agreed_at", "id"]

@@ -87,6 +87,21 @@ def register() -> None:
     )
 
 
+def notify_requested(dispatch: Dispatch, *, actor: User | None, now: datetime) -> Notified:
+    """The request to Dell has no timeline row of its own (the escalation's row is the one entry of it):
+    the parties hear of the dispatch itself."""
+    case = dispatch.case
+    return notify(
+        "dispatch.requested",
+        dispatch,
+        actor=actor,
+        now=now,
+        event_key=f"dispatch:{dispatch.pk}:requested",
+        text=f"{case.number}: {flow.State.REQUESTED.label}",
+        data=dict(case_notices.case_facts(case)),
+    )
+
+
 def notify_step(dispatch: Dispatch, event: CaseEvent, *, now: datetime) -> Notified:
     """Tell the parties of one dispatch step (the table), in the caller's transaction; a fee the step
     recorded is its own notification. The line is the timeline's label; a visit's window is kept to be

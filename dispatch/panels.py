@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,27 +10,103 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cases.checklist import Category
+from cases.hooks import QueueDetails
 from cases.workflow import State as CaseState
-from dispatch import selectors, services
+from dispatch import nbd, selectors, services
 from dispatch import workflow as flow
 from dispatch.eligibility import REASON_TEXT, Reason
-from dispatch.models import Dispatch
+from dispatch.models import Dispatch, ScheduleChange
 from dispatch.rescheduling import reschedule_terms
-from husky_support.calendar import CalendarError
+from husky_support.calendar import CalendarError, business_calendar, business_days_between, site_zone
 from partners.kinds import OrgKind
 from partners.visibility import viewer_kind
 
 PARTNER_KINDS = frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR})
 
 
-def reasons_in_words(codes: list[str]) -> list[dict[str, str]]:
+def reasons_in_words(codes: list[str], *, clearance_settled: bool = False) -> list[dict[str, str]]:
+    """The eligibility reasons in words (codes stay in the API). Once Dell accepted the site's requirements, or
+    none are stated any more, the clearance reason no longer applies and is left out."""
     out = []
     for code in codes:
+        if clearance_settled and code == Reason.SECURITY_CLEARANCE_PENDING.value:
+            continue
         try:
             out.append({"code": code, "text": REASON_TEXT[Reason(code)]})
         except ValueError:
-            out.append({"code": code, "text": code})
+            out.append({"code": code, "text": code.replace("_", " ")})
     return out
+
+
+def _site(moment: datetime, zone: str, *, time: bool = True) -> str:
+    local = moment.astimezone(site_zone(zone))
+    return f"{local:%a} {local.day} {local:%b}" + (f" {local:%H:%M}" if time else "")
+
+
+def _day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def _window(start: datetime, end: datetime | None, zone: str) -> str:
+    text = _site(start, zone)
+    if end is not None:
+        text += f"–{end.astimezone(site_zone(zone)):%H:%M}"
+    return text + " (site)"
+
+
+def _how_booked(change: ScheduleChange, zone: str) -> str:
+    """How the current visit came to be where it is, in words."""
+    when = _site(change.agreed_at, zone, time=False)
+    if change.previous_start_at is None:
+        who = change.changed_by.organisation.name if change.changed_by and change.changed_by.organisation else ""
+        text = f"booked {'by ' + who + ' ' if who else ''}on {when}"
+        return text + (f" ({change.past_target_reason})" if change.past_target_reason else "")
+    if change.by_customer:
+        text = f"moved at the customer's request on {when}"
+    else:
+        who = change.changed_by.organisation.name if change.changed_by and change.changed_by.organisation else "Dell"
+        text = f"moved by {who} on {when}"
+    return text + (", late, fee recorded" if change.late else "")
+
+
+def nbd_story(dispatch: Dispatch, history: list[ScheduleChange]) -> dict[str, Any]:
+    """docs/rules.md rule 9 for the panel, the same words to the partner, MTS and Dell: the verdict badge (with the
+    cause of a miss) and what happened to the visit against the target."""
+    verdict = dispatch.nbd_verdict_enum
+    cause = dispatch.nbd_miss_cause_enum
+    target = dispatch.nbd_target_on
+    zone = dispatch.site_timezone
+    badge = {
+        nbd.NbdVerdict.MET: "text-bg-success",
+        nbd.NbdVerdict.MISSED: "text-bg-danger",
+        nbd.NbdVerdict.AWAITING_OUTCOME: "text-bg-info",
+    }.get(verdict, "")
+    label = f"NBD missed: {cause.label}" if cause is not None else str(verdict.label)
+    sentences: list[str] = []
+    if target is not None and dispatch.kind == flow.DispatchKind.ONSITE:
+        reported = [h for h in history if h.outcome_reported_at is not None]
+        if verdict is nbd.NbdVerdict.MET and reported:
+            first = min(reported, key=lambda h: h.visit_start_at)
+            sentences.append(
+                f"NBD met: the technician came on {_window(first.visit_start_at, first.visit_end_at, zone)}, by the "
+                f"end of the target day {_day(target)}."
+            )
+        if verdict is nbd.NbdVerdict.MISSED and cause is not None:
+            side = "the customer's side" if cause.customer_side else "Dell's side"
+            sentences.append(f"NBD {_day(target)} missed: {cause.label} ({side}).")
+        if verdict is nbd.NbdVerdict.AWAITING_OUTCOME and dispatch.visit_start_at is not None:
+            sentences.append(
+                f"The visit of {_window(dispatch.visit_start_at, dispatch.visit_end_at, zone)} started in time: its "
+                "outcome decides the NBD target."
+            )
+        start = dispatch.visit_start_at
+        late = start is not None and start.astimezone(site_zone(zone)).date() > target
+        if start is not None and late and not dispatch.is_finished and history:
+            sentences.append(
+                f"Visit {_window(start, dispatch.visit_end_at, zone)} is after the NBD target {_day(target)}: "
+                f"{_how_booked(history[-1], zone)}."
+            )
+    return {"verdict": verdict, "cause": cause, "badge": badge, "label": label, "sentences": sentences}
 
 
 def _clearance_actions(dispatch: Dispatch, kind: OrgKind | None) -> list[flow.ClearanceAction]:
@@ -73,10 +149,14 @@ def panel_context(request: HttpRequest, case: Any) -> dict[str, Any]:
     facts = services.dispatch_facts(dispatch, now=now, parts_count=len(dispatch.parts.all()))
     actions = flow.available_actions(dispatch.kind, dispatch.state, kind, facts)
     terms = None
-    if dispatch.visit_start_at is not None and dispatch.visit_start_at > now:
+    if dispatch.visit_start_at is not None and dispatch.visit_start_at > now and not dispatch.is_finished:
         terms = reschedule_terms(dispatch.visit_start_at, now, dispatch.site_timezone)
     parts = list(dispatch.parts.all())
     snapshot = dispatch.eligibility or {}
+    history = list(dispatch.schedule_changes.all())  # prefetched with who changed it
+    typed = _typed_back(request, dispatch)
+    proposed = typed.get("visit_start_at")
+    settled = not dispatch.clearance_enum.pending
     return {
         **context,
         "actions": set(actions),
@@ -92,7 +172,15 @@ def panel_context(request: HttpRequest, case: Any) -> dict[str, Any]:
                 flow.Action.CANCEL,
             }
         ],
-        "reasons": reasons_in_words(snapshot.get("reasons", [])),
+        "reasons": reasons_in_words(snapshot.get("reasons", []), clearance_settled=settled),
+        "nbd_now_guaranteed": bool(dispatch.nbd_target_on) and settled and not snapshot.get("nbd_eligible"),
+        "nbd": nbd_story(dispatch, history),
+        "typed": typed,
+        "visit_notes": services.visit_notes(dispatch, proposed) if proposed else [],
+        "current_visit_notes": services.visit_notes(dispatch, dispatch.visit_start_at)
+        if dispatch.visit_start_at is not None and not dispatch.is_finished
+        else [],
+        "asks_reason": kind == OrgKind.DELL and not history and dispatch.nbd_target_on is not None,
         "snapshot": snapshot,
         "clearance_pending": dispatch.clearance_enum.pending,
         "clearance_actions": _clearance_actions(dispatch, kind),
@@ -104,11 +192,33 @@ def panel_context(request: HttpRequest, case: Any) -> dict[str, Any]:
         "may_waive": services.may_waive_fees(user),
         "parts": parts,
         "fees": list(dispatch.fees.all()),
-        "history": list(dispatch.schedule_changes.all()),
+        "history": history,
         "terms": terms,
         "outcomes": list(flow.Outcome),
         "max_parts": services.MAX_PARTS,
     }
+
+
+TYPED_KEY = "dispatch_typed"
+
+
+def _typed_back(request: HttpRequest, dispatch: Dispatch) -> dict[str, Any]:
+    """What a refused schedule/reschedule form held, kept for one showing of the panel (views.transition)."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return {}
+    typed = session.pop(TYPED_KEY, None)
+    if not isinstance(typed, dict) or typed.get("dispatch") != dispatch.pk:
+        return {}
+    out: dict[str, Any] = {k: str(v) for k, v in typed.items() if k != "dispatch"}
+    try:
+        naive = datetime.fromisoformat(out.get("visit_start", ""))
+        out["visit_start_at"] = (
+            naive.replace(tzinfo=site_zone(dispatch.site_timezone)) if naive.tzinfo is None else naive
+        )
+    except ValueError:
+        pass
+    return out
 
 
 def dispatch_panel(request: HttpRequest, case: Any) -> str:
@@ -122,6 +232,8 @@ def eligibility_panel(request: HttpRequest, case: Any) -> str:
     unit = getattr(case, "unit", None)
     if unit is None:
         return ""
+    if selectors.dispatches_visible_to(request.user).filter(case_id=case.pk).exists():
+        return ""  # the dispatch panel shows the eligibility frozen at qualification; "if qualified now" would confuse
     now = timezone.now()
     answer, error = None, ""
     try:
@@ -133,3 +245,46 @@ def eligibility_panel(request: HttpRequest, case: Any) -> str:
         {"case": case, "unit": unit, "answer": answer, "error": error, "now": now},
         request=request,
     )
+
+
+def _business_days_since(moment: datetime, now: datetime, country: str, zone: str) -> int | None:
+    """Whole business days at the site from the day `moment` fell on to today (the package calendar, no query)."""
+    try:
+        calendar = business_calendar(country)
+        start = moment.astimezone(site_zone(zone)).date()
+        today = now.astimezone(site_zone(zone)).date()
+    except (CalendarError, ValueError):
+        return None
+    return sum(1 for _ in business_days_between(start, today + timedelta(days=1), calendar))
+
+
+def queue_details(cases: list[Any], now: datetime) -> dict[int, QueueDetails]:
+    """The cases.hooks seam for the triage queue: each L3 row's dispatch in words, from the annotations
+    annotate_queue added to the page's query (no query here): its state and age in business days, "NBD missed"
+    with the cause, "NBD at risk" when the target day has come at the site with nothing decided, and a request
+    Dell has not accepted within a business day."""
+    out: dict[int, QueueDetails] = {}
+    for case in cases:
+        state = getattr(case, "dispatch_state", None)
+        if not state:
+            continue
+        requested = case.dispatch_requested_at
+        age = _business_days_since(requested, now, case.dispatch_site_country, case.dispatch_site_timezone)
+        state_label = flow.State(state).label
+        text = state_label if age is None else f"{state_label} · {age} business day{'s' if age != 1 else ''}"
+        verdict = nbd.NbdVerdict(case.dispatch_nbd_verdict or nbd.NbdVerdict.PENDING)
+        target = case.dispatch_nbd_target_on
+        flag, flag_text = "", ""
+        if verdict is nbd.NbdVerdict.MISSED:
+            cause = nbd.MissCause(case.dispatch_nbd_miss_cause) if case.dispatch_nbd_miss_cause else None
+            flag, flag_text = "missed", f"NBD missed: {cause.label}" if cause else "NBD missed"
+        elif verdict is nbd.NbdVerdict.AWAITING_OUTCOME:
+            flag, flag_text = "at_risk", "NBD at risk: the visit's outcome is not reported"
+        elif verdict is nbd.NbdVerdict.PENDING and target is not None:
+            today = now.astimezone(site_zone(case.dispatch_site_timezone)).date()
+            if today >= target:
+                flag, flag_text = "at_risk", "NBD at risk: the target day has come at the site"
+        if not flag and state == flow.State.REQUESTED and age is not None and age >= 1:
+            flag, flag_text = "waiting", f"Not accepted by Dell for {text.split(' · ')[-1]}"
+        out[case.pk] = QueueDetails(dispatch_text=text, nbd_flag=flag, nbd_flag_text=flag_text)
+    return out

@@ -262,6 +262,8 @@ DISPATCH_LIST_COLUMNS = (
     "dispatch_number",
     "nbd_target_on",
     "nbd_missed_at",
+    "nbd_verdict",
+    "nbd_miss_cause",
     "site_country",
     "site_timezone",
     "visit_start_at",
@@ -346,7 +348,10 @@ def current_dispatch_for_case(user: User, case_id: int) -> Dispatch | None:
         .prefetch_related(
             Prefetch("parts", queryset=Part.objects.order_by("id")),
             Prefetch("fees", queryset=Fee.objects.select_related("waived_by", "recorded_by").order_by("recorded_at")),
-            Prefetch("schedule_changes", queryset=ScheduleChange.objects.select_related("changed_by", "fee")),
+            Prefetch(
+                "schedule_changes",
+                queryset=ScheduleChange.objects.select_related("changed_by__organisation", "fee"),
+            ),
         )
         .order_by("-created_at", "-id")
         .first()
@@ -356,8 +361,16 @@ def current_dispatch_for_case(user: User, case_id: int) -> Dispatch | None:
 def annotate_queue(qs: QuerySet[Any]) -> QuerySet[Any]:
     """The cases.hooks seam for the triage queue: each case's open dispatch's NBD target and missed flag."""
     open_dispatches = Dispatch.objects.filter(case=OuterRef("pk"), state__in=[s.value for s in OPEN_STATES])
+    newest = open_dispatches.order_by("-created_at", "-id")
     annotated: QuerySet[Any] = qs.annotate(
-        dispatch_nbd_target_on=Subquery(open_dispatches.order_by("-created_at").values("nbd_target_on")[:1]),
+        dispatch_nbd_target_on=Subquery(newest.values("nbd_target_on")[:1]),
         dispatch_nbd_missed=Exists(open_dispatches.filter(nbd_missed_at__isnull=False)),
+        # what the row says of the dispatch, in the same query (docs/rules.md rule 9's stored verdict)
+        dispatch_state=Subquery(newest.values("state")[:1]),
+        dispatch_requested_at=Subquery(newest.values("created_at")[:1]),
+        dispatch_nbd_verdict=Subquery(newest.values("nbd_verdict")[:1]),
+        dispatch_nbd_miss_cause=Subquery(newest.values("nbd_miss_cause")[:1]),
+        dispatch_site_country=Subquery(newest.values("site_country")[:1]),
+        dispatch_site_timezone=Subquery(newest.values("site_timezone")[:1]),
     )
     return annotated

@@ -13,7 +13,9 @@ from django.db.models import QuerySet
 
 from dispatch import workflow as flow
 from dispatch.models import Dispatch, Part
+from dispatch.nbd import NbdVerdict
 from dispatch.services.base import lock_dispatch, record_dispatch_event
+from dispatch.services.nbd import NBD_FIELDS, announce_nbd, apply_nbd
 
 __all__ = [
     "SWEEP_BATCH",
@@ -82,27 +84,34 @@ def freeze_schedules(*, now: datetime) -> SweepResult:
     return _run("schedule_freezes", due, "free_window_closes_at", _freeze, now)
 
 
-def _nbd_missed(pk: int, now: datetime) -> bool:
+def _decide_nbd(pk: int, now: datetime) -> bool:
     with transaction.atomic():
         row = lock_dispatch(pk)
-        if row.nbd_missed_at is not None or row.state_enum not in flow.NBD_PENDING_STATES:
+        if row.nbd_decided_at is not None or row.nbd_missed_due_at is None:
             return False
-        row.nbd_missed_at = now
-        row.save(update_fields=["nbd_missed_at"])
-        record_dispatch_event(
-            row,
-            actor=None,
-            now=now,
-            action="nbd_missed",
-            nbd_target_on=row.nbd_target_on.isoformat() if row.nbd_target_on else None,
-        )
+        decided = apply_nbd(row, now)
+        if row.nbd_decided_at is None:
+            # docs/rules.md rule 9: a visit that started in time awaits its outcome; the outcome decides, not us.
+            row.nbd_missed_due_at = None
+        row.save(update_fields=list(NBD_FIELDS))
+        if decided is not None and decided.verdict is NbdVerdict.MISSED:
+            record_dispatch_event(
+                row,
+                actor=None,
+                now=now,
+                action="nbd_missed",
+                nbd_target_on=row.nbd_target_on.isoformat() if row.nbd_target_on else None,
+                nbd_miss_cause=decided.cause.value if decided.cause else None,
+            )
+        announce_nbd(row, decided, now)
     return True
 
 
 def flag_missed_nbd(*, now: datetime) -> SweepResult:
-    """Rule 1: the site-local NBD target day ended with no completed visit: flag it and tell MTS."""
-    due = Dispatch.objects.filter(nbd_missed_at__isnull=True, nbd_missed_due_at__lte=now)
-    return _run("nbd_missed", due, "nbd_missed_due_at", _nbd_missed, now)
+    """docs/rules.md rule 9: when the site-local NBD target day has ended, decide the dispatches still undecided
+    (met or cancelled ones were decided by their step): missed, with its cause, or awaiting a visit's outcome."""
+    due = Dispatch.objects.filter(nbd_decided_at__isnull=True, nbd_missed_due_at__lte=now)
+    return _run("nbd_missed", due, "nbd_missed_due_at", _decide_nbd, now)
 
 
 def _part_step(field: str, action: str) -> Callable[[int, datetime], bool]:

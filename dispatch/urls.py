@@ -15,6 +15,7 @@ urlpatterns = [
     path("coverage/<str:country>/", coverage_views.coverage_edit, name="coverage_edit"),
     path("cases/<str:number>/escalate/", views.escalate, name="escalate"),
     path("<int:pk>/transition/", views.transition, name="transition"),
+    path("<int:pk>/visit-check/", views.visit_check, name="visit_check"),
     path("<int:pk>/site/", views.site, name="site"),
     path("<int:pk>/clearance/", views.clearance, name="clearance"),
     path("<int:pk>/parts/", views.part_add, name="part_add"),

@@ -24,6 +24,8 @@ from cases.workflow import Action as CaseAction
 from dispatch import selectors, services
 from dispatch.forms import DispatchQueueForm, EligibilityForm, PartForm, PartUpdateForm
 from dispatch.models import Dispatch, Fee, Part
+from dispatch.nbd import CUSTOMER_CAUSES
+from dispatch.panels import TYPED_KEY
 from husky_support.calendar import CalendarError, site_zone
 from husky_support.domain import DomainError
 from husky_support.filtering import filters_applied
@@ -136,11 +138,57 @@ def escalate(request: HttpRequest, number: str) -> HttpResponse:
     return _back(request, case)
 
 
+# What the page says when a schedule form is refused: which box to tick or fill (the API's message names fields).
+PAGE_REFUSALS = {
+    "late_reschedule_requires_fee_acceptance": "The visit is less than 8 days away at the site, so moving it now "
+    "carries the rescheduling fee. Tick “The requester accepts the rescheduling fee” and send again: what you "
+    "typed is kept.",
+    "past_target_reason_required": "The visit is after the next-business-day target. Say why in “Why not by the "
+    "target?” and send again: what you typed is kept.",
+}
+
+
+def _site_window(dispatch: Dispatch) -> str:
+    if dispatch.visit_start_at is None:
+        return ""
+    zone = site_zone(dispatch.site_timezone)
+    start = dispatch.visit_start_at.astimezone(zone)
+    end = dispatch.visit_end_at.astimezone(zone) if dispatch.visit_end_at else None
+    return f"{start:%a} {start.day} {start:%b} {start:%H:%M}" + (f"–{end:%H:%M}" if end else "") + " (site time)"
+
+
+def _done_message(dispatch: Dispatch, action: str, fee: bool) -> str:
+    """What happened, in words, for the flash after a dispatch step."""
+    outcome = dispatch.outcome
+    if action == "outcome" and outcome == "completed":
+        text = "Visit completed."
+    elif action == "outcome" and outcome == "representative_absent":
+        text = "Visit failed: representative absent. Fee recorded; book a new visit."
+    elif action == "outcome" and outcome == "clearance_not_arranged":
+        text = "Visit failed: the site's security clearance was not arranged. Fee recorded; book a new visit."
+    elif action == "outcome":
+        text = "Visit failed. The dispatch is closed as failed."
+    elif action == "schedule":
+        text = f"Visit booked for {_site_window(dispatch)}."
+    elif action == "reschedule":
+        text = f"Visit moved to {_site_window(dispatch)}." + (" Late rescheduling fee recorded." if fee else "")
+    elif action == "accept":
+        text = f"Accepted with Dell number {dispatch.dispatch_number}."
+    else:
+        text = f"Done: the dispatch is now “{dispatch.state_enum.label}”."
+    if dispatch.nbd_verdict == "met" and action == "outcome":
+        text += " Next-business-day target met."
+    if action in {"schedule", "reschedule"}:
+        text += "".join(f" {n.message}" for n in services.visit_notes(dispatch, dispatch.visit_start_at))
+    return text
+
+
 @require_POST
 def transition(request: HttpRequest, pk: int) -> HttpResponse:
     dispatch = _dispatch_for(request, pk)
     version = request.POST.get("version", "")
     action = request.POST.get("action", "")
+    fees_before = dispatch.fees.count()
     try:
         dispatch = services.dispatch_transition(
             actor=request.user,
@@ -154,12 +202,29 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
             visit_end_at=_site_datetime(request.POST.get("visit_end", ""), dispatch.site_timezone),
             accept_fee=request.POST.get("accept_fee") == "1",
             outcome=request.POST.get("outcome", ""),
+            past_target_reason=request.POST.get("past_target_reason", ""),
         )
     except DomainError as exc:
-        flash_refusal(request, exc)
+        if exc.code in PAGE_REFUSALS:
+            messages.error(request, PAGE_REFUSALS[exc.code])
+        else:
+            flash_refusal(request, exc)
+        if action in {"schedule", "reschedule"}:  # keep what was typed for the form shown next
+            kept = ("visit_start", "visit_end", "note", "past_target_reason", "accept_fee")
+            request.session[TYPED_KEY] = {"dispatch": dispatch.pk, **{k: request.POST.get(k, "")[:2000] for k in kept}}
     else:
-        messages.success(request, f"Done: the dispatch is now “{dispatch.state_enum.label}”.")
+        messages.success(request, _done_message(dispatch, action, dispatch.fees.count() > fees_before))
     return _back(request, dispatch.case)
+
+
+@require_GET
+def visit_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """docs/rules.md rule 8 before submitting: the schedule form asks, as the start is typed, whether that day is
+    a business day at the site and whether it is after the NBD target."""
+    dispatch = _dispatch_for(request, pk)
+    start = _site_datetime(request.GET.get("visit_start", ""), dispatch.site_timezone)
+    notes = services.visit_notes(dispatch, start)
+    return render(request, "dispatch/_visit_check.html", {"notes": notes})
 
 
 @require_POST
@@ -268,9 +333,19 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
 QUEUE_PAGE_SIZE = 50
 
 
+_CUSTOMER_CAUSES = frozenset(cause.value for cause in CUSTOMER_CAUSES)
+
 # The queue's flags, in the order they show; each is a constant badge.
 _FLAGS = (
-    (lambda d: d.nbd_missed_at is not None, '<span class="badge text-bg-danger">NBD missed</span> '),
+    # docs/rules.md rule 9: a miss on the customer's side (adjusted attainment leaves it out) reads differently.
+    (
+        lambda d: d.nbd_missed_at is not None and d.nbd_miss_cause in _CUSTOMER_CAUSES,
+        '<span class="badge text-bg-warning">NBD missed: customer side</span> ',
+    ),
+    (
+        lambda d: d.nbd_missed_at is not None and d.nbd_miss_cause not in _CUSTOMER_CAUSES,
+        '<span class="badge text-bg-danger">NBD missed</span> ',
+    ),
     (lambda d: d.has_overdue_part, '<span class="badge text-bg-danger">part overdue</span> '),
     (lambda d: d.schedule_frozen_at is not None, '<span class="badge text-bg-warning">frozen</span> '),
     (lambda d: d.clearance in ("requested", "stated"), '<span class="badge text-bg-warning">clearance</span>'),

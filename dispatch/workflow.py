@@ -12,11 +12,12 @@ Parts-only: requested → accepted → parts_shipped → delivered → completed
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from django.db.models import TextChoices
 
+from husky_support.calendar import Calendar, site_zone
 from husky_support.domain import ErrorKind, Refused
 from partners.kinds import OrgKind
 
@@ -167,6 +168,10 @@ class DispatchFacts:
     late_change: bool = False  # reschedule: rescheduling.reschedule_terms(...).fee_applies
     accept_fee: bool = False  # reschedule: the requester accepts the late rescheduling fee
     outcome: Outcome | None = None  # outcome
+    nbd_target_on: date | None = None  # schedule: the site-local NBD target (rule 8)
+    site_timezone: str = "UTC"  # schedule: the site's zone
+    first_visit: bool = False  # schedule: no visit was booked on this dispatch before
+    past_target_reason: str = ""  # schedule: why Dell books the first visit after the target
     parts_count: int = 0  # ship_parts: parts listed on the dispatch
 
 
@@ -195,6 +200,42 @@ def _check_window(facts: DispatchFacts) -> None:
         raise DispatchRefused("visit_window_inverted", "The visit must end after it starts.", kind=INPUT)
     if start <= facts.now:
         raise DispatchRefused("visit_in_past", "The visit cannot start in the past.", kind=INPUT)
+
+
+def _site_date(moment: datetime, site_timezone: str) -> date:
+    return moment.astimezone(site_zone(site_timezone)).date()
+
+
+def _site_when(moment: datetime, site_timezone: str) -> str:
+    local = moment.astimezone(site_zone(site_timezone))
+    return f"{local:%a} {local.day} {local:%b} at {local:%H:%M}"
+
+
+@dataclass(frozen=True, slots=True)
+class VisitNote:
+    """Something the person booking a visit should know before submitting (docs/rules.md rule 8)."""
+
+    code: str  # not_business_day | after_nbd_target
+    message: str
+
+
+def check_visit(
+    start: datetime, site_timezone: str, calendar: Calendar, nbd_target_on: date | None, holiday_names: list[str]
+) -> list[VisitNote]:
+    """docs/rules.md rule 8: a visit on a day that is not a business day at the site, or after the NBD target, is
+    allowed but said. `holiday_names` are the site's public holidays on the visit's site-local date."""
+    day = _site_date(start, site_timezone)
+    shown = f"{day:%a} {day.day} {day:%b}"
+    notes = []
+    if not calendar.is_business_day(day):
+        why = ", ".join(holiday_names) if holiday_names else "a weekend day there"
+        notes.append(VisitNote("not_business_day", f"{shown} is not a business day at the site: {why}."))
+    if nbd_target_on is not None and day > nbd_target_on:
+        target = f"{nbd_target_on:%a} {nbd_target_on.day} {nbd_target_on:%b}"
+        notes.append(
+            VisitNote("after_nbd_target", f"A visit on {shown} is after the next-business-day target {target}.")
+        )
+    return notes
 
 
 def _outcome_target(outcome: Outcome) -> tuple[State, FeeKind | None]:
@@ -233,6 +274,25 @@ def _check_guards(state: State, action: Action, actor_kind: OrgKind | None, fact
                 "late_reschedule_requires_fee_acceptance",
                 "The visit is less than 8 days away at the site: rescheduling now is subject to a rescheduling "
                 "fee. Send accept_fee to accept it.",
+            )
+        if action is A.SCHEDULE and actor_kind is OrgKind.DELL and facts.first_visit and not facts.past_target_reason:
+            # docs/rules.md rule 8: Dell booking the first visit past the NBD target says why.
+            start = facts.visit_start_at
+            target = facts.nbd_target_on
+            if start is not None and target is not None and _site_date(start, facts.site_timezone) > target:
+                raise DispatchRefused(
+                    "past_target_reason_required",
+                    f"The visit starts after the next-business-day target ({target:%a} {target.day} "
+                    f"{target:%b}): say why it cannot be booked by then.",
+                    kind=INPUT,
+                )
+    if action is A.OUTCOME:
+        # docs/rules.md rule 8: a visit is reported only once its window has started by the site's clock.
+        start = facts.current_visit_start_at
+        if start is None or start > facts.now:
+            when = "" if start is None else f" on {_site_when(start, facts.site_timezone)} (site time)"
+            raise DispatchRefused(
+                "visit_not_started", f"The visit has not started yet{when}: report its outcome once it has."
             )
     if action is A.OUTCOME and facts.outcome is None:
         raise DispatchRefused("outcome_required", "Say how the visit went.", kind=INPUT)

@@ -3,10 +3,19 @@ of the case and unit, never a comment thread), and one small input serializer pe
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dispatch import workflow as flow
-from dispatch.models import OUTCOME_CHOICES, Dispatch, Fee, Part, ScheduleChange
+from dispatch.models import (
+    MISS_CAUSE_CHOICES,
+    NBD_VERDICT_CHOICES,
+    OUTCOME_CHOICES,
+    Dispatch,
+    Fee,
+    Part,
+    ScheduleChange,
+)
 
 _DATETIME = serializers.DateTimeField()
 _DATE = serializers.DateField()
@@ -93,6 +102,10 @@ class ScheduleChangeSerializer(serializers.ModelSerializer):
             "late",
             "fee",
             "note",
+            "by_customer",
+            "past_target_reason",
+            "outcome",
+            "outcome_reported_at",
         ]
         read_only_fields = fields
 
@@ -104,6 +117,20 @@ class DispatchListSerializer(serializers.ModelSerializer):
     part_count = serializers.SerializerMethodField()
     has_overdue_part = serializers.SerializerMethodField()
     nbd_guaranteed = serializers.SerializerMethodField()
+    nbd_verdict = serializers.ChoiceField(
+        choices=NBD_VERDICT_CHOICES,
+        read_only=True,
+        help_text="docs/rules.md rule 9: pending until the site-local target day ends (or a visit in time is "
+        "reported); awaiting_outcome while a visit that started in time is not reported; not_applicable without "
+        "an NBD target (parts only, best effort, cancelled before the day).",
+    )
+    nbd_miss_cause = serializers.ChoiceField(
+        choices=MISS_CAUSE_CHOICES,
+        allow_blank=True,
+        read_only=True,
+        help_text="For a missed target, its one cause (rule 9's precedence; the first three are the customer's "
+        "side); empty otherwise.",
+    )
 
     class Meta:
         model = Dispatch
@@ -117,6 +144,8 @@ class DispatchListSerializer(serializers.ModelSerializer):
             "nbd_target_on",
             "nbd_guaranteed",
             "nbd_missed_at",
+            "nbd_verdict",
+            "nbd_miss_cause",
             "site_country",
             "site_timezone",
             "visit_start_at",
@@ -160,6 +189,8 @@ class DispatchListSerializer(serializers.ModelSerializer):
             "nbd_target_on": _DATE.to_representation(d.nbd_target_on) if d.nbd_target_on else None,
             "nbd_guaranteed": self.get_nbd_guaranteed(d),
             "nbd_missed_at": _iso(d.nbd_missed_at),
+            "nbd_verdict": d.nbd_verdict,
+            "nbd_miss_cause": d.nbd_miss_cause,
             "site_country": d.site_country,
             "site_timezone": d.site_timezone,
             "visit_start_at": _iso(d.visit_start_at),
@@ -182,10 +213,21 @@ class DispatchListSerializer(serializers.ModelSerializer):
         return dispatch.nbd_target_on is not None and not dispatch.clearance_enum.pending
 
 
+class VisitNoteSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=[("not_business_day", "Not a business day at the site"), ("after_nbd_target", "After the NBD target")]
+    )
+    message = serializers.CharField()
+
+
 class DispatchSerializer(DispatchListSerializer):
     parts = PartSerializer(many=True, read_only=True)
     fees = FeeSerializer(many=True, read_only=True)
     schedule_changes = ScheduleChangeSerializer(many=True, read_only=True)
+    visit_notes = serializers.SerializerMethodField(
+        help_text="docs/rules.md rule 8: what to know about the booked visit (a closed day at the site, past the "
+        "NBD target); empty when nothing."
+    )
 
     class Meta(DispatchListSerializer.Meta):
         fields = [
@@ -210,8 +252,17 @@ class DispatchSerializer(DispatchListSerializer):
             "parts",
             "fees",
             "schedule_changes",
+            "visit_notes",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(VisitNoteSerializer(many=True))
+    def get_visit_notes(self, dispatch: Dispatch) -> list[dict[str, str]]:
+        from dispatch.services import visit_notes
+
+        if dispatch.is_finished:
+            return []
+        return [{"code": n.code, "message": n.message} for n in visit_notes(dispatch, dispatch.visit_start_at)]
 
     def get_part_count(self, dispatch: Dispatch) -> int:
         return len(dispatch.parts.all())
@@ -229,16 +280,28 @@ class DispatchActionSerializer(serializers.Serializer):
     visit_end_at = serializers.DateTimeField(required=False, default=None)
     accept_fee = serializers.BooleanField(required=False, default=False)
     outcome = serializers.ChoiceField(choices=OUTCOME_CHOICES, required=False, default="")
+    past_target_reason = serializers.CharField(required=False, allow_blank=True, max_length=2_000, default="")
 
 
-class ScheduleSerializer(serializers.Serializer):
+class _WindowSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     visit_start_at = serializers.DateTimeField(help_text="ISO 8601 with an offset; shown site-local.")
     visit_end_at = serializers.DateTimeField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
 
 
-class RescheduleSerializer(ScheduleSerializer):
+class ScheduleSerializer(_WindowSerializer):
+    past_target_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2_000,
+        default="",
+        help_text="docs/rules.md rule 8: Dell booking the first visit after the NBD target says why (else 400 "
+        "`past_target_reason_required`); kept on the schedule history.",
+    )
+
+
+class RescheduleSerializer(_WindowSerializer):
     accept_fee = serializers.BooleanField(
         required=False, default=False, help_text="Accept the late rescheduling fee (rule 4: under 8 days)."
     )

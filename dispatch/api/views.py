@@ -26,7 +26,16 @@ from dispatch.api.serializers import (
     eligibility_payload,
     raise_first_error,
 )
-from dispatch.models import DISPATCH_KIND_CHOICES, DISPATCH_STATE_CHOICES, Coverage, Dispatch, Fee, Part
+from dispatch.models import (
+    DISPATCH_KIND_CHOICES,
+    DISPATCH_STATE_CHOICES,
+    MISS_CAUSE_CHOICES,
+    NBD_VERDICT_CHOICES,
+    Coverage,
+    Dispatch,
+    Fee,
+    Part,
+)
 from husky_support.api.filters import FilterBackend, IdFilter, NullsLastOrderingFilter, StaticFilterSet
 from husky_support.calendar import CalendarError
 from husky_support.domain import DomainError
@@ -189,10 +198,16 @@ class DispatchFilter(StaticFilterSet):
     case = IdFilter(field_name="case_id")
     open = filters.BooleanFilter(method="filter_open", help_text="Only dispatches that have not ended.")
     overdue = filters.BooleanFilter(method="filter_overdue", help_text="NBD missed or a faulty part overdue.")
+    nbd = filters.MultipleChoiceFilter(
+        field_name="nbd_verdict",
+        choices=NBD_VERDICT_CHOICES,
+        help_text="docs/rules.md rule 9 verdicts, e.g. `?nbd=missed` or `?nbd=met&nbd=missed`.",
+    )
+    nbd_miss_cause = filters.MultipleChoiceFilter(choices=MISS_CAUSE_CHOICES, help_text="Causes of a missed target.")
 
     class Meta:
         model = Dispatch
-        fields = ["state", "kind", "country", "case", "open", "overdue"]
+        fields = ["state", "kind", "country", "case", "open", "overdue", "nbd", "nbd_miss_cause"]
 
     def filter_country(self, qs, name, value):
         return qs.filter(site_country=value.strip().upper()[:2])
@@ -268,10 +283,59 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             return Response([{"action": a.value, "label": a.label} for a in actions])
         return self._step(request, "", ds.DispatchActionSerializer)
 
-    @extend_schema(request=ds.ScheduleSerializer, responses=ds.DispatchSerializer)
+    @extend_schema(
+        request=ds.ScheduleSerializer,
+        responses={200: ds.DispatchSerializer, 400: ERROR, 409: ERROR},
+        examples=[
+            OpenApiExample(
+                "Dell books the first visit after the NBD target, saying why",
+                request_only=True,
+                value={
+                    "version": 2,
+                    "visit_start_at": "2026-12-09T13:00:00+03:00",
+                    "visit_end_at": "2026-12-09T16:00:00+03:00",
+                    "past_target_reason": "The only technician certified for this storage array is free on Wednesday.",
+                },
+            ),
+            OpenApiExample(
+                "No reason for a first visit past the target",
+                response_only=True,
+                status_codes=["400"],
+                value={
+                    "code": "past_target_reason_required",
+                    "message": "The visit starts after the next-business-day target (Tue 8 Dec): say why it cannot "
+                    "be booked by then.",
+                },
+            ),
+            OpenApiExample(
+                "Booked on a Saudi weekend day, after the target",
+                response_only=True,
+                status_codes=["200"],
+                value={
+                    "id": 12,
+                    "state": "scheduled",
+                    "nbd_target_on": "2026-12-08",
+                    "nbd_verdict": "pending",
+                    "nbd_miss_cause": "",
+                    "visit_notes": [
+                        {
+                            "code": "not_business_day",
+                            "message": "Fri 11 Dec is not a business day at the site: a weekend day there.",
+                        },
+                        {
+                            "code": "after_nbd_target",
+                            "message": "A visit on Fri 11 Dec is after the next-business-day target Tue 8 Dec.",
+                        },
+                    ],
+                },
+            ),
+        ],
+    )
     @action(detail=True, methods=["post"])
     def schedule(self, request, pk=None):
-        """Book the visit (site-local window given as ISO 8601 with an offset). Needs the representative."""
+        """Book the visit (site-local window given as ISO 8601 with an offset). Needs the representative.
+        docs/rules.md rule 8: a day that is not a business day at the site, or past the NBD target, is allowed and
+        said in `visit_notes`; Dell booking the first visit past the target gives `past_target_reason`."""
         return self._step(request, flow.Action.SCHEDULE, ds.ScheduleSerializer)
 
     @extend_schema(request=ds.RescheduleSerializer, responses=ds.DispatchSerializer)
@@ -281,11 +345,34 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         `late_reschedule_requires_fee_acceptance` unless `accept_fee` is true, which records the fee."""
         return self._step(request, flow.Action.RESCHEDULE, ds.RescheduleSerializer)
 
-    @extend_schema(request=ds.OutcomeSerializer, responses=ds.DispatchSerializer)
+    @extend_schema(
+        request=ds.OutcomeSerializer,
+        responses={200: ds.DispatchSerializer, 400: ERROR, 409: ERROR},
+        examples=[
+            OpenApiExample(
+                "The visit has not started at the site",
+                response_only=True,
+                status_codes=["409"],
+                value={
+                    "code": "visit_not_started",
+                    "message": "The visit has not started yet on Tue 8 Dec at 13:00 (site time): report its outcome "
+                    "once it has.",
+                },
+            ),
+            OpenApiExample(
+                "A visit in time reported the next morning: NBD met",
+                response_only=True,
+                status_codes=["200"],
+                value={"id": 12, "state": "completed", "nbd_verdict": "met", "nbd_miss_cause": ""},
+            ),
+        ],
+    )
     @action(detail=True, methods=["post"])
     def outcome(self, request, pk=None):
         """Dell reports the visit: completed, representative absent (fee; back to scheduling), clearance
-        not arranged (fee; back to scheduling) or failed (with the reason)."""
+        not arranged (fee; back to scheduling) or failed (with the reason). docs/rules.md rule 8: only once the
+        visit window has started by the site's clock (409 `visit_not_started`); any outcome of a visit that
+        started by the end of the target day meets the NBD target (rule 9)."""
         return self._step(request, flow.Action.OUTCOME, ds.OutcomeSerializer)
 
     @extend_schema(request=ds.SiteSerializer, responses=ds.DispatchSerializer)

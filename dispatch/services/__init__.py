@@ -7,7 +7,7 @@ row on the case's timeline (kind `dispatch`), in one transaction.
 """
 
 from dispatch.services.base import WARN_BEFORE, record_dispatch_event
-from dispatch.services.dispatches import dispatch_facts, dispatch_transition
+from dispatch.services.dispatches import dispatch_facts, dispatch_transition, visit_notes
 from dispatch.services.fees import fee_waive, may_waive_fees
 from dispatch.services.parts import MAX_PARTS, PART_RETURN_DAYS, part_add, part_update
 from dispatch.services.requests import DispatchRequest, create_dispatch, dispatch_facts_for_case
@@ -31,4 +31,5 @@ __all__ = [
     "part_add",
     "part_update",
     "record_dispatch_event",
+    "visit_notes",
 ]

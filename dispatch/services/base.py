@@ -53,12 +53,38 @@ STEP_LABELS: dict[flow.Action, str] = {
 }
 
 
+def _nbd_suffix(data: dict[str, Any]) -> str:
+    from dispatch.nbd import MissCause, NbdVerdict
+
+    if data.get("nbd_verdict") == NbdVerdict.MET:
+        return "; next-business-day target met"
+    if data.get("nbd_miss_cause"):
+        return f"; next-business-day target missed: {MissCause(data['nbd_miss_cause']).label}"
+    return ""
+
+
+def _window(data: dict[str, Any]) -> str:
+    """The visit window in site time, as the timeline shows it."""
+    start, end, zone = data.get("visit_start_at"), data.get("visit_end_at"), data.get("site_timezone")
+    if not start or not zone:
+        return ""
+    begins = datetime.fromisoformat(start).astimezone(site_zone(zone))
+    text = f" {begins:%a} {begins.day} {begins:%b} {begins:%H:%M}"
+    if end:
+        text += f"–{datetime.fromisoformat(end).astimezone(site_zone(zone)):%H:%M}"
+    return text + " (site time)"
+
+
 def event_label(action: str, data: dict[str, Any]) -> str:
+    if action == "nbd_missed" and data.get("nbd_miss_cause"):
+        return "next-business-day target missed:" + _nbd_suffix(data).split(":", 1)[1]
     try:
         step = flow.Action(action)
     except ValueError:
         return EVENT_LABELS.get(action, action.replace("_", " "))
     label = STEP_LABELS[step]
+    if step in {flow.Action.SCHEDULE, flow.Action.RESCHEDULE, flow.Action.OUTCOME}:
+        label += _window(data)
     if data.get("dispatch_number"):
         label += f" (Dell number {data['dispatch_number']})"
     if data.get("outcome"):
@@ -69,7 +95,7 @@ def event_label(action: str, data: dict[str, Any]) -> str:
         label += "; fee recorded"
     if step is flow.Action.OUTCOME and data.get("to") == flow.State.ACCEPTED:
         label += "; back to scheduling"
-    return label
+    return label + _nbd_suffix(data)
 
 
 def record_dispatch_event(
@@ -84,7 +110,11 @@ def record_dispatch_event(
         now=now,
         action=action,
         note=note,
-        data={"dispatch": dispatch.pk, "label": event_label(action, data), **data},
+        data={
+            "dispatch": dispatch.pk,
+            "label": event_label(action, {"site_timezone": dispatch.site_timezone, **data}),
+            **data,
+        },
     )
     notices.notify_step(dispatch, event, now=now)
     return event

@@ -21,9 +21,13 @@ from dispatch.services.base import (
     record_dispatch_event,
 )
 from dispatch.services.fees import FEE_REASONS, record_fee
+from dispatch.services.nbd import announce_nbd, apply_nbd
 from dispatch.services.parts import delivered_today, set_return_due
+from husky_support.calendar import CalendarError, business_calendar, site_zone
+from partners.calendars import calendar_for
 from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
+from partners.kinds import PARTNER_KINDS
 from partners.models import User
 
 
@@ -45,6 +49,8 @@ def dispatch_facts(
     accept_fee: bool = False,
     outcome: flow.Outcome | None = None,
     parts_count: int | None = None,
+    past_target_reason: str = "",
+    first_visit: bool | None = None,
 ) -> flow.DispatchFacts:
     """What the dispatch workflow guards need, read from the dispatch and the request."""
     late, _ = _late_change(dispatch, now)
@@ -62,7 +68,16 @@ def dispatch_facts(
         accept_fee=accept_fee,
         outcome=outcome,
         parts_count=dispatch.parts.count() if parts_count is None else parts_count,
+        nbd_target_on=dispatch.nbd_target_on,
+        site_timezone=dispatch.site_timezone,
+        first_visit=(not dispatch.schedule_changes.exists()) if first_visit is None else first_visit,
+        past_target_reason=past_target_reason.strip(),
     )
+
+
+def _past_target(dispatch: Dispatch, start: datetime) -> bool:
+    target = dispatch.nbd_target_on
+    return target is not None and start.astimezone(site_zone(dispatch.site_timezone)).date() > target
 
 
 def _book_visit(dispatch: Dispatch, start: datetime, end: datetime, now: datetime) -> None:
@@ -95,6 +110,7 @@ def dispatch_transition(
     visit_end_at: datetime | None = None,
     accept_fee: bool = False,
     outcome: str = "",
+    past_target_reason: str = "",
 ) -> Dispatch:
     """Apply one dispatch action under the row lock: refuse a stale `version`, let workflow.plan() decide
     (DispatchRefused), record any fee and schedule change, save, write one timeline row on the case."""
@@ -115,6 +131,8 @@ def dispatch_transition(
         visit_end_at=visit_end_at,
         accept_fee=accept_fee,
         outcome=chosen,
+        past_target_reason=past_target_reason,
+        first_visit=None if action == flow.Action.SCHEDULE else False,
     )
     actor_kind = actor.org_kind if actor is not None else None
     step = flow.plan(locked.kind, locked.state, action, actor_kind, facts)  # DispatchRefused: nothing written
@@ -122,9 +140,11 @@ def dispatch_transition(
     fee: Fee | None = None
     if step.action is flow.Action.ACCEPT:
         locked.dispatch_number = dispatch_number.strip()[:40]
+        locked.accepted_at = now
         data["dispatch_number"] = locked.dispatch_number
     elif step.action is flow.Action.DENY:
         locked.denial_count += 1
+        locked.first_denied_at = locked.first_denied_at or now
         locked.last_denial_reason = note
         data["denials"] = locked.denial_count
     elif step.action in {flow.Action.SCHEDULE, flow.Action.RESCHEDULE}:
@@ -146,12 +166,21 @@ def dispatch_transition(
             fee=fee,
             changed_by=actor,
             note=note,
+            by_customer=actor_kind in PARTNER_KINDS,
+            past_target_reason=past_target_reason.strip() if _past_target(locked, visit_start_at) else "",
         )
         _book_visit(locked, visit_start_at, visit_end_at, now)
         data["visit_start_at"], data["visit_end_at"] = visit_start_at.isoformat(), visit_end_at.isoformat()
     elif step.action is flow.Action.OUTCOME and chosen is not None:
         locked.outcome, locked.outcome_note = chosen.value, note
         data["outcome"] = chosen.value
+        booking = locked.schedule_changes.order_by("-agreed_at", "-id").first()
+        if booking is not None:  # the visit this outcome reports (docs/rules.md rule 9 reads it)
+            booking.outcome, booking.outcome_reported_at = chosen.value, now
+            booking.save(update_fields=["outcome", "outcome_reported_at"])
+        if locked.visit_start_at is not None:
+            data["visit_start_at"] = locked.visit_start_at.isoformat()
+            data["visit_end_at"] = locked.visit_end_at.isoformat() if locked.visit_end_at else None
         if step.fee is not None:
             fee = record_fee(locked, step.fee, actor=actor, now=now, reason=note or FEE_REASONS[step.fee])
         if step.to_state is flow.State.ACCEPTED:  # rule 5: back to scheduling
@@ -170,10 +199,14 @@ def dispatch_transition(
     locked.state = step.to_state.value
     if step.to_state in flow.FINISHED_STATES:
         locked.finished_at = now
-        locked.nbd_missed_due_at = None  # nothing left to miss
         locked.window_reminder_due_at = locked.free_window_closes_at = None
     if step.to_state is flow.State.COMPLETED and step.action is flow.Action.COMPLETE:
         locked.outcome = flow.Outcome.COMPLETED.value
+    decided = apply_nbd(locked, now)  # docs/rules.md rule 9: every step may decide the target
+    if decided is not None:
+        data["nbd_verdict"] = decided.verdict.value
+        if decided.cause is not None:
+            data["nbd_miss_cause"] = decided.cause.value
     locked.version += 1
     locked.updated_at = now
     full_clean_or_refuse(locked)
@@ -185,4 +218,24 @@ def dispatch_transition(
         record_event(type=partner_event, obj=locked, now=now, details=details)
     if fee is not None:
         record_event(type=EventType.FEE_RECORDED, obj=fee, now=now, details={"kind": fee.kind})
+    announce_nbd(locked, decided, now)
     return locked
+
+
+def visit_notes(dispatch: Dispatch, start: datetime | None) -> list[flow.VisitNote]:
+    """docs/rules.md rule 8 for a proposed visit start: not a business day at the site (with the holiday's name),
+    or after the NBD target. Reads the site's calendar with its overrides (one query); [] without a start."""
+    if start is None or start.tzinfo is None:
+        return []
+    day = start.astimezone(site_zone(dispatch.site_timezone)).date()
+    unit = dispatch.case.unit if dispatch.case.unit_id else None
+    subdivision = unit.subdivision if unit is not None and unit.country == dispatch.site_country else ""
+    try:
+        calendar = calendar_for(dispatch.site_country, subdivision, first=day, last=day)
+        base = business_calendar(dispatch.site_country, subdivision or None)
+    except CalendarError:
+        return []
+    names = base.holiday_names(day)
+    if not names and not calendar.is_business_day(day) and day.weekday() not in base.weekend(day):
+        names = ["a local closure"]
+    return flow.check_visit(start, dispatch.site_timezone, calendar, dispatch.nbd_target_on, names)

@@ -14,11 +14,13 @@ from cases import hooks
 from cases.checklist import Category
 from cases.models import Case
 from cases.workflow import State as CaseState
+from dispatch import notices
 from dispatch import workflow as flow
 from dispatch.eligibility import Eligibility, SiteFacts
 from dispatch.models import Dispatch
+from dispatch.nbd import NbdVerdict
 from dispatch.selectors import eligibility_for_unit
-from dispatch.services.base import end_of_site_day, full_clean_or_refuse, record_dispatch_event
+from dispatch.services.base import end_of_site_day, full_clean_or_refuse
 from husky_support.domain import Conflict, DomainError
 from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
@@ -189,8 +191,13 @@ def create_dispatch(*, case: Case, actor: User | None, note: str, now: datetime,
     )
     if dispatch.nbd_target_on is not None:
         dispatch.nbd_missed_due_at = end_of_site_day(dispatch.nbd_target_on, dispatch.site_timezone)
+    else:  # docs/rules.md rule 9: parts only, or onsite best effort: nothing to keep or miss
+        dispatch.nbd_verdict, dispatch.nbd_decided_at = NbdVerdict.NOT_APPLICABLE.value, now
+    if dispatch.representative_named:
+        dispatch.representative_named_at = now
     full_clean_or_refuse(dispatch)
     dispatch.save()
-    record_dispatch_event(dispatch, actor=actor, now=now, action="requested", note=note, to=flow.State.REQUESTED.value)
+    # No timeline row of its own: escalate_to_dell's transition row is the one entry of the escalation.
     record_event(type=EventType.DISPATCH_REQUESTED, obj=dispatch, now=now, details={"action": "requested"})
+    notices.notify_requested(dispatch, actor=actor, now=now)
     return dispatch

@@ -11,6 +11,7 @@ from cases.models import CaseEvent
 from dispatch import workflow as flow
 from dispatch.models import Dispatch
 from dispatch.services.base import full_clean_or_refuse, lock_dispatch, record_dispatch_event
+from dispatch.services.nbd import announce_nbd, apply_nbd
 from husky_support.domain import Conflict, DomainError, NotAllowed
 from partners.kinds import PARTNER_KINDS, OrgKind
 from partners.models import User
@@ -45,11 +46,18 @@ def dispatch_site_update(
     if "security_requirements" in changes:
         stated = flow.Clearance.STATED if locked.security_requirements else flow.Clearance.NONE
         locked.clearance, locked.clearance_note = stated.value, ""
+        locked.clearance_accepted_at = None
+    if not locked.representative_named:
+        locked.representative_named_at = None
+    elif locked.representative_named_at is None:
+        locked.representative_named_at = now
+    decided = apply_nbd(locked, now)
     locked.version += 1
     locked.updated_at = now
     full_clean_or_refuse(locked)
     locked.save()
     record_dispatch_event(locked, actor=actor, now=now, action="site_updated", changes=sorted(changes))
+    announce_nbd(locked, decided, now)
     return locked
 
 
@@ -68,10 +76,13 @@ def clearance_step(
     locked.clearance = to.value
     if action != flow.ClearanceAction.REQUEST:
         locked.clearance_note = (note or "").strip()
+    locked.clearance_accepted_at = now if to is flow.Clearance.ACCEPTED else None
+    decided = apply_nbd(locked, now)
     locked.version += 1
     locked.updated_at = now
     locked.save()
     record_dispatch_event(locked, actor=actor, now=now, action=f"clearance_{action}", note=(note or "").strip(), **data)
+    announce_nbd(locked, decided, now)
     return locked
 
 

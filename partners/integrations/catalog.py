@@ -17,6 +17,8 @@ class EventType(models.TextChoices):
     DISPATCH_RESCHEDULED = "dispatch.rescheduled", "A technician visit was rescheduled"
     DISPATCH_COMPLETED = "dispatch.completed", "A dispatch was completed"
     DISPATCH_FAILED = "dispatch.failed", "A technician visit failed"
+    DISPATCH_NBD_MET = "dispatch.nbd_met", "A dispatch met its next-business-day target"
+    DISPATCH_NBD_MISSED = "dispatch.nbd_missed", "A dispatch missed its next-business-day target (with the cause)"
     FEE_RECORDED = "fee.recorded", "A fee was recorded on a dispatch"
     TRANSFER_SUBMITTED = "transfer.submitted", "A service-tag transfer was submitted to Dell"
     TRANSFER_CONFIRMED = "transfer.confirmed", "A service-tag transfer was confirmed"

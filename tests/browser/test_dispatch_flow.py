@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -90,6 +91,9 @@ def test_reseller_mts_and_dell_take_a_hardware_case_from_fault_to_resolved(
     expect(panel).to_contain_text("DSP-4471902")
     panel.get_by_label("Starts").fill(_site_local(5, 9, dispatch.site_timezone))
     panel.get_by_label("Ends").fill(_site_local(5, 12, dispatch.site_timezone))
+    # docs/rules.md rule 8: said before submitting, and Dell says why it books after the target.
+    expect(panel.locator("#visit-check")).to_contain_text("after the next-business-day target")
+    panel.get_by_label(re.compile("^Why not by the target")).fill("The customer's site opens again next week.")
     panel.get_by_role("button", name="Schedule", exact=True).click()
     expect(panel).to_contain_text("Visit scheduled")
     expect(panel).to_contain_text("09:00–12:00")
@@ -113,13 +117,21 @@ def test_reseller_mts_and_dell_take_a_hardware_case_from_fault_to_resolved(
     page.goto(f"{live_server.url}/cases/{case.number}/")
     doc_screenshot(page, "dispatch-panel-mts")
 
-    # The technician has been: Dell reports the visit completed.
+    # The technician has been (docs/rules.md rule 8: not before the visit starts): Dell reports it completed.
     switch_user(page, sign_in, "dell", PASSWORD)
     page.goto(f"{live_server.url}/cases/{case.number}/")
-    panel = page.locator("#dispatch")
-    panel.get_by_label("How did the visit go?").select_option(label="Completed")
-    panel.get_by_role("button", name="Report outcome").click()
-    expect(panel).to_contain_text("Completed")
+    expect(page.locator("#dispatch")).not_to_contain_text("How did the visit go?")
+    settle(page)
+    dispatch.refresh_from_db()
+    with time_machine.travel(dispatch.visit_start_at + timedelta(hours=1), tick=True):
+        switch_user(page, sign_in, "dell", PASSWORD)
+        page.goto(f"{live_server.url}/cases/{case.number}/")
+        panel = page.locator("#dispatch")
+        panel.get_by_label("How did the visit go?").select_option(label="Completed")
+        panel.get_by_role("button", name="Report outcome").click()
+        expect(page.get_by_role("alert")).to_contain_text("Visit completed.")
+        expect(panel).to_contain_text("Completed")
+        settle(page)
     dispatch.refresh_from_db()
     assert dispatch.state == "completed"
 

@@ -3,13 +3,14 @@ refusal, the 8-day rule's 409, and lists that cost the same number of queries fo
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 
 from cases.models import Case
-from dispatch.models import Dispatch, Fee
+from dispatch import sweeps
+from dispatch.models import Dispatch, Fee, ScheduleChange
 from tests.cases.factories import CaseFactory
 from tests.dispatch.factories import NOW, REPRESENTATIVE, bulk_dispatches, dispatch_for, escalated_case
 from tests.partners.factories import DellFactory, UserFactory
@@ -77,7 +78,8 @@ class TestVisibility:
         case_services.comment_create(actor=mts_user, case=dispatch.case, body="MTS only", internal=True, now=NOW)
         events = api_as(dell_user).get(f"/api/v1/cases/{dispatch.case.pk}/events/").json()
         rows = events["results"] if isinstance(events, dict) else events
-        assert {e["kind"] for e in rows} == {"dispatch"}
+        # The escalation's one row opens the dispatch thread; then only dispatch steps.
+        assert [(e["kind"], e["action"]) for e in rows] == [("transition", "escalate_to_dell")]
         assert "Partner chat" not in str(rows)
         assert "MTS only" not in str(rows)
 
@@ -123,10 +125,17 @@ class TestWrites:
         )
         start = (NOW + timedelta(days=3)).isoformat()
         end = (NOW + timedelta(days=3, hours=2)).isoformat()
+        window = {"version": 2, "visit_start_at": start, "visit_end_at": end}
+        # docs/rules.md rule 8: Dell's first visit after the NBD target (Wed 11 Mar) needs a reason; nothing written.
+        refused = dell.post(url(dispatch, "schedule/"), window, format="json")
+        assert (refused.status_code, refused.json()["code"]) == (400, "past_target_reason_required")
+        assert not ScheduleChange.objects.exists()
         body = dell.post(
-            url(dispatch, "schedule/"), {"version": 2, "visit_start_at": start, "visit_end_at": end}, format="json"
+            url(dispatch, "schedule/"), {**window, "past_target_reason": "Part arrives Fri"}, format="json"
         )
         assert body.status_code == 200, body.json()
+        assert body.json()["schedule_changes"][0]["past_target_reason"] == "Part arrives Fri"
+        assert [n["code"] for n in body.json()["visit_notes"]] == ["after_nbd_target"]
         partner = api_as(reseller_user)
         later = {
             "version": 3,
@@ -258,17 +267,35 @@ def test_cases_model_knows_nothing_of_dispatch_fields():
     assert not any(f.name.startswith("dispatch_") for f in Case._meta.get_fields() if not f.auto_created)
 
 
-def test_the_triage_queue_shows_the_nbd_target_and_the_risk(client, reseller_user, mts_user, unit):
-    dispatch = dispatch_for(reseller_user, mts_user, unit)
+def test_the_triage_queue_shows_the_nbd_target_and_the_risk(client, reseller_user, mts_user, dell_user, unit):
+    dispatch_for(reseller_user, mts_user, unit)
     client.force_login(mts_user)
     with time_machine.travel(NOW, tick=False):
         calm = client.get("/cases/queue/?state=l3_dell").content.decode()
     assert "NBD Wed 11 Mar" in calm
+    assert "Requested from Dell · 0 business days" in calm
     assert "NBD at risk" not in calm
-    Dispatch.objects.filter(pk=dispatch.pk).update(nbd_missed_at=NOW)
-    with time_machine.travel(NOW, tick=False):
+    assert "NBD missed" not in calm
+    target_day = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
+    with time_machine.travel(target_day, tick=False):
         risky = client.get("/cases/queue/?state=l3_dell").content.decode()
-    assert "NBD at risk" in risky
+    assert "NBD at risk: the target day has come at the site" in risky
+    # docs/rules.md rule 9: six days later the target is missed, with its cause, not "at risk"
+    sweeps.flag_missed_nbd(now=datetime(2026, 3, 11, 23, 0, tzinfo=UTC))
+    with time_machine.travel(datetime(2026, 3, 17, 9, 0, tzinfo=UTC), tick=False):
+        missed = client.get("/cases/queue/?state=l3_dell").content.decode()
+    assert "NBD missed: Dell had not accepted the dispatch by the target day" in missed
+    assert "NBD at risk" not in missed
+    assert "Requested from Dell · 5 business days" in missed
+
+
+def test_a_request_dell_has_not_accepted_for_a_business_day_is_flagged(client, reseller_user, mts_user, unit):
+    # Qualified Tuesday after the cut-off: the target is Thursday; by Wednesday noon nobody at Dell accepted.
+    dispatch_for(reseller_user, mts_user, unit, now=datetime(2026, 3, 10, 17, 0, tzinfo=UTC))
+    client.force_login(mts_user)
+    with time_machine.travel(datetime(2026, 3, 11, 11, 0, tzinfo=UTC), tick=False):
+        page = client.get("/cases/queue/?state=l3_dell").content.decode()
+    assert "Not accepted by Dell for 1 business day" in page
 
 
 def test_the_hand_built_list_row_is_what_the_declared_fields_give(reseller_user, mts_user, unit):

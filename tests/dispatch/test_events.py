@@ -32,7 +32,10 @@ def test_dispatch_events_reach_exactly_who_sees_the_dispatch(
     start = NOW + timedelta(days=2)
     for action, kwargs in [
         ("accept", {"dispatch_number": "D-1"}),
-        ("schedule", {"visit_start_at": start, "visit_end_at": start + timedelta(hours=1)}),
+        (
+            "schedule",
+            {"visit_start_at": start, "visit_end_at": start + timedelta(hours=1), "past_target_reason": "Later"},
+        ),
         (
             "reschedule",
             {
@@ -49,7 +52,7 @@ def test_dispatch_events_reach_exactly_who_sees_the_dispatch(
             dispatch=dispatch,
             action=action,
             version=dispatch.version,
-            now=NOW,
+            now=start + timedelta(days=1, minutes=5) if action == "outcome" else NOW,  # rule 8: after the visit
             **kwargs,
         )
     seeing = {
@@ -71,7 +74,7 @@ def test_dispatch_events_reach_exactly_who_sees_the_dispatch(
     sequences = list(
         Event.objects.filter(object_type="dispatch").order_by("sequence").values_list("sequence", flat=True)
     )
-    assert sequences == [1, 2, 3, 4, 5]
+    assert sequences == [1, 2, 3, 4, 5, 6]
 
 
 def test_a_refused_step_records_no_event(reseller_user, mts_user, dell_user, unit):

@@ -19,6 +19,8 @@ from tests.dispatch.factories import NOW, REPRESENTATIVE, dispatch_for, escalate
 from tests.partners.factories import UserFactory
 from tests.servicetags.factories import ConfirmedUnitFactory
 
+LATER = "The customer asked for a later day"
+
 pytestmark = pytest.mark.django_db
 
 
@@ -36,7 +38,15 @@ def step(dispatch, actor, action, *, now=NOW, **kwargs):
 
 def scheduled(dispatch, dell_user, *, start, now=NOW):
     step(dispatch, dell_user, "accept", now=now, dispatch_number="DSP-77")
-    return step(dispatch, dell_user, "schedule", now=now, visit_start_at=start, visit_end_at=start + timedelta(hours=3))
+    return step(
+        dispatch,
+        dell_user,
+        "schedule",
+        now=now,
+        visit_start_at=start,
+        visit_end_at=start + timedelta(hours=3),
+        past_target_reason=LATER,
+    )
 
 
 def dispatch_events(case):
@@ -56,7 +66,7 @@ class TestEscalation:
         assert dispatch.nbd_missed_due_at == datetime(2026, 3, 11, 23, 0, tzinfo=UTC)  # midnight in Copenhagen
         assert dispatch.representative_named
         actions = [e.action for e in CaseEvent.objects.filter(case=dispatch.case).order_by("at", "id")]
-        assert actions[-2:] == ["escalate_to_dell", "requested"]
+        assert actions[-1:] == ["escalate_to_dell"]  # one entry per escalation
 
     def test_later_coverage_and_calendar_edits_never_rewrite_the_snapshot(self, reseller_user, mts_user, unit):
         dispatch = dispatch_for(reseller_user, mts_user, unit)
@@ -164,7 +174,8 @@ class TestLife:
             dispatch = step(dispatch, mts_user, "resubmit", note="Corrected the service tag")
         dispatch = step(dispatch, dell_user, "deny", note="Still not found")
         assert (dispatch.state, dispatch.denial_count, dispatch.is_finished) == (State.VOIDED, 3, True)
-        assert dispatch.nbd_missed_due_at is None
+        # docs/rules.md rule 9: the target day still decides it: a denial left no accepted dispatch.
+        assert (dispatch.nbd_verdict, dispatch.nbd_decided_at) == ("pending", None)
         case = case_services.case_transition(
             actor=mts_user,
             case=dispatch.case,
@@ -190,11 +201,14 @@ class TestLife:
         step(dispatch, dell_user, "outcome", now=start + timedelta(hours=2), outcome="completed")
         labels = [e.data["label"] for e in dispatch_events(dispatch.case)]
         assert labels == [
-            "requested from Dell",
             "accepted by Dell (Dell number DSP-77)",
-            "visit scheduled",
-            "visit outcome: completed",
+            "visit scheduled Wed 11 Mar 09:00–12:00 (site time)",
+            "visit outcome Wed 11 Mar 09:00–12:00 (site time): completed; next-business-day target met",
         ]
+        # docs/rules.md "Dispatch": one timeline entry per escalation, the case's own transition row.
+        escalations = dispatch.case.events.filter(action="escalate_to_dell")
+        assert escalations.count() == 1
+        assert not dispatch.case.events.filter(action="requested").exists()
 
     def test_a_stale_version_is_refused(self, reseller_user, mts_user, dell_user, unit):
         dispatch = dispatch_for(reseller_user, mts_user, unit)
@@ -216,14 +230,28 @@ class TestLife:
         step(dispatch, dell_user, "accept", dispatch_number="DSP-1")
         start = NOW + timedelta(days=3)
         with pytest.raises(DomainError) as refused:
-            step(dispatch, dell_user, "schedule", visit_start_at=start, visit_end_at=start + timedelta(hours=1))
+            step(
+                dispatch,
+                dell_user,
+                "schedule",
+                visit_start_at=start,
+                visit_end_at=start + timedelta(hours=1),
+                past_target_reason=LATER,
+            )
         assert refused.value.code == "authorized_rep_missing"
         assert not ScheduleChange.objects.exists()
         dispatch.refresh_from_db()
         services.dispatch_site_update(
             actor=reseller_user, dispatch=dispatch, version=dispatch.version, values=REPRESENTATIVE, now=NOW
         )
-        dispatch = step(dispatch, dell_user, "schedule", visit_start_at=start, visit_end_at=start + timedelta(hours=1))
+        dispatch = step(
+            dispatch,
+            dell_user,
+            "schedule",
+            visit_start_at=start,
+            visit_end_at=start + timedelta(hours=1),
+            past_target_reason=LATER,
+        )
         assert dispatch.state == "scheduled"
 
 
@@ -300,7 +328,8 @@ class TestOutcomesAndFees:
         assert (dispatch.state, dispatch.visit_start_at) == ("accepted", None)
         assert Fee.objects.get().kind == FeeKind.REPRESENTATIVE_ABSENT
         assert dispatch_events(dispatch.case)[-1].data["label"] == (
-            "visit outcome: representative absent; fee recorded; back to scheduling"
+            "visit outcome Wed 11 Mar 13:00–16:00 (site time): representative absent; fee recorded; "
+            "back to scheduling; next-business-day target met"
         )
 
     def test_clearance_not_arranged_records_its_own_fee(self, reseller_user, mts_user, dell_user, unit):

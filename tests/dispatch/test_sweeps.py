@@ -19,6 +19,8 @@ from husky_support.celery import app as celery_app
 from tests.dispatch.factories import NOW, dispatch_for
 from tests.servicetags.factories import ConfirmedUnitFactory
 
+LATER = "The customer asked for a later day"
+
 pytestmark = pytest.mark.django_db
 
 
@@ -39,7 +41,15 @@ def step(dispatch, actor, action, *, now=NOW, **kwargs):
 
 def book(dispatch, dell_user, start, *, now=NOW):
     step(dispatch, dell_user, "accept", now=now, dispatch_number="DSP-5")
-    return step(dispatch, dell_user, "schedule", now=now, visit_start_at=start, visit_end_at=start + timedelta(hours=2))
+    return step(
+        dispatch,
+        dell_user,
+        "schedule",
+        now=now,
+        visit_start_at=start,
+        visit_end_at=start + timedelta(hours=2),
+        past_target_reason=LATER,
+    )
 
 
 def events(dispatch, action):

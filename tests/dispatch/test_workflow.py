@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -23,9 +23,11 @@ from dispatch.workflow import (
     Outcome,
     State,
     available_actions,
+    check_visit,
     plan,
     plan_clearance,
 )
+from husky_support.calendar import business_calendar
 from husky_support.domain import ErrorKind
 from partners.kinds import OrgKind
 
@@ -42,6 +44,7 @@ ONSITE = DispatchFacts(
     parts_count=1,
 )
 PARTS = replace(ONSITE, kind=DispatchKind.PARTS_ONLY)
+VISITED = replace(ONSITE, current_visit_start_at=NOW - timedelta(hours=1))  # the visit window has started
 D, M, R, DI = OrgKind.DELL, OrgKind.MTS, OrgKind.RESELLER, OrgKind.DISTRIBUTOR
 
 
@@ -79,7 +82,7 @@ D, M, R, DI = OrgKind.DELL, OrgKind.MTS, OrgKind.RESELLER, OrgKind.DISTRIBUTOR
             "scheduled",
             "outcome",
             D,
-            replace(ONSITE, outcome=Outcome.COMPLETED),
+            replace(VISITED, outcome=Outcome.COMPLETED),
             State.COMPLETED,
             None,
             id="visit-completed",
@@ -89,7 +92,7 @@ D, M, R, DI = OrgKind.DELL, OrgKind.MTS, OrgKind.RESELLER, OrgKind.DISTRIBUTOR
             "scheduled",
             "outcome",
             D,
-            replace(ONSITE, outcome=Outcome.REPRESENTATIVE_ABSENT),
+            replace(VISITED, outcome=Outcome.REPRESENTATIVE_ABSENT),
             State.ACCEPTED,
             FeeKind.REPRESENTATIVE_ABSENT,
             id="representative-absent-back-to-scheduling",
@@ -99,7 +102,7 @@ D, M, R, DI = OrgKind.DELL, OrgKind.MTS, OrgKind.RESELLER, OrgKind.DISTRIBUTOR
             "scheduled",
             "outcome",
             D,
-            replace(ONSITE, outcome=Outcome.CLEARANCE_NOT_ARRANGED),
+            replace(VISITED, outcome=Outcome.CLEARANCE_NOT_ARRANGED),
             State.ACCEPTED,
             FeeKind.SECURITY_CLEARANCE_NOT_ARRANGED,
             id="clearance-not-arranged-fee",
@@ -109,7 +112,7 @@ D, M, R, DI = OrgKind.DELL, OrgKind.MTS, OrgKind.RESELLER, OrgKind.DISTRIBUTOR
             "scheduled",
             "outcome",
             D,
-            replace(ONSITE, outcome=Outcome.FAILED),
+            replace(VISITED, outcome=Outcome.FAILED),
             State.FAILED,
             None,
             id="visit-failed",
@@ -197,13 +200,13 @@ def test_allowed_steps(kind, state, action, actor, facts, to_state, fee) -> None
             "visit_started",
             id="reschedule-after-the-visit-started",
         ),
-        pytest.param("onsite", "scheduled", "outcome", D, ONSITE, "outcome_required", id="outcome-missing"),
+        pytest.param("onsite", "scheduled", "outcome", D, VISITED, "outcome_required", id="outcome-missing"),
         pytest.param(
             "onsite",
             "scheduled",
             "outcome",
             D,
-            replace(ONSITE, outcome=Outcome.FAILED, note=""),
+            replace(VISITED, outcome=Outcome.FAILED, note=""),
             "note_required",
             id="failure-needs-a-reason",
         ),
@@ -247,7 +250,9 @@ def test_finished_states_allow_nothing() -> None:
 
 def test_available_actions_per_party_while_scheduled() -> None:
     bare = replace(ONSITE, note="", dispatch_number="", visit_start_at=None, visit_end_at=None)
-    assert available_actions("onsite", "scheduled", D, bare) == [Action.RESCHEDULE, Action.OUTCOME]
+    assert available_actions("onsite", "scheduled", D, bare) == [Action.RESCHEDULE]
+    started = replace(bare, current_visit_start_at=NOW)
+    assert available_actions("onsite", "scheduled", D, started) == [Action.OUTCOME]
     assert available_actions("onsite", "scheduled", M, bare) == [Action.RESCHEDULE, Action.CANCEL]
     assert available_actions("onsite", "scheduled", R, bare) == [Action.RESCHEDULE]
 
@@ -325,3 +330,66 @@ def test_clearance_refusals(current, action, actor, note, code) -> None:
 def test_pending_clearance_is_what_makes_nbd_not_guaranteed() -> None:
     assert {c for c in Clearance if c.pending} == {Clearance.STATED, Clearance.REQUESTED, Clearance.DECLINED}
     assert ClearanceAction.REQUEST.value == "request"
+
+
+class TestRule8:
+    """docs/rules.md rule 8: visits happen before they are reported; a booking past the target is said."""
+
+    def test_an_outcome_before_the_window_starts_is_a_conflict_and_not_offered(self) -> None:
+        early = replace(ONSITE, outcome=Outcome.COMPLETED, current_visit_start_at=NOW + timedelta(minutes=1))
+        with pytest.raises(DispatchRefused) as refused:
+            plan("onsite", "scheduled", "outcome", D, early)
+        assert refused.value.code == "visit_not_started"
+        assert refused.value.kind is ErrorKind.CONFLICT
+        assert "Tue 10 Mar at 12:01" in refused.value.message
+        assert Action.OUTCOME not in available_actions("onsite", "scheduled", D, early)
+
+    def test_the_window_start_itself_is_in_time(self) -> None:
+        at_start = replace(ONSITE, outcome=Outcome.REPRESENTATIVE_ABSENT, current_visit_start_at=NOW)
+        assert plan("onsite", "scheduled", "outcome", D, at_start).to_state is State.ACCEPTED
+
+    @pytest.mark.parametrize(
+        ("actor", "first", "reason", "refused"),
+        [
+            (D, True, "", True),
+            (D, True, "Technician on leave; customer agreed", False),
+            (D, False, "", False),  # a later booking after a failed visit: no reason asked
+            (M, True, "", False),  # MTS records a booking agreed with the customer
+        ],
+    )
+    def test_dell_booking_the_first_visit_past_the_target_says_why(self, actor, first, reason, refused) -> None:
+        facts = replace(ONSITE, nbd_target_on=date(2026, 3, 11), first_visit=first, past_target_reason=reason)
+        if refused:
+            with pytest.raises(DispatchRefused) as answer:
+                plan("onsite", "accepted", "schedule", actor, facts)
+            assert (answer.value.code, answer.value.kind) == ("past_target_reason_required", ErrorKind.INVALID)
+            assert Action.SCHEDULE in available_actions("onsite", "accepted", actor, facts)
+        else:
+            assert plan("onsite", "accepted", "schedule", actor, facts).to_state is State.SCHEDULED
+
+    def test_a_visit_on_the_target_day_needs_no_reason(self) -> None:
+        on_day = datetime(2026, 3, 11, 22, 30, tzinfo=UTC)  # 23:30 in Copenhagen, still the target day
+        facts = replace(
+            ONSITE,
+            nbd_target_on=date(2026, 3, 11),
+            site_timezone="Europe/Copenhagen",
+            first_visit=True,
+            visit_start_at=on_day,
+            visit_end_at=on_day + timedelta(minutes=20),
+        )
+        assert plan("onsite", "accepted", "schedule", D, facts).to_state is State.SCHEDULED
+
+    def test_check_visit_names_the_holiday_and_the_weekend_at_the_site(self) -> None:
+        sa = business_calendar("SA")
+        friday = datetime(2026, 12, 11, 10, 0, tzinfo=UTC)  # 13:00 in Riyadh, the Saudi weekend
+        notes = check_visit(friday, "Asia/Riyadh", sa, date(2026, 12, 8), [])
+        assert [n.code for n in notes] == ["not_business_day", "after_nbd_target"]
+        assert notes[0].message == "Fri 11 Dec is not a business day at the site: a weekend day there."
+        assert notes[1].message == "A visit on Fri 11 Dec is after the next-business-day target Tue 8 Dec."
+        dk = business_calendar("DK")
+        christmas = datetime(2026, 12, 25, 9, 0, tzinfo=UTC)
+        [note] = check_visit(christmas, "Europe/Copenhagen", dk, None, dk.holiday_names(date(2026, 12, 25)))
+        assert note.code == "not_business_day"
+        assert note.message.startswith("Fri 25 Dec is not a business day at the site: ")
+        assert "weekend" not in note.message
+        assert check_visit(datetime(2026, 12, 8, 9, 0, tzinfo=UTC), "Asia/Riyadh", sa, date(2026, 12, 8), []) == []

@@ -57,7 +57,11 @@ def worked_dispatch(reseller_user, mts_user, dell_user, unit, endpoints):
     start = NOW + timedelta(days=2)
     for actor, action, kwargs in [
         (dell_user, "accept", {"dispatch_number": "D-1"}),
-        (dell_user, "schedule", {"visit_start_at": start, "visit_end_at": start + timedelta(hours=1)}),
+        (
+            dell_user,
+            "schedule",
+            {"visit_start_at": start, "visit_end_at": start + timedelta(hours=1), "past_target_reason": "Later"},
+        ),
         (
             reseller_user,
             "reschedule",

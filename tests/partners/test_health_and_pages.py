@@ -230,7 +230,14 @@ def test_seed_demo_tells_every_dispatch_story_through_the_services(client):
     assert "Pacific/Honolulu" in set(Dispatch.objects.values_list("site_timezone", flat=True))
     # Through the services: every case with Dell has its dispatch and the step rows on its timeline.
     assert not Case.objects.filter(state="l3_dell", dispatches=None).exists()
-    assert CaseEvent.objects.filter(kind="dispatch", action="requested").count() == Dispatch.objects.count()
+    assert CaseEvent.objects.filter(action="escalate_to_dell").count() >= Dispatch.objects.count()
+    # docs/rules.md rule 9: every verdict and every cause of a miss is in the demo.
+    from dispatch.nbd import MissCause, NbdVerdict
+
+    assert set(Dispatch.objects.values_list("nbd_verdict", flat=True)) == {v.value for v in NbdVerdict}
+    assert set(Dispatch.objects.exclude(nbd_miss_cause="").values_list("nbd_miss_cause", flat=True)) == {
+        c.value for c in MissCause
+    }
 
     client.force_login(User.objects.get(username="dell1"))
     queue = client.get("/dispatch/queue/")

@@ -79,7 +79,13 @@ def build(*, reseller_user, sibling_user, other_user, mts_user, dell_user, unit,
     dispatch = _dispatch_step(dispatch, dell_user, "accept", at(3, 15), dispatch_number="DSP-1")
     start = at(5, 8)
     dispatch = _dispatch_step(
-        dispatch, dell_user, "schedule", at(3, 16), visit_start_at=start, visit_end_at=start + timedelta(hours=3)
+        dispatch,
+        dell_user,
+        "schedule",
+        at(3, 16),
+        visit_start_at=start,
+        visit_end_at=start + timedelta(hours=3),
+        past_target_reason="The customer asked for a later day",
     )
     dispatch = _dispatch_step(dispatch, dell_user, "outcome", at(5, 10), outcome="completed", note="Drive replaced")
     f = open_case(reseller_user, e_unit, now=at(8, 12), title="F the drive again")

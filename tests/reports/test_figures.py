@@ -176,6 +176,7 @@ class TestVisibility:
             "backlog",
             "sla",
             "time_to_dispatch",
+            "nbd_attainment",
             "first_time_fix",
             "dispatch_health",
             "repeat_units",
@@ -195,7 +196,7 @@ class TestVisibility:
 
     def test_dell_counts_its_dispatches_only(self, api_as, report_data, dell_user):
         figures = report(api_as, dell_user)
-        assert set(figures) == {"time_to_dispatch", "dispatch_health", "first_time_fix", "transfers"}
+        assert set(figures) == {"time_to_dispatch", "nbd_attainment", "dispatch_health", "first_time_fix", "transfers"}
         assert figures["dispatch_health"]["count"] == 1
         # F never reached Dell: for Dell the fix held (nothing outside its visibility reaches a figure).
         assert (figures["first_time_fix"]["met"], figures["first_time_fix"]["count"]) == (1, 1)
