@@ -113,6 +113,11 @@ def _site_datetime(raw: str, site_timezone: str) -> datetime | None:
     return naive.replace(tzinfo=site_zone(site_timezone))
 
 
+def _ids(raw: list[str]) -> list[int]:
+    """Ticked part ids; a value that is not an id is refused by the service as a part not on the dispatch."""
+    return [int(value) if value.isdigit() and len(value) < 12 else 0 for value in raw]
+
+
 @require_POST
 def escalate(request: HttpRequest, number: str) -> HttpResponse:
     """MTS escalates the case to Dell with the dispatch's kind, representative and site requirements."""
@@ -154,6 +159,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
             visit_end_at=_site_datetime(request.POST.get("visit_end", ""), dispatch.site_timezone),
             accept_fee=request.POST.get("accept_fee") == "1",
             outcome=request.POST.get("outcome", ""),
+            fitted_parts=_ids(request.POST.getlist("fitted_parts")),
         )
     except DomainError as exc:
         flash_refusal(request, exc)
@@ -232,12 +238,27 @@ def part_update(request: HttpRequest, pk: int, part_id: int) -> HttpResponse:
         return _back(request, dispatch.case)
     values = {name: value for name, value in form.cleaned_data.items() if name in request.POST}
     try:
-        services.part_update(actor=request.user, part=part, values=values, now=timezone.now())
+        part = services.part_update(actor=request.user, part=part, values=values, now=timezone.now())
     except DomainError as exc:
         flash_refusal(request, exc)
     else:
-        messages.success(request, "Part updated.")
+        messages.success(request, _part_done(part, values))
     return _back(request, dispatch.case)
+
+
+def _part_done(part: Part, values: dict) -> str:
+    """What the part step did, in words."""
+    name = f"{part.part_number} ({part.description})"
+    if values.get("returned_on"):
+        return f"Faulty part of {name} picked up."
+    if values.get("delivered_on"):
+        due = (
+            f"; the faulty part is due back by {date_format(part.return_due_on, 'D j M')}" if part.return_due_on else ""
+        )
+        return f"{name} delivered{due}."
+    if values.get("shipped_on"):
+        return f"{name} shipped."
+    return "Part updated."
 
 
 @require_POST
