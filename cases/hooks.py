@@ -10,7 +10,9 @@ The dispatch app registers, from its AppConfig.ready():
 - `case_panels`: callables `(request, case) -> str` rendering extra sections of the case page, and
   `panel_actions`: the case actions such a panel offers with its own form (left out of the action bar);
 - `queue_annotations`: callables `(queryset) -> queryset` adding columns the triage queue shows
-  (`dispatch_nbd_target_on`, `dispatch_nbd_missed`).
+  (`dispatch_nbd_target_on`, `dispatch_nbd_missed`);
+- `case_todos`: callables `(request, case) -> list of {"label", "url"}`: what the viewer may do in a panel's
+  own forms, listed under "What you can do" with a link to it.
 Until then Dell sees no case and escalate_to_dell is refused with `dispatch_unavailable`.
 """
 
@@ -42,6 +44,8 @@ class _Registry:
     panel_actions: set[str] = field(default_factory=set)  # case actions a panel offers instead of the action bar
     # Annotate the triage queue's queryset (e.g. the dispatch's NBD target for L3 cases), in SQL, per page.
     queue_annotations: list[Callable[[Any], Any]] = field(default_factory=list)
+    # What the viewer may do in a panel's own forms: [{"label": ..., "url": ...}], for "What you can do".
+    case_todos: list[Callable[[Any, Any], list[dict[str, str]]]] = field(default_factory=list)
 
 
 registry = _Registry()

@@ -406,6 +406,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
         "panels": [mark_safe(panel(request, case)) for panel in hooks.registry.case_panels],  # noqa: S308 - rendered by templates that escape
         "followers": (people := list(followers.followers_of(case))),
         "following": any(person.pk == user.pk for person in people),
+        "todos": [todo for todos in hooks.registry.case_todos for todo in todos(request, case)],
     }
 
 

@@ -16,6 +16,7 @@ from dispatch import workflow as flow
 from dispatch.eligibility import REASON_TEXT, Reason
 from dispatch.models import Dispatch
 from dispatch.rescheduling import reschedule_terms
+from dispatch.todos import current_dispatch
 from husky_support.calendar import CalendarError
 from partners.kinds import OrgKind
 from partners.visibility import viewer_kind
@@ -65,7 +66,7 @@ def panel_context(request: HttpRequest, case: Any) -> dict[str, Any]:
     user = request.user
     kind = viewer_kind(user)
     now = timezone.now()
-    dispatch = selectors.current_dispatch_for_case(user, case.pk)
+    dispatch = current_dispatch(request, case)
     context: dict[str, Any] = {"case": case, "dispatch": dispatch, "now": now, "viewer_kind": kind}
     context["viewer_zone"] = getattr(user, "viewer_timezone", "UTC")
     if dispatch is None:
