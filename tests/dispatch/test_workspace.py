@@ -115,14 +115,19 @@ def test_the_schedule_groups_visits_by_the_sites_day_with_the_viewers_time(clien
     days = re.split(r'<h2 class="h6 mb-2" id="day-', page)[1:]
     assert len(days) == 7  # Monday 9 to Sunday 15 March
     tuesday, wednesday, thursday = days[1], days[2], days[3]
-    assert world["today_cph"] in tuesday and world["today_la"] in tuesday
-    assert world["tomorrow_cph"] in wednesday and world["thursday_cph"] in thursday
+    assert world["today_cph"] in tuesday
+    assert world["today_la"] in tuesday
+    assert world["tomorrow_cph"] in wednesday
+    assert world["thursday_cph"] in thursday
     assert world["missed"] not in page  # next week
     # Copenhagen 15:00-18:00 is 09:00-12:00 in Chicago (Dell's zone); Los Angeles 16:00 is 18:00 there.
-    assert "15:00–18:00</strong> site time" in tuesday and "09:00–12:00 your time" in tuesday
-    assert "16:00–19:00</strong> site time" in tuesday and "18:00–21:00 your time" in tuesday
+    assert "15:00–18:00</strong> site time" in tuesday
+    assert "09:00–12:00 your time" in tuesday
+    assert "16:00–19:00</strong> site time" in tuesday
+    assert "18:00–21:00 your time" in tuesday
     day = client.get("/dispatch/schedule/?view=day&on=2026-03-10&country=US").content.decode()
-    assert world["today_la"] in day and world["today_cph"] not in day
+    assert world["today_la"] in day
+    assert world["today_cph"] not in day
 
 
 def test_a_partner_has_no_schedule(client, reseller_user):
