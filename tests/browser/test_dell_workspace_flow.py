@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from cases.models import Case
 from dispatch import services
 from dispatch.models import Dispatch
+from tests.browser.conftest import screenshot
 from tests.browser.support import doc_screenshot, settle, switch_user
 from tests.conftest import PASSWORD
 from tests.dispatch.factories import bulk_dispatches, dispatch_for
@@ -80,6 +81,7 @@ def test_an_onsite_part_is_shipped_fitted_and_picked_up_and_everyone_reads_it(
     steps.get_by_role("button", name="Shipped today").click()
     expect(page.get_by_role("alert")).to_contain_text("0PSU495 (495 W power supply) shipped.")
     expect(panel).to_contain_text("DHL Express JD014600003828")
+    screenshot(page, "onsite-part-shipped-dell")
     settle(page)
 
     # The reseller and MTS read it shipped, with the tracking number; neither is offered Dell's part steps.
@@ -108,6 +110,7 @@ def test_an_onsite_part_is_shipped_fitted_and_picked_up_and_everyone_reads_it(
     )
     expect(page.locator("#timeline")).to_contain_text("visit outcome: completed; 1 part fitted")
     expect(page.locator("#case-todos")).to_contain_text("Record the faulty part's pickup")
+    screenshot(page, "onsite-part-fitted-dell")
     settle(page)
 
     for who in ("reseller", "mts"):

@@ -154,3 +154,11 @@ def test_home_queue_and_schedule_cost_the_same_for_20_and_300_dispatches(
         for url, budget in budgets.items():
             with django_assert_max_num_queries(budget):
                 assert client.get(url).status_code == 200
+
+
+def test_a_dell_home_without_dispatches_counts_nothing(client, dell_user):
+    client.force_login(dell_user)
+    home = client.get("/")
+    assert home.status_code == 200
+    assert set(tiles(home.content.decode()).values()) == {0}
+    assert client.get("/dispatch/queue/?waiting=visit_today").status_code == 200
