@@ -15,7 +15,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextChoices
 
 from dispatch.models import Dispatch, Part
 from dispatch.workflow import NBD_PENDING_STATES, OPEN_STATES, DispatchKind, State
-from husky_support.calendar import CalendarError, business_calendar, site_zone
+from husky_support.calendar import Calendar, CalendarError, business_calendar, site_zone
+from partners.calendars import calendars_for
 
 
 class Waiting(TextChoices):
@@ -78,11 +79,11 @@ def _local_day_bounds(now: datetime, zone_name: str, offset_days: int) -> tuple[
     return day, start, end
 
 
-def one_business_day_before(now: datetime, place: Place) -> datetime:
-    """The same site-local wall-clock time on the business day before the site's today (site calendar)."""
+def one_business_day_before(now: datetime, place: Place, calendar: Calendar) -> datetime:
+    """The same site-local wall-clock time on the business day before the site's today (`calendar`: the
+    site country's, with the admin holiday overrides)."""
     zone = site_zone(place.timezone)
     local = now.astimezone(zone)
-    calendar = business_calendar(place.country)
     day = local.date() - timedelta(days=1)
     for _ in range(30):
         if calendar.is_business_day(day):
@@ -99,6 +100,23 @@ def _per_place(found: list[Place], build: Callable[[Place], Q]) -> Q:
         except CalendarError:  # a stored zone or country no calendar knows: left out, not a failed page
             continue
     return q
+
+
+def _calendars(found: list[Place], now: datetime) -> dict[str, Calendar]:
+    countries: dict[str, Calendar] = {}
+    known = set()
+    for place in found:
+        try:
+            business_calendar(place.country)
+        except CalendarError:
+            continue
+        known.add((place.country, ""))
+    today = now.astimezone(UTC).date()
+    for (country, _sub), calendar in calendars_for(
+        known, first=today - timedelta(days=32), last=today + timedelta(days=1)
+    ).items():
+        countries[country] = calendar
+    return countries
 
 
 def week_start(now: datetime, zone_name: str) -> datetime:
@@ -136,9 +154,13 @@ def waiting_q(key: Waiting, *, found: list[Place], now: datetime, viewer_zone: s
         overdue = Part.objects.filter(dispatch=OuterRef("pk"), return_flagged_at__isnull=False, returned_on=None)
         return Q(Exists(overdue))
     if key is Waiting.REQUEST_STALE:
+        calendars = _calendars(found, now)  # one query: the holiday overrides of these countries
 
         def stale(place: Place) -> Q:
-            cutoff = one_business_day_before(now, place)
+            calendar = calendars.get(place.country)
+            if calendar is None:  # a country no calendar knows: left out
+                return _NOTHING
+            cutoff = one_business_day_before(now, place, calendar)
             return Q(site_country=place.country, site_timezone=place.timezone, created_at__lt=cutoff)
 
         return Q(state=State.REQUESTED) & _per_place(found, stale)
