@@ -15,7 +15,7 @@ from tests.dispatch.factories import NOW, dispatch_for
 
 pytestmark = pytest.mark.django_db
 
-VISIT = datetime(2026, 3, 12, 8, 0, tzinfo=UTC)
+VISIT = datetime(2026, 3, 11, 8, 0, tzinfo=UTC)  # 09:00 at the site on the NBD target day
 
 
 def todos(client, case) -> list[str]:
