@@ -407,7 +407,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
     beside; Dell sees its own, MTS every one. Filter by country."""
     kind = viewer_kind(request.user)
     if kind not in {OrgKind.DELL, OrgKind.MTS}:
-        raise Http404
+        raise PermissionDenied("The visit schedule is Dell's and MTS's.")
     viewer_zone = request.user.viewer_timezone
     try:
         viewer = site_zone(viewer_zone)

@@ -143,7 +143,7 @@ def test_the_schedule_groups_visits_by_the_sites_day_with_the_viewers_time(clien
 
 def test_a_partner_has_no_schedule(client, reseller_user):
     client.force_login(reseller_user)
-    assert client.get("/dispatch/schedule/").status_code == 404
+    assert client.get("/dispatch/schedule/").status_code == 403
     assert "/dispatch/schedule/" not in client.get("/").content.decode()
 
 

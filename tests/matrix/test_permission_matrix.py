@@ -246,6 +246,7 @@ PAGES: dict[str, Spec] = {
     "cases:attachment_download": Spec(obj="case", methods={"get": page_read()}),
     "dispatch:unit_eligibility": Spec(obj="unit", methods={"get": page_read()}),
     "dispatch:queue": Spec(methods={"get": page_read(MTS | {DL})}),
+    "dispatch:schedule": Spec(methods={"get": page_read(MTS | {DL})}),
     "dispatch:coverage": Spec(methods={"get": page_read()}),
     "dispatch:coverage_add": Spec(methods={"post": page_write({MA})}),
     "dispatch:coverage_edit": Spec(obj="coverage", methods={"post": page_write({MA})}),
