@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_report_indexes'),
+        ('cases', '0008_case_view'),
     ]
 
     operations = [
