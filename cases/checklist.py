@@ -110,6 +110,8 @@ class ChecklistInput:
     troubleshooting_done: str = ""
     customer_available_for_diagnostics: bool | None = None
     diagnostics_unavailable_reason: str = ""
+    supportassist_attached: bool = False  # a log archive (zip) is on the case
+    supportassist_unavailable_reason: str = ""  # why no SupportAssist collection can be attached
 
 
 # Keys are the ChecklistInput field names (so a form can attach each to its field), in the order the
@@ -128,6 +130,12 @@ ITEM_LABELS: dict[str, str] = {
     "troubleshooting_done": "troubleshooting done",
     "customer_available_for_diagnostics": "whether the customer can run diagnostics",
     "diagnostics_unavailable_reason": "why the customer cannot run diagnostics",
+}
+
+
+# Items the seed asks for "if possible": they warn, never block an escalation. Keys as ITEM_LABELS'.
+WARNING_LABELS: dict[str, str] = {
+    "supportassist": "SupportAssist collection (TSR/DSET) attached, or why not",
 }
 
 
@@ -173,6 +181,16 @@ def missing_items(checklist: ChecklistInput) -> tuple[str, ...]:
         and _blank(c.diagnostics_unavailable_reason),
     }
     return tuple(key for key in ITEM_LABELS if missing[key])
+
+
+def warning_items(checklist: ChecklistInput) -> tuple[str, ...]:
+    """The keys of WARNING_LABELS not yet answered, in order; they never make a case incomplete. A hardware
+    case should carry the SupportAssist collection (TSR/DSET), or say why it cannot."""
+    c = checklist
+    if c.category is not Category.HARDWARE:
+        return ()
+    missing = {"supportassist": not c.supportassist_attached and _blank(c.supportassist_unavailable_reason)}
+    return tuple(key for key in WARNING_LABELS if missing[key])
 
 
 # At or above this many impacted users a production outage is critical.

@@ -74,6 +74,14 @@ class CaseForm(forms.Form):
     diagnostics_unavailable_reason = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="If not, why not?"
     )
+    supportassist_unavailable_reason = forms.CharField(
+        required=False,
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="No SupportAssist collection (TSR/DSET)? Say why",
+        help_text="Recommended for hardware faults: attach the collection, or say why it cannot be made. "
+        "It does not hold up the escalation.",
+    )
     attachment = forms.FileField(
         required=False,
         label="SupportAssist collection (TSR/DSET) or screenshot",
@@ -135,6 +143,7 @@ class CaseForm(forms.Form):
                 "troubleshooting_done",
                 "customer_available_for_diagnostics",
                 "diagnostics_unavailable_reason",
+                "supportassist_unavailable_reason",
             ),
             *([Fieldset("Logs", "attachment")] if with_attachment else []),
         )
@@ -159,6 +168,7 @@ class CaseForm(forms.Form):
             "troubleshooting_done": case.troubleshooting_done,
             "customer_available_for_diagnostics": _tri_initial(case.customer_available_for_diagnostics),
             "diagnostics_unavailable_reason": case.diagnostics_unavailable_reason,
+            "supportassist_unavailable_reason": case.supportassist_unavailable_reason,
         }
 
     def clean_ppids(self) -> list[str]:
@@ -199,6 +209,7 @@ class CaseForm(forms.Form):
             "troubleshooting_done": data.get("troubleshooting_done", ""),
             "customer_available_for_diagnostics": _tri(data.get("customer_available_for_diagnostics", "")),
             "diagnostics_unavailable_reason": data.get("diagnostics_unavailable_reason", ""),
+            "supportassist_unavailable_reason": data.get("supportassist_unavailable_reason", ""),
         }
 
 
@@ -233,6 +244,7 @@ def checklist_from_post(data) -> ChecklistInput:
         troubleshooting_done=data.get("troubleshooting_done", ""),
         customer_available_for_diagnostics=_tri(data.get("customer_available_for_diagnostics", "")),
         diagnostics_unavailable_reason=data.get("diagnostics_unavailable_reason", ""),
+        supportassist_unavailable_reason=data.get("supportassist_unavailable_reason", ""),
     )
 
 

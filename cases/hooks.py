@@ -12,6 +12,8 @@ The dispatch app registers, from its AppConfig.ready():
 - `queue_annotations`: callables `(queryset) -> queryset` adding columns the triage queue shows
   (`dispatch_nbd_target_on`, `dispatch_nbd_missed`), and `queue_row_details(cases, now) -> {pk: QueueDetails}`:
   what each L3 row says of its dispatch, in words (its state and age, "NBD missed" with the cause, "NBD at risk").
+- `case_todos`: callables `(request, case) -> list of {"label", "url"}`: what the viewer may do in a panel's
+  own forms, listed under "What you can do" with a link to it.
 Until then Dell sees no case and escalate_to_dell is refused with `dispatch_unavailable`.
 """
 
@@ -53,6 +55,8 @@ class _Registry:
     # Annotate the triage queue's queryset (e.g. the dispatch's NBD target for L3 cases), in SQL, per page.
     queue_annotations: list[Callable[[Any], Any]] = field(default_factory=list)
     queue_row_details: Callable[[list[Any], Any], dict[int, QueueDetails]] | None = None
+    # What the viewer may do in a panel's own forms: [{"label": ..., "url": ...}], for "What you can do".
+    case_todos: list[Callable[[Any, Any], list[dict[str, str]]]] = field(default_factory=list)
 
 
 registry = _Registry()

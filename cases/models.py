@@ -55,6 +55,9 @@ class Case(models.Model):
     troubleshooting_done = models.TextField(blank=True)
     customer_available_for_diagnostics = models.BooleanField(null=True, blank=True)
     diagnostics_unavailable_reason = models.TextField(blank=True)
+    supportassist_unavailable_reason = models.TextField(
+        blank=True, help_text="Why no SupportAssist collection (TSR/DSET) can be attached."
+    )
 
     priority = models.CharField(max_length=12, choices=PRIORITY_CHOICES, default=Priority.P3_NORMAL.value)
     state = models.CharField(max_length=24, choices=STATE_CHOICES, default=State.L1_RESELLER.value)
@@ -148,7 +151,7 @@ class Case(models.Model):
             self.unit_id and self.site_country and self.unit is not None and self.unit.country != self.site_country
         )
 
-    def checklist_input(self) -> ChecklistInput:
+    def checklist_input(self, *, supportassist_attached: bool = False) -> ChecklistInput:
         return ChecklistInput(
             category=Category(self.category),
             component=HardwareComponent(self.component) if self.component else None,
@@ -164,6 +167,8 @@ class Case(models.Model):
             troubleshooting_done=self.troubleshooting_done,
             customer_available_for_diagnostics=self.customer_available_for_diagnostics,
             diagnostics_unavailable_reason=self.diagnostics_unavailable_reason,
+            supportassist_attached=supportassist_attached,
+            supportassist_unavailable_reason=self.supportassist_unavailable_reason,
         )
 
     def checklist_missing(self) -> tuple[str, ...]:

@@ -15,7 +15,16 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from cases import activity, clocks, followers, hooks, notices, selectors, services
-from cases.checklist import ITEM_LABELS, Category, HardwareComponent, derive_priority, missing_items
+from cases.archives import AttachmentKind
+from cases.checklist import (
+    ITEM_LABELS,
+    WARNING_LABELS,
+    Category,
+    HardwareComponent,
+    derive_priority,
+    missing_items,
+    warning_items,
+)
 from cases.forms import CaseForm, QueueFilterForm, checklist_from_post
 from cases.models import OPEN_STATE_VALUES, Case
 from cases.pagination import WindowPage
@@ -318,6 +327,7 @@ def _checklist_context(checklist, form=None) -> dict:
     if checklist is None:
         checklist = checklist_from_post({"category": Category.HARDWARE.value})
     missing = missing_items(checklist)
+    warned = warning_items(checklist)
     not_applicable = set()  # shown only where the checklist asks for them
     if checklist.component is not HardwareComponent.HARD_DRIVE:
         not_applicable.add("ppids")
@@ -327,6 +337,10 @@ def _checklist_context(checklist, form=None) -> dict:
     relevant = [k for k in ITEM_LABELS if (hardware and k not in not_applicable) or k == "failure_description"]
     return {
         "items": [{"key": key, "label": ITEM_LABELS[key], "done": key not in missing} for key in relevant],
+        "warnings": [
+            {"key": key, "label": WARNING_LABELS[key], "done": key not in warned}
+            for key in (WARNING_LABELS if hardware else ())
+        ],
         "missing": missing,
         "complete": not missing,
         "priority": derive_priority(checklist.in_production, checklist.users_impacted),
@@ -380,6 +394,8 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
     # Actions a plugged-in panel offers with its own form (escalate_to_dell asks what Dell should send).
     actions = [a for a in available_actions_for(case, user, now=now) if a not in hooks.registry.panel_actions]
     kind = viewer_kind(user)
+    attachments = list(selectors.attachments_visible(case, user))
+    zipped = any(a.kind == AttachmentKind.ARCHIVE for a in attachments)
     editable = services.may_edit_case(kind, case.state)
     return {
         "case": case,
@@ -391,7 +407,10 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
         ],
         "note_actions": ", ".join(a.label for a in actions if a in NOTE_REQUIRED),
         "events": selectors.events_visible(case, user),
-        "attachments": selectors.attachments_visible(case, user),
+        "attachments": attachments,
+        "warnings": [WARNING_LABELS[k] for k in warning_items(case.checklist_input(supportassist_attached=zipped))]
+        if case.is_open and kind in {OrgKind.MTS, *PARTNER_KINDS}
+        else [],
         "sees_internal": selectors.sees_internal(user),
         "missing": [ITEM_LABELS[k] for k in case.checklist_missing()],
         "editable": editable,
@@ -402,6 +421,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
         "panels": [mark_safe(panel(request, case)) for panel in hooks.registry.case_panels],  # noqa: S308 - rendered by templates that escape
         "followers": (people := list(followers.followers_of(case))),
         "following": any(person.pk == user.pk for person in people),
+        "todos": [todo for todos in hooks.registry.case_todos for todo in todos(request, case)],
     }
 
 

@@ -129,6 +129,8 @@ class CaseFacts:
     is_assignee: bool = False  # the acting user is the case's MTS technician
     resolved_at: datetime | None = None  # when the case entered `resolved`
     resolved_at_l1: bool = False  # the last resolve was taken from l1_reseller (reopen goes back there)
+    # reopen: the MTS technician who resolved the case (still its assignee) is an active MTS user
+    resolver_active: bool = False
     dispatch_finished: bool = False  # the case's current dispatch is finished or cancelled
     # Blocking reasons from dispatch eligibility (not warnings such as location_unregistered);
     # only read by escalate_to_dell, so () is the right value for every other action.
@@ -156,8 +158,11 @@ def auto_close_due(resolved_at: datetime, now: datetime) -> bool:
 
 
 def _reopen_target(facts: CaseFacts) -> State:
-    # A reopened case goes back to the level that resolved it; MTS starts over from its queue.
-    return S.L1_RESELLER if facts.resolved_at_l1 else TRANSITIONS[(S.RESOLVED, A.REOPEN)]
+    # docs/rules.md "Case states": a reopened case goes back to the level that resolved it; at MTS, into the
+    # work of the technician who resolved it while that person is active, else to the queue.
+    if facts.resolved_at_l1:
+        return S.L1_RESELLER
+    return S.L2_MTS_INVESTIGATING if facts.resolver_active else TRANSITIONS[(S.RESOLVED, A.REOPEN)]
 
 
 def _kinds(kinds: frozenset[OrgKind]) -> str:

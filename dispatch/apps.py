@@ -8,7 +8,7 @@ class DispatchConfig(AppConfig):
     def ready(self) -> None:
         # Plug into the lower apps through their registries (dependencies flow servicetags ← cases ← dispatch).
         from cases import hooks as case_hooks
-        from dispatch import events, notices, panels, reports, selectors, services, unit_cards
+        from dispatch import dashboard, events, notices, panels, reports, selectors, services, todos, unit_cards
         from partners.context_processors import register_nav
         from partners.kinds import OrgKind
         from servicetags import hooks as unit_hooks
@@ -23,10 +23,14 @@ class DispatchConfig(AppConfig):
             case_hooks.registry.case_panels.append(panels.dispatch_panel)
         events.register()
         notices.register()
+        dashboard.register()
         reports.register()
         register_nav("Dispatches", "dispatch:queue", frozenset({OrgKind.MTS, OrgKind.DELL}), order=60)
+        register_nav("Schedule", "dispatch:schedule", frozenset({OrgKind.MTS, OrgKind.DELL}), order=65)
         register_nav("Coverage", "dispatch:coverage", frozenset({OrgKind.MTS}), order=70)
         case_hooks.registry.panel_actions.add("escalate_to_dell")
+        if todos.case_todos not in case_hooks.registry.case_todos:
+            case_hooks.registry.case_todos.append(todos.case_todos)
         if selectors.annotate_queue not in case_hooks.registry.queue_annotations:
             case_hooks.registry.queue_annotations.append(selectors.annotate_queue)
         if unit_cards.eligibility_card not in unit_hooks.unit_cards:

@@ -9,9 +9,11 @@ from zoneinfo import available_timezones
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.db import models
 from django.urls import reverse
 
 from dispatch.eligibility import qualified_at_problem
+from dispatch.workload import Waiting
 from partners.models import OverrideKind
 from partners.widgets import CountryField
 
@@ -109,6 +111,22 @@ class DispatchQueueForm(forms.Form):
     country = CountryField(required=False, empty_label="Any country", help_text="")
     overdue = forms.BooleanField(required=False, label="Overdue only (NBD missed or part not returned)")
     sort = forms.ChoiceField(choices=QUEUE_SORT_CHOICES, required=False)
+    waiting = forms.ChoiceField(choices=[("", "Anything"), *Waiting.choices], required=False, label="Waiting")
+
+
+class ScheduleView(models.TextChoices):
+    DAY = "day", "Day"
+    WEEK = "week", "Week"
+
+
+class ScheduleForm(forms.Form):
+    """The schedule page's choices: a day or the week around it, optionally one country."""
+
+    view = forms.ChoiceField(choices=ScheduleView.choices, required=False)
+    on = forms.DateField(
+        required=False, label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    country = CountryField(required=False, empty_label="Any country", help_text="")
 
 
 # --- The coverage page (MTS admins edit; forms check shape, the services decide) -------------------

@@ -278,6 +278,9 @@ class Part(models.Model):
     tracking_number = models.CharField(max_length=60, blank=True)
     shipped_on = models.DateField(null=True, blank=True)
     delivered_on = models.DateField(null=True, blank=True, help_text="Site-local date.")
+    fitted_on = models.DateField(
+        null=True, blank=True, help_text="Site-local date the technician fitted it on an onsite visit."
+    )
     # docs/rules.md "Dispatch": the faulty part goes back within 10 days of the replacement's delivery; a hard drive
     # stays with the customer when KYHD was purchased and eligible at qualification.
     keep_faulty = models.BooleanField(default=False, help_text="Kept by the customer (KYHD).")

@@ -17,6 +17,7 @@ from dispatch import workflow as flow
 from dispatch.eligibility import REASON_TEXT, Reason
 from dispatch.models import Dispatch, ScheduleChange
 from dispatch.rescheduling import reschedule_terms
+from dispatch.todos import current_dispatch
 from husky_support.calendar import CalendarError, business_calendar, business_days_between, site_zone
 from partners.kinds import OrgKind
 from partners.visibility import viewer_kind
@@ -141,7 +142,7 @@ def panel_context(request: HttpRequest, case: Any) -> dict[str, Any]:
     user = request.user
     kind = viewer_kind(user)
     now = timezone.now()
-    dispatch = selectors.current_dispatch_for_case(user, case.pk)
+    dispatch = current_dispatch(request, case)
     context: dict[str, Any] = {"case": case, "dispatch": dispatch, "now": now, "viewer_kind": kind}
     context["viewer_zone"] = getattr(user, "viewer_timezone", "UTC")
     if dispatch is None:

@@ -7,7 +7,7 @@ servicetags visibility gate (`unit_get`), so another organisation's unit answers
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,8 @@ from dispatch.eligibility import (
 )
 from dispatch.models import Coverage, Dispatch, Fee, Part, ScheduleChange
 from dispatch.workflow import OPEN_STATES
-from husky_support.calendar import Calendar, business_calendar, require_aware, site_zone
+from dispatch.workload import Waiting, nbd_missed_q, places, waiting_q
+from husky_support.calendar import Calendar, CalendarError, business_calendar, require_aware, site_zone
 from partners.calendars import overrides_between, with_overrides
 from partners.models import HolidayOverride, ReferenceChange, User
 from partners.visibility import scope_to_viewer
@@ -295,13 +296,16 @@ class DispatchFilters:
     open_only: bool = False
     case_id: int | None = None
     sort: str = "nbd"
+    waiting: str = ""  # a home tile's condition (dispatch.workload.Waiting); needs `now`
+    now: datetime | None = None
+    viewer_zone: str = "UTC"
 
 
 def overdue_q() -> Q:
     """Dispatches that missed their NBD target or have a faulty part overdue (works with or without the
     list's annotations)."""
     overdue_parts = Part.objects.filter(dispatch=OuterRef("pk"), return_flagged_at__isnull=False, returned_on=None)
-    return Q(nbd_missed_at__isnull=False) | Q(Exists(overdue_parts))
+    return nbd_missed_q() | Q(Exists(overdue_parts))
 
 
 def dispatch_list(user: User, filters: DispatchFilters | None = None) -> QuerySet[Dispatch]:
@@ -316,6 +320,10 @@ def dispatch_list(user: User, filters: DispatchFilters | None = None) -> QuerySe
         qs = qs.filter(site_country=f.country.strip().upper())
     if f.case_id is not None:
         qs = qs.filter(case_id=f.case_id)
+    if f.waiting:
+        if f.now is None:
+            raise ValueError("A `waiting` filter needs `now`.")
+        qs = qs.filter(waiting_q(Waiting(f.waiting), found=places(qs), now=f.now, viewer_zone=f.viewer_zone))
     overdue_parts = Part.objects.filter(dispatch=OuterRef("pk"), return_flagged_at__isnull=False, returned_on=None)
     # Correlated subqueries, not Count("parts") over a join: a join groups every matching dispatch before the
     # sort can pick a page (all 20,000 of a Dell organisation, spilled to disk); these run only for the rows
@@ -374,3 +382,30 @@ def annotate_queue(qs: QuerySet[Any]) -> QuerySet[Any]:
         dispatch_site_timezone=Subquery(newest.values("site_timezone")[:1]),
     )
     return annotated
+
+
+# Visits are read by UTC instant and kept by their site-local day: every zone's day lies within this margin.
+_ZONE_MARGIN = timedelta(hours=15)
+SCHEDULE_MAX_VISITS = 500
+
+
+def visits_between(user: User, first: date, last: date, *, country: str = "") -> list[Dispatch]:
+    """Booked visits (a visit window on any state) whose site-local start day is in [first, last], by start;
+    at most SCHEDULE_MAX_VISITS. One query."""
+    start = datetime.combine(first, datetime.min.time(), tzinfo=UTC) - _ZONE_MARGIN
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=UTC) + _ZONE_MARGIN
+    qs = dispatches_visible_to(user).filter(visit_start_at__gte=start, visit_start_at__lt=end)
+    if country:
+        qs = qs.filter(site_country=country.strip().upper())
+    rows = qs.select_related("case").only(*DISPATCH_LIST_COLUMNS).order_by("visit_start_at", "id")
+    kept = []
+    for row in rows[: SCHEDULE_MAX_VISITS * 2]:
+        if row.visit_start_at is None:  # filtered above
+            continue
+        try:
+            day = row.visit_start_at.astimezone(site_zone(row.site_timezone)).date()
+        except CalendarError:
+            day = row.visit_start_at.astimezone(UTC).date()
+        if first <= day <= last:
+            kept.append(row)
+    return kept[:SCHEDULE_MAX_VISITS]

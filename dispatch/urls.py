@@ -7,6 +7,7 @@ app_name = "dispatch"
 urlpatterns = [
     path("units/<str:service_tag>/eligibility/", views.unit_eligibility, name="unit_eligibility"),
     path("queue/", views.queue, name="queue"),
+    path("schedule/", views.schedule, name="schedule"),
     path("coverage/", coverage_views.coverage_page, name="coverage"),
     path("coverage/add/", coverage_views.coverage_add, name="coverage_add"),
     path("coverage/overrides/", coverage_views.override_add, name="override_add"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -22,10 +23,11 @@ from cases.selectors import cases_visible_to
 from cases.services import case_transition
 from cases.workflow import Action as CaseAction
 from dispatch import selectors, services
-from dispatch.forms import DispatchQueueForm, EligibilityForm, PartForm, PartUpdateForm
+from dispatch.forms import DispatchQueueForm, EligibilityForm, PartForm, PartUpdateForm, ScheduleForm, ScheduleView
 from dispatch.models import Dispatch, Fee, Part
 from dispatch.nbd import CUSTOMER_CAUSES
 from dispatch.panels import TYPED_KEY
+from dispatch.workload import Waiting
 from husky_support.calendar import CalendarError, site_zone
 from husky_support.domain import DomainError
 from husky_support.filtering import filters_applied
@@ -113,6 +115,11 @@ def _site_datetime(raw: str, site_timezone: str) -> datetime | None:
     if naive.tzinfo is not None:
         return naive
     return naive.replace(tzinfo=site_zone(site_timezone))
+
+
+def _ids(raw: list[str]) -> list[int]:
+    """Ticked part ids; a value that is not an id is refused by the service as a part not on the dispatch."""
+    return [int(value) if value.isdigit() and len(value) < 12 else 0 for value in raw]
 
 
 @require_POST
@@ -203,6 +210,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
             accept_fee=request.POST.get("accept_fee") == "1",
             outcome=request.POST.get("outcome", ""),
             past_target_reason=request.POST.get("past_target_reason", ""),
+            fitted_parts=_ids(request.POST.getlist("fitted_parts")),
         )
     except DomainError as exc:
         if exc.code in PAGE_REFUSALS:
@@ -297,12 +305,27 @@ def part_update(request: HttpRequest, pk: int, part_id: int) -> HttpResponse:
         return _back(request, dispatch.case)
     values = {name: value for name, value in form.cleaned_data.items() if name in request.POST}
     try:
-        services.part_update(actor=request.user, part=part, values=values, now=timezone.now())
+        part = services.part_update(actor=request.user, part=part, values=values, now=timezone.now())
     except DomainError as exc:
         flash_refusal(request, exc)
     else:
-        messages.success(request, "Part updated.")
+        messages.success(request, _part_done(part, values))
     return _back(request, dispatch.case)
+
+
+def _part_done(part: Part, values: dict) -> str:
+    """What the part step did, in words."""
+    name = f"{part.part_number} ({part.description})"
+    if values.get("returned_on"):
+        return f"Faulty part of {name} picked up."
+    if values.get("delivered_on"):
+        due = (
+            f"; the faulty part is due back by {date_format(part.return_due_on, 'D j M')}" if part.return_due_on else ""
+        )
+        return f"{name} delivered{due}."
+    if values.get("shipped_on"):
+        return f"{name} shipped."
+    return "Part updated."
 
 
 @require_POST
@@ -391,18 +414,21 @@ def queue(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("The dispatch queue is Dell's and MTS's.")
     form = DispatchQueueForm(request.GET or None)
     filters = selectors.DispatchFilters(open_only=True)
+    now = timezone.now()
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         filters = selectors.DispatchFilters(
             states=tuple(data["state"]) if data["state"] else (),
-            open_only=not data["state"],
+            open_only=not data["state"] and not data["waiting"],  # a tile's condition says which states
             country=data["country"] or "",
             overdue=bool(data["overdue"]),
             sort=data["sort"] or "nbd",
+            waiting=data["waiting"] or "",
+            now=now,
+            viewer_zone=request.user.viewer_timezone,
         )
     qs = selectors.dispatch_list(request.user, filters)
     page = WindowPage(qs, request.GET.get("page"), QUEUE_PAGE_SIZE)
-    now = timezone.now()
     case_prefix, unit_prefix = reverse("cases:list"), reverse("servicetags:unit_list")
     fmt = functools.cache(date_format)
     rows = [_queue_row(d, now=now, case_prefix=case_prefix, unit_prefix=unit_prefix, fmt=fmt) for d in page.object_list]
@@ -416,5 +442,93 @@ def queue(request: HttpRequest) -> HttpResponse:
             "now": now,
             "viewer_kind": kind,
             "filtered": filters_applied(request.GET),
+            "waiting_label": Waiting(filters.waiting).label if filters.waiting else "",
+        },
+    )
+
+
+def _visit_row(d: Dispatch, *, viewer: ZoneInfo, case_prefix: str) -> dict:
+    """One visit of the schedule: its window in site time, and in the viewer's time beside it."""
+    try:
+        zone = site_zone(d.site_timezone)
+    except CalendarError:
+        zone = UTC
+    start, end = d.visit_start_at.astimezone(zone), d.visit_end_at.astimezone(zone)
+    mine_start, mine_end = d.visit_start_at.astimezone(viewer), d.visit_end_at.astimezone(viewer)
+    same_time = start.utcoffset() == mine_start.utcoffset()
+    mine_day = "" if mine_start.date() == start.date() else date_format(mine_start, "D j M ")
+    return {
+        "site_day": start.date(),
+        "site_window": f"{start:%H:%M}–{end:%H:%M}",
+        "viewer_window": "" if same_time else f"{mine_day}{mine_start:%H:%M}–{mine_end:%H:%M}",
+        "zone": d.site_timezone,
+        "case_url": f"{case_prefix}{d.case.number}/",
+        "number": d.case.number,
+        "title": d.case.title,
+        "state": d.state,
+        "state_label": d.state_enum.label,
+        "dispatch_number": d.dispatch_number,
+        "site_city": d.case.site_city,
+        "site_country": d.site_country,
+        "country_name": country_name(d.site_country),
+        "nbd_text": date_format(d.nbd_target_on, "D j M") if d.nbd_target_on else "",
+        "after_nbd": d.nbd_target_on is not None and start.date() > d.nbd_target_on,
+    }
+
+
+@require_GET
+def schedule(request: HttpRequest) -> HttpResponse:
+    """Booked visits by day or by week, grouped by the site-local day, in site time with the viewer's time
+    beside; Dell sees its own, MTS every one. Filter by country."""
+    kind = viewer_kind(request.user)
+    if kind not in {OrgKind.DELL, OrgKind.MTS}:
+        raise PermissionDenied("The visit schedule is Dell's and MTS's.")
+    viewer_zone = request.user.viewer_timezone
+    try:
+        viewer = site_zone(viewer_zone)
+    except CalendarError:
+        viewer, viewer_zone = ZoneInfo("UTC"), "UTC"
+    today = timezone.now().astimezone(viewer).date()
+    form = ScheduleForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    view = data.get("view") or ScheduleView.WEEK.value
+    on: date = data.get("on") or today
+    country = data.get("country") or ""
+    first = on - timedelta(days=on.weekday()) if view == ScheduleView.WEEK else on
+    days = 7 if view == ScheduleView.WEEK else 1
+    last = first + timedelta(days=days - 1)
+    visits = selectors.visits_between(request.user, first, last, country=country)
+    case_prefix = reverse("cases:list")
+    rows = [_visit_row(d, viewer=viewer, case_prefix=case_prefix) for d in visits]
+    by_day = [
+        {"day": first + timedelta(days=n), "visits": [r for r in rows if r["site_day"] == first + timedelta(days=n)]}
+        for n in range(days)
+    ]
+    base = reverse("dispatch:schedule")
+
+    def link(day: date, span: str) -> str:
+        return f"{base}?view={span}&on={day:%Y-%m-%d}" + (f"&country={country}" if country else "")
+
+    step = timedelta(days=days)
+    return render(
+        request,
+        "dispatch/schedule.html",
+        {
+            "form": form,
+            "view": view,
+            "days": by_day,
+            "count": len(rows),
+            "first": first,
+            "last": last,
+            "today": today,
+            "viewer_zone": viewer_zone,
+            "viewer_kind": kind,
+            "country_name": country_name(country) if country else "",
+            "previous_url": link(first - step, view),
+            "next_url": link(first + step, view),
+            "today_url": link(today, view),
+            "day_url": link(on, ScheduleView.DAY.value),
+            "week_url": link(on, ScheduleView.WEEK.value),
+            "capped": len(rows) >= selectors.SCHEDULE_MAX_VISITS,
         },
     )

@@ -139,6 +139,7 @@ class CaseSerializer(CaseListSerializer):
             "troubleshooting_done",
             "customer_available_for_diagnostics",
             "diagnostics_unavailable_reason",
+            "supportassist_unavailable_reason",
             "checklist_missing",
             "escalated_at",
             "first_responded_at",
@@ -173,6 +174,13 @@ class CaseWriteSerializer(serializers.Serializer):
     troubleshooting_done = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
     customer_available_for_diagnostics = serializers.BooleanField(required=False, allow_null=True)
     diagnostics_unavailable_reason = serializers.CharField(required=False, allow_blank=True, max_length=5_000)
+    supportassist_unavailable_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=5_000,
+        help_text="Hardware cases: why no SupportAssist collection (TSR/DSET) is attached. Recommended (the "
+        "checklist warns without it or a zip on the case), never required.",
+    )
     escalate = serializers.BooleanField(
         required=False, default=False, help_text="Create and report to MTS at once (checklist must be complete)."
     )

@@ -31,6 +31,7 @@ EDITABLE_FIELDS = (
     "troubleshooting_done",
     "customer_available_for_diagnostics",
     "diagnostics_unavailable_reason",
+    "supportassist_unavailable_reason",
 )
 SITE_FIELDS = ("site_address_line1", "site_address_line2", "site_city", "site_postal_code", "site_country")
 PARTNER_EDITABLE_STATES = frozenset({State.L1_RESELLER.value, State.AWAITING_PARTNER.value})

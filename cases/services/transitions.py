@@ -29,6 +29,16 @@ from partners.kinds import OrgKind
 from partners.models import User
 
 
+def _resolver_active(case: Case) -> bool:
+    """The case's assignee (resolve is the assignee's, so on a resolved case: who resolved it) is an active
+    user of an active MTS organisation."""
+    if case.assignee_id is None:
+        return False
+    return User.objects.filter(
+        pk=case.assignee_id, is_active=True, organisation__kind=OrgKind.MTS, organisation__is_active=True
+    ).exists()
+
+
 def case_facts(
     case: Case, *, actor: User | None, now: datetime, note: str = "", dispatch_request: Any = None
 ) -> CaseFacts:
@@ -42,6 +52,7 @@ def case_facts(
         is_assignee=actor is not None and case.assignee_id == actor.pk,
         resolved_at=case.resolved_at,
         resolved_at_l1=case.resolved_at_l1,
+        resolver_active=case.state == State.RESOLVED and _resolver_active(case),
         dispatch_finished=dispatch.finished,
         dispatch_refusal_reasons=dispatch.refusal_reasons,
         parts_only=dispatch.parts_only,

@@ -58,6 +58,7 @@ class PartSerializer(serializers.ModelSerializer):
             "tracking_number",
             "shipped_on",
             "delivered_on",
+            "fitted_on",
             "keep_faulty",
             "return_due_on",
             "returned_on",
@@ -311,6 +312,15 @@ class OutcomeSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     outcome = serializers.ChoiceField(choices=OUTCOME_CHOICES)
     note = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
+    fitted_parts = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        required=False,
+        max_length=4,
+        help_text="With `completed` on an onsite dispatch: ids of the listed parts the technician fitted. Each is "
+        "delivered on the visit's site-local day (unless delivered before), which starts its faulty part's "
+        "10-day return. `unknown_part` for a part not on the dispatch; `fitted_parts_need_completed_visit` with "
+        "another outcome.",
+    )
 
 
 class AvailableDispatchActionSerializer(serializers.Serializer):
@@ -346,6 +356,11 @@ class PartInputSerializer(serializers.Serializer):
 
 
 class PartUpdateSerializer(serializers.Serializer):
+    """One part step, on a parts-only or an onsite dispatch, in order: shipped (carrier, tracking, date),
+    delivered (starts the 10-day return), the faulty part picked up. Out of order: 409 `part_not_shipped`,
+    `part_not_delivered`, 400 `delivered_before_shipped`, `picked_up_before_delivered`; a drive kept under KYHD
+    cannot be picked up: 409 `kyhd_drive_kept`. Nothing is written when refused."""
+
     carrier = serializers.CharField(required=False, allow_blank=True, max_length=60)
     tracking_number = serializers.CharField(required=False, allow_blank=True, max_length=60)
     shipped_on = serializers.DateField(required=False)

@@ -347,7 +347,7 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request=ds.OutcomeSerializer,
-        responses={200: ds.DispatchSerializer, 400: ERROR, 409: ERROR},
+        responses={200: ds.DispatchSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
         examples=[
             OpenApiExample(
                 "The visit has not started at the site",
@@ -364,6 +364,22 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 response_only=True,
                 status_codes=["200"],
                 value={"id": 12, "state": "completed", "nbd_verdict": "met", "nbd_miss_cause": ""},
+            ),
+            OpenApiExample(
+                "A completed visit with one part fitted",
+                request_only=True,
+                value={
+                    "version": 4,
+                    "outcome": "completed",
+                    "note": "Drive replaced, RAID rebuilt",
+                    "fitted_parts": [7],
+                },
+            ),
+            OpenApiExample(
+                "A part that is not on the dispatch",
+                response_only=True,
+                status_codes=["400"],
+                value={"code": "unknown_part", "message": "Tick only parts listed on this dispatch."},
             ),
         ],
     )
@@ -425,10 +441,37 @@ class DispatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
         return Response(ds.PartSerializer(part).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ds.PartUpdateSerializer, responses=ds.PartSerializer)
+    @extend_schema(
+        request=ds.PartUpdateSerializer,
+        responses={200: ds.PartSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
+        examples=[
+            OpenApiExample(
+                "Shipped",
+                request_only=True,
+                value={"carrier": "DHL", "tracking_number": "JD0146", "shipped_on": "2026-12-07"},
+            ),
+            OpenApiExample(
+                "Delivered (starts the 10-day return)", request_only=True, value={"delivered_on": "2026-12-08"}
+            ),
+            OpenApiExample("The faulty part picked up", request_only=True, value={"returned_on": "2026-12-10"}),
+            OpenApiExample(
+                "Delivered before it shipped",
+                response_only=True,
+                status_codes=["409"],
+                value={"code": "part_not_shipped", "message": "Record the part as shipped before it is delivered."},
+            ),
+            OpenApiExample(
+                "A drive kept under KYHD",
+                response_only=True,
+                status_codes=["409"],
+                value={"code": "kyhd_drive_kept", "message": "Keep Your Hard Drive was purchased and eligible ..."},
+            ),
+        ],
+    )
     @action(detail=True, methods=["patch"], url_path=r"parts/(?P<part_id>[0-9]+)")
     def part(self, request, pk=None, part_id=None):
-        """Record shipping, delivery (starts the 10-day return) and the faulty part's return."""
+        """Record shipping, delivery (starts the 10-day return) and the faulty part's pickup, in that order, on a
+        parts-only or an onsite dispatch."""
         dispatch = self.get_object()
         found = Part.objects.filter(dispatch=dispatch, pk=int(part_id)).first() if len(part_id) < 12 else None
         if found is None:

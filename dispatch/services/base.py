@@ -75,12 +75,28 @@ def _window(data: dict[str, Any]) -> str:
     return text + " (site time)"
 
 
+PART_STEP_LABELS = (
+    ("returned_on", "faulty part picked up"),
+    ("delivered_on", "part delivered"),
+    ("shipped_on", "part shipped"),
+)
+
+
+def _part_step_label(changes: list[str]) -> str:
+    for field, label in PART_STEP_LABELS:
+        if field in changes:
+            return label
+    return EVENT_LABELS["part_updated"]
+
+
 def event_label(action: str, data: dict[str, Any]) -> str:
     if action == "nbd_missed" and data.get("nbd_miss_cause"):
         return "next-business-day target missed:" + _nbd_suffix(data).split(":", 1)[1]
     try:
         step = flow.Action(action)
     except ValueError:
+        if action == "part_updated":
+            return _part_step_label(data.get("changes") or [])
         return EVENT_LABELS.get(action, action.replace("_", " "))
     label = STEP_LABELS[step]
     if step in {flow.Action.SCHEDULE, flow.Action.RESCHEDULE, flow.Action.OUTCOME}:
@@ -93,6 +109,9 @@ def event_label(action: str, data: dict[str, Any]) -> str:
         label += " a third time: the dispatch is void"
     if data.get("fee"):
         label += "; fee recorded"
+    fitted = len(data.get("fitted_parts") or ())
+    if fitted:
+        label += f"; {fitted} part{'s' if fitted > 1 else ''} fitted"
     if step is flow.Action.OUTCOME and data.get("to") == flow.State.ACCEPTED:
         label += "; back to scheduling"
     return label + _nbd_suffix(data)

@@ -5,6 +5,7 @@ timeline (kind `dispatch`), in one transaction; `now` is read once at the edge."
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from dispatch.services.base import (
 )
 from dispatch.services.fees import FEE_REASONS, record_fee
 from dispatch.services.nbd import announce_nbd, apply_nbd
-from dispatch.services.parts import delivered_today, set_return_due
+from dispatch.services.parts import delivered_today, fit_parts, set_return_due
 from husky_support.calendar import CalendarError, business_calendar, site_zone
 from partners.calendars import calendar_for
 from partners.integrations.catalog import EventType
@@ -111,9 +112,11 @@ def dispatch_transition(
     accept_fee: bool = False,
     outcome: str = "",
     past_target_reason: str = "",
+    fitted_parts: Collection[int] = (),
 ) -> Dispatch:
     """Apply one dispatch action under the row lock: refuse a stale `version`, let workflow.plan() decide
-    (DispatchRefused), record any fee and schedule change, save, write one timeline row on the case."""
+    (DispatchRefused), record any fee and schedule change, save, write one timeline row on the case.
+    `fitted_parts`: with a completed onsite visit, the listed parts the technician fitted (fit_parts)."""
     locked = lock_dispatch(dispatch, version)
     note = (note or "").strip()
     try:
@@ -136,6 +139,12 @@ def dispatch_transition(
     )
     actor_kind = actor.org_kind if actor is not None else None
     step = flow.plan(locked.kind, locked.state, action, actor_kind, facts)  # DispatchRefused: nothing written
+    if fitted_parts and not (step.action is flow.Action.OUTCOME and chosen is flow.Outcome.COMPLETED):
+        raise flow.DispatchRefused(
+            "fitted_parts_need_completed_visit",
+            "Parts are recorded as fitted only with a completed visit.",
+            kind=flow.INPUT,
+        )
     data: dict[str, Any] = {"from": step.from_state.value, "to": step.to_state.value}
     fee: Fee | None = None
     if step.action is flow.Action.ACCEPT:
@@ -185,6 +194,8 @@ def dispatch_transition(
             fee = record_fee(locked, step.fee, actor=actor, now=now, reason=note or FEE_REASONS[step.fee])
         if step.to_state is flow.State.ACCEPTED:  # rule 5: back to scheduling
             _clear_visit(locked)
+        if fitted_parts:
+            data["fitted_parts"] = fit_parts(locked, fitted_parts, now=now)
     elif step.action is flow.Action.SHIP_PARTS:
         today = delivered_today(locked, now)
         locked.parts.filter(shipped_on__isnull=True).update(shipped_on=today)

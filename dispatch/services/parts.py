@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -110,10 +111,72 @@ def part_add(*, actor: User, dispatch: Dispatch | int, values: dict[str, Any], n
     return part
 
 
+def _check_order(part: Part) -> None:
+    """docs/rules.md "Dispatch": a part is shipped, then delivered (or fitted on site), then the faulty one is
+    picked up; each step's date is on or after the one before. Checked on the part as it would be saved."""
+    if part.delivered_on is not None and part.shipped_on is None:
+        raise flow.DispatchRefused("part_not_shipped", "Record the part as shipped before it is delivered.")
+    if part.returned_on is not None and part.delivered_on is None:
+        raise flow.DispatchRefused(
+            "part_not_delivered", "The faulty part is picked up only after its replacement was delivered."
+        )
+    for earlier, later, code, message in (
+        ("shipped_on", "delivered_on", "delivered_before_shipped", "The part cannot be delivered before it shipped."),
+        (
+            "delivered_on",
+            "returned_on",
+            "picked_up_before_delivered",
+            "The faulty part cannot be picked up before its replacement was delivered.",
+        ),
+    ):
+        first, then = getattr(part, earlier), getattr(part, later)
+        if first is not None and then is not None and then < first:
+            raise DomainError(message, code=code, extra={"fields": {later: [{"code": code, "message": message}]}})
+
+
+def fit_parts(dispatch: Dispatch, part_ids: Collection[int], *, now: datetime) -> list[int]:
+    """An onsite visit completed with these listed parts fitted (inside the outcome's transaction): each is
+    delivered on the visit's site-local day unless it was delivered before (a part the technician carried is
+    shipped that day too), which starts its faulty part's 10-day return clock. Raises for a part not listed."""
+    wanted = set(part_ids)
+    if not wanted:
+        return []
+    rows = list(Part.objects.select_for_update().filter(dispatch=dispatch, pk__in=wanted).order_by("id"))
+    if len(rows) != len(wanted):
+        raise flow.DispatchRefused("unknown_part", "Tick only parts listed on this dispatch.", kind=flow.INPUT)
+    today = delivered_today(dispatch, now)
+    visit_day = (
+        dispatch.visit_start_at.astimezone(site_zone(dispatch.site_timezone)).date()
+        if (dispatch.visit_start_at is not None)
+        else today
+    )
+    day = min(visit_day, today)
+    for part in rows:
+        part.fitted_on = day
+        if part.delivered_on is None:
+            part.delivered_on = max(day, part.shipped_on) if part.shipped_on else day
+        if part.shipped_on is None:
+            part.shipped_on = part.delivered_on
+        set_return_due(part, dispatch)
+        part.save(
+            update_fields=[
+                "fitted_on",
+                "shipped_on",
+                "delivered_on",
+                "return_due_on",
+                "return_warning_due_at",
+                "return_overdue_at",
+            ]
+        )
+    return [part.pk for part in rows]
+
+
 @transaction.atomic
 def part_update(*, actor: User, part: Part, values: dict[str, Any], now: datetime) -> Part:
-    """Dell or MTS record shipping, delivery and the faulty part's return. Setting `delivered_on` starts the
-    10-day return clock (site-local dates); a KYHD-kept drive has none and cannot be marked picked up."""
+    """Dell or MTS record shipping, delivery and the faulty part's return, on either kind of dispatch, in that
+    order (`part_not_shipped`, `part_not_delivered`, `delivered_before_shipped`, `picked_up_before_delivered`).
+    Setting `delivered_on` starts the 10-day return clock (site-local dates); a KYHD-kept drive has none and
+    cannot be marked picked up (`kyhd_drive_kept`)."""
     if actor.org_kind not in {OrgKind.DELL, OrgKind.MTS}:
         raise NotAllowed("Only Dell or MTS updates parts.", code="role_not_allowed")
     locked = lock_dispatch(part.dispatch_id)
@@ -138,6 +201,7 @@ def part_update(*, actor: User, part: Part, values: dict[str, Any], now: datetim
         values["faulty_ppid"] = _part_ppid(values["faulty_ppid"])
     for name, value in values.items():
         setattr(row, name, value)
+    _check_order(row)
     set_return_due(row, locked)
     full_clean_or_refuse(row)
     row.save()

@@ -27,8 +27,17 @@ HEIGHT = 900
 AT_LEAST = {
     "reseller": {"/", "/cases/", "/units/", "/units/transfers/"},
     "distributor": {"/", "/cases/", "/units/", "/units/orders/", "/units/transfers/"},
-    "mts": {"/", "/cases/", "/cases/queue/", "/units/", "/units/transfers/", "/dispatch/queue/", "/dispatch/coverage/"},
-    "dell": {"/", "/units/transfers/", "/dispatch/queue/"},
+    "mts": {
+        "/",
+        "/cases/",
+        "/cases/queue/",
+        "/units/",
+        "/units/transfers/",
+        "/dispatch/queue/",
+        "/dispatch/schedule/",
+        "/dispatch/coverage/",
+    },
+    "dell": {"/", "/units/transfers/", "/dispatch/queue/", "/dispatch/schedule/"},
 }
 
 

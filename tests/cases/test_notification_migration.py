@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from cases.models import CaseEvent
 from partners.models import Notification, NotificationPreference
 from tests.cases.factories import CaseFactory
 
@@ -17,16 +16,32 @@ AFTER = [("cases", "0007_notifications_moved_to_partners")]
 AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
+@pytest.fixture
+def latest_schema_afterwards():
+    """Whatever the test leaves, the next test on this worker meets every migration applied."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_move_keeps_every_row_and_preference(reseller_user, mts_user, reseller_org):
+def test_the_move_keeps_every_row_and_preference(latest_schema_afterwards, reseller_user, mts_user, reseller_org):
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
     OldNotification = old.get_model("cases", "Notification")
     OldPreference = old.get_model("cases", "NotificationPreference")
-    case = CaseFactory(reseller=reseller_org, opened_by=reseller_user, created_at=AT, updated_at=AT)
-    event = CaseEvent.objects.create(case=case, kind="transition", action="request_info", actor=mts_user, at=AT)
-    sla = CaseEvent.objects.create(case=case, kind="sla_breached", internal=True, at=AT)
+    # The rows of that time through its own models: a later migration's column does not exist yet.
+    built = CaseFactory.build(reseller=reseller_org, opened_by=reseller_user, created_at=AT, updated_at=AT)
+    OldCase, OldEvent = old.get_model("cases", "Case"), old.get_model("cases", "CaseEvent")
+    case = OldCase.objects.create(
+        **{f.attname: getattr(built, f.attname) for f in OldCase._meta.concrete_fields if f.attname != "id"}
+    )
+    event = OldEvent.objects.create(
+        case_id=case.pk, kind="transition", action="request_info", actor_id=mts_user.pk, at=AT
+    )
+    sla = OldEvent.objects.create(case_id=case.pk, kind="sla_breached", internal=True, at=AT)
     common = {"case_id": case.pk, "created_at": AT}
     OldNotification.objects.create(
         recipient_id=reseller_user.pk, event_id=event.pk, channel="in_app", read_at=AT, **common

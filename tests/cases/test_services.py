@@ -211,6 +211,26 @@ def test_reopen_goes_back_to_the_level_that_resolved(reseller_user, mts_user, un
     assert at_l1.auto_close_due_at is None
 
 
+@pytest.mark.parametrize("resolver_still_active", [True, False])
+def test_a_case_mts_resolved_reopens_to_its_technician_while_active(
+    resolver_still_active, reseller_user, mts_user, unit
+):
+    case = _resolved_case(reseller_user, mts_user, unit, at=NOW - timedelta(days=2))
+    if not resolver_still_active:
+        mts_user.is_active = False
+        mts_user.save(update_fields=["is_active"])
+    case = services.case_transition(
+        actor=reseller_user, case=case, action="reopen", note="It failed again.", version=case.version, now=NOW
+    )
+    if resolver_still_active:  # into the technician's work, not the unassigned queue
+        assert (case.state, case.assignee) == (State.L2_MTS_INVESTIGATING, mts_user)
+    else:
+        assert (case.state, case.assignee) == (State.L2_MTS_QUEUE, None)
+    assert events(case, action="reopen")[-1].data.get("assignee") == (
+        None if resolver_still_active else {"from": mts_user.pk, "to": None}
+    )
+
+
 def _resolved_case(reseller_user, mts_user, unit, *, at):
     case = open_case(reseller_user, unit, escalate=True, now=at)
     case = services.case_transition(actor=mts_user, case=case, action="take", version=case.version, now=at)
@@ -235,7 +255,7 @@ def test_auto_close_after_14_days_once_and_only_if_still_resolved(reseller_user,
     assert auto_close_resolved_cases_task() == 1
     assert auto_close_resolved_cases_task() == 0  # idempotent
     states = dict(Case.objects.values_list("pk", "state"))
-    assert states == {due.pk: "closed", not_yet.pk: "resolved", reopened.pk: "l2_mts_queue"}
+    assert states == {due.pk: "closed", not_yet.pk: "resolved", reopened.pk: "l2_mts_investigating"}
     close = events(due, action="close")
     assert len(close) == 1
     assert close[0].actor is None

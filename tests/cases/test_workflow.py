@@ -391,6 +391,13 @@ def test_reopen_goes_back_to_the_level_that_resolved(resolved_at_l1: bool, to_st
     assert step.clear_assignee
 
 
+def test_reopen_goes_back_to_the_mts_technician_who_resolved_it_while_active() -> None:
+    step = plan(State.RESOLVED, Action.REOPEN, RESELLER, facts(resolver_active=True))
+    assert (step.to_state, step.clear_assignee) == (State.L2_MTS_INVESTIGATING, False)
+    at_l1 = plan(State.RESOLVED, Action.REOPEN, RESELLER, facts(resolved_at_l1=True, resolver_active=True))
+    assert at_l1.to_state is State.L1_RESELLER
+
+
 @pytest.mark.parametrize(
     ("age", "reopen_allowed"),
     [

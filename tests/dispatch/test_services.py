@@ -379,7 +379,12 @@ class TestParts:
     def test_a_faulty_part_is_due_back_ten_site_days_after_delivery(self, reseller_user, mts_user, dell_user, unit):
         dispatch = dispatch_for(reseller_user, mts_user, unit)
         part = services.part_add(actor=dell_user, dispatch=dispatch, values=self.part(is_hard_drive=False), now=NOW)
-        part = services.part_update(actor=dell_user, part=part, values={"delivered_on": date(2026, 3, 10)}, now=NOW)
+        part = services.part_update(
+            actor=dell_user,
+            part=part,
+            values={"shipped_on": date(2026, 3, 9), "delivered_on": date(2026, 3, 10)},
+            now=NOW,
+        )
         assert part.return_due_on == date(2026, 3, 20)
         assert part.return_overdue_at == datetime(2026, 3, 20, 23, 0, tzinfo=UTC)  # end of the 20th in Copenhagen
         assert part.return_warning_due_at == datetime(2026, 3, 17, 23, 0, tzinfo=UTC)  # start of the 18th
@@ -392,7 +397,12 @@ class TestParts:
         assert refused.value.code == "kyhd_drive_kept"
         part = services.part_add(actor=dell_user, dispatch=dispatch, values=self.part(), now=NOW)
         assert (part.is_hard_drive, part.keep_faulty) == (True, True)  # a hard-drive case: the part is a drive
-        part = services.part_update(actor=dell_user, part=part, values={"delivered_on": date(2026, 3, 10)}, now=NOW)
+        part = services.part_update(
+            actor=dell_user,
+            part=part,
+            values={"shipped_on": date(2026, 3, 9), "delivered_on": date(2026, 3, 10)},
+            now=NOW,
+        )
         assert part.return_due_on is None
         with pytest.raises(DomainError) as refused:
             services.part_update(actor=dell_user, part=part, values={"returned_on": date(2026, 3, 10)}, now=NOW)

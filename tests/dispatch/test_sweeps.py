@@ -164,7 +164,12 @@ class TestPartReturns:
             values={"part_number": "PSU-1", "description": "Power supply", "is_hard_drive": False},
             now=NOW,
         )
-        services.part_update(actor=dell_user, part=part, values={"delivered_on": date(2026, 3, 10)}, now=NOW)
+        services.part_update(
+            actor=dell_user,
+            part=part,
+            values={"shipped_on": date(2026, 3, 9), "delivered_on": date(2026, 3, 10)},
+            now=NOW,
+        )
         assert sweeps.warn_part_returns(now=datetime(2026, 3, 17, 22, 59, tzinfo=UTC)).done == 0
         assert sweeps.warn_part_returns(now=datetime(2026, 3, 17, 23, 0, tzinfo=UTC)).done == 1
         assert sweeps.warn_part_returns(now=datetime(2026, 3, 18, 23, 0, tzinfo=UTC)).done == 0
@@ -183,7 +188,12 @@ class TestPartReturns:
             values={"part_number": "PSU-1", "description": "Power supply", "is_hard_drive": False},
             now=NOW,
         )
-        services.part_update(actor=dell_user, part=part, values={"delivered_on": date(2026, 3, 10)}, now=NOW)
+        services.part_update(
+            actor=dell_user,
+            part=part,
+            values={"shipped_on": date(2026, 3, 9), "delivered_on": date(2026, 3, 10)},
+            now=NOW,
+        )
         services.part_update(
             actor=dell_user,
             part=part,

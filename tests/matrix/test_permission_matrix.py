@@ -151,6 +151,10 @@ API: dict[str, Spec] = {
         methods={"get": read(), "post": write(PARTNERS | MTS, status=(201,), body=lambda s, w: {"body": "Any news?"})},
     ),
     "case-events": Spec(obj="case", methods={"get": read()}),
+    "case-follow": Spec(
+        obj="case", methods={"post": write(ALL, status=(200, 201)), "delete": write(ALL, status=(200, 204))}
+    ),
+    "case-followers": Spec(obj="case", methods={"get": read()}),
     "case-move-team": Spec(
         obj="case",
         methods={"post": write({MA}, body=lambda s, w: {"team": w.team.pk, "version": s.case.version})},
@@ -211,6 +215,7 @@ PAGES: dict[str, Spec] = {
     "password_reset_complete": Spec(public=True, anonymous=(200,), methods={"get": page_read()}),
     "two_factor_setup": Spec(methods={"get": page_read(), "post": page_write()}),
     "two_factor_verify": Spec(methods={"get": page_read(status=(302,)), "post": page_write(status=(302,))}),
+    "partners:follow_all_cases": Spec(methods={"post": page_write(ADMINS)}),
     "partners:members": Spec(methods={"get": page_read(ADMINS), "post": page_write(ADMINS)}),
     "partners:member_update": Spec(obj="member", methods={"post": page_write({R})}),
     "partners:tokens": Spec(methods={"get": page_read(), "post": page_write()}),
@@ -242,10 +247,12 @@ PAGES: dict[str, Spec] = {
     "cases:edit": Spec(obj="case", methods={"get": page_read(PARTNERS | MTS), "post": page_write(PARTNERS | MTS)}),
     "cases:transition": Spec(obj="case", methods={"post": page_write()}),
     "cases:comment": Spec(obj="case", methods={"post": page_write()}),
+    "cases:follow": Spec(obj="case", methods={"post": page_write()}),
     "cases:attachment_upload": Spec(obj="case", methods={"post": page_write()}),
     "cases:attachment_download": Spec(obj="case", methods={"get": page_read()}),
     "dispatch:unit_eligibility": Spec(obj="unit", methods={"get": page_read()}),
     "dispatch:queue": Spec(methods={"get": page_read(MTS | {DL})}),
+    "dispatch:schedule": Spec(methods={"get": page_read(MTS | {DL})}),
     "dispatch:coverage": Spec(methods={"get": page_read()}),
     "dispatch:coverage_add": Spec(methods={"post": page_write({MA})}),
     "dispatch:coverage_edit": Spec(obj="coverage", methods={"post": page_write({MA})}),
@@ -260,6 +267,7 @@ PAGES: dict[str, Spec] = {
     "dispatch:part_update": Spec(obj="dispatch", methods={"post": page_write()}),
     "dispatch:fee_waive": Spec(obj="dispatch", methods={"post": page_write()}),
     "dispatch:note": Spec(obj="dispatch", methods={"post": page_write()}),
+    "dispatch:visit_check": Spec(obj="dispatch", methods={"get": page_read()}),
     "reports:page": Spec(methods={"get": page_read()}),
     "reports:csv": Spec(obj="report", methods={"get": page_read(ALL - {DL})}),
 }
