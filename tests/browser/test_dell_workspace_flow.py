@@ -103,12 +103,12 @@ def test_an_onsite_part_is_shipped_fitted_and_picked_up_and_everyone_reads_it(
     panel.get_by_label("How did the visit go?").select_option(label="Completed")
     panel.get_by_label("0PSU495 × 1 495 W power supply").check()
     panel.get_by_role("button", name="Report outcome").click()
-    expect(page.get_by_role("alert")).to_contain_text("Completed")
+    expect(page.get_by_role("alert")).to_contain_text("Visit completed")
     expect(page.locator("#part-steps")).to_contain_text(
         f"fitted on site {site_today:%a} {site_today.day} {site_today:%b}; faulty part due back by "
         f"{due_back:%a} {due_back.day} {due_back:%b}"
     )
-    expect(page.locator("#timeline")).to_contain_text("visit outcome: completed; 1 part fitted")
+    expect(page.locator("#timeline")).to_contain_text("completed; 1 part fitted")
     expect(page.locator("#case-todos")).to_contain_text("Record the faulty part's pickup")
     screenshot(page, "onsite-part-fitted-dell")
     settle(page)
