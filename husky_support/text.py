@@ -7,6 +7,8 @@ rule decides what text is refused, wherever it arrives.
 import re
 from dataclasses import dataclass
 
+from husky_support.domain import Invalid
+
 _LINE_BREAKS = re.compile(r"[\r\n\u0085\u2028\u2029\v\f]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -54,3 +56,15 @@ def plain_number(raw: str, *, maximum: int = MAX_ID) -> int | None:
         return None
     value = int(raw)
     return value if value <= maximum else None
+
+
+def require_storable(value: str, *, field: str) -> None:
+    """Refuse text no column can hold (NUL, a lone surrogate), as the field's problem: for the services whose
+    pages post raw text (a comment, a dispatch message), so the bytes never reach the database."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise Invalid(
+            problem.message,
+            code=problem.code,
+            extra={"fields": {field: [{"code": problem.code, "message": problem.message}]}},
+        )

@@ -15,6 +15,7 @@ from cases.archives import UploadLimits, UploadRefused, check_upload
 from cases.models import Case, CaseAttachment, CaseEvent, EventKind
 from cases.services.base import lock_case, record_case_event
 from husky_support.domain import Conflict, DomainError, NotAllowed
+from husky_support.text import require_storable
 from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
 from partners.kinds import OrgKind
@@ -47,6 +48,7 @@ def comment_create(*, actor: User, case: Case, body: str, internal: bool = False
         )
     if len(body) > 20_000:
         raise DomainError("A comment is at most 20,000 characters.", code="comment_too_long")
+    require_storable(body, field="body")
     if internal and actor.org_kind != OrgKind.MTS:
         raise DomainError("Only MTS can write internal notes.", code="internal_not_allowed")
     if actor.org_kind == OrgKind.DELL:

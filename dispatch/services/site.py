@@ -13,6 +13,7 @@ from dispatch.models import Dispatch
 from dispatch.services.base import full_clean_or_refuse, lock_dispatch, record_dispatch_event
 from dispatch.services.nbd import announce_nbd, apply_nbd
 from husky_support.domain import Conflict, DomainError, NotAllowed
+from husky_support.text import require_storable
 from partners.kinds import PARTNER_KINDS, OrgKind
 from partners.models import User
 
@@ -98,4 +99,5 @@ def dispatch_note(*, actor: User, dispatch: Dispatch, body: str, now: datetime) 
         )
     if len(body) > 10_000:
         raise DomainError("A message is at most 10,000 characters.", code="note_too_long")
+    require_storable(body, field="body")
     return record_dispatch_event(dispatch, actor=actor, now=now, action="note", note=body)
