@@ -122,16 +122,16 @@ def test_every_task_queued_through_the_seam_is_registered() -> None:
 
 # Templates and static files belong to the app of their folder (templates/<app>/, static/<kind>/<app>.*); the
 # project's own static files (app.js, pickers.js) sit below every app. The URL namespaces of each app:
-NAMESPACE_APP = {"partners": "partners", "reports": "partners", "servicetags": "servicetags", "cases": "cases"}
-NAMESPACE_APP["dispatch"] = "dispatch"
+NAMESPACE_APP = {
+    "partners": "partners",
+    "reports": "partners",
+    "servicetags": "servicetags",
+    "cases": "cases",
+    "dispatch": "dispatch",
+}
 URL_NAME = re.compile(r"""{%\s*url\s+['"](?:(?P<ns>[a-z_]+):)?[\w-]+['"]""")
 TEMPLATE_NAME = re.compile(r"""{%\s*(?:include|extends)\s+['"](?P<app>[a-z_]+)/""")
 STATIC_NAME = re.compile(r"""{%\s*static\s+['"](?:css|js)/(?P<name>[a-z_]+)\.(?:css|js)['"]""")
-
-
-def _layer(app: str) -> int:
-    """-1 for the project itself (base.html, app.css): below every app."""
-    return LAYERS.index(app) if app in LAYERS else -1
 
 
 def _template_app(path: Path) -> str:
@@ -156,7 +156,8 @@ def test_templates_name_no_page_template_or_static_file_of_a_higher_app() -> Non
     offenders = {}
     for path in (ROOT / "templates").rglob("*.html"):
         app = _template_app(path)
-        higher = {named for named in _named_apps(path.read_text(encoding="utf-8")) if _layer(named) > _layer(app)}
+        below = set(LAYERS[: LAYERS.index(app) + 1])
+        higher = _named_apps(path.read_text(encoding="utf-8")) - below
         higher -= KNOWN_UPWARD.get(str(path.relative_to(ROOT / "templates")), set())
         if higher:
             offenders[str(path.relative_to(ROOT))] = sorted(higher)

@@ -13,6 +13,7 @@ from cases.services import record_case_event
 from dispatch import notices
 from dispatch import workflow as flow
 from dispatch.models import Dispatch
+from dispatch.nbd import MissCause, NbdVerdict
 from husky_support.calendar import site_zone
 from husky_support.domain import DomainError
 from husky_support.locking import lock_versioned
@@ -53,13 +54,15 @@ STEP_LABELS: dict[flow.Action, str] = {
 }
 
 
-def _nbd_suffix(data: dict[str, Any]) -> str:
-    from dispatch.nbd import MissCause, NbdVerdict
+def _missed(cause: str) -> str:
+    return f"next-business-day target missed: {MissCause(cause).label}"
 
+
+def _nbd_suffix(data: dict[str, Any]) -> str:
     if data.get("nbd_verdict") == NbdVerdict.MET:
         return "; next-business-day target met"
     if data.get("nbd_miss_cause"):
-        return f"; next-business-day target missed: {MissCause(data['nbd_miss_cause']).label}"
+        return "; " + _missed(data["nbd_miss_cause"])
     return ""
 
 
@@ -91,7 +94,7 @@ def _part_step_label(changes: list[str]) -> str:
 
 def event_label(action: str, data: dict[str, Any]) -> str:
     if action == "nbd_missed" and data.get("nbd_miss_cause"):
-        return "next-business-day target missed:" + _nbd_suffix(data).split(":", 1)[1]
+        return _missed(data["nbd_miss_cause"])
     try:
         step = flow.Action(action)
     except ValueError:
