@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
@@ -35,15 +34,11 @@ from husky_support.domain import DomainError
 from husky_support.filtering import filters_applied
 from husky_support.geo import country_name
 from husky_support.text import plain_number
-from partners.kinds import OrgKind
+from partners.access import page_for
+from partners.kinds import PARTNER_KINDS, OrgKind
 from partners.visibility import organisations_visible_to, viewer_kind
 
 PAGE_SIZE = 25
-PARTNER_KINDS = {OrgKind.RESELLER, OrgKind.DISTRIBUTOR}
-
-
-def _not_allowed(request: HttpRequest) -> HttpResponse:
-    return render(request, "partners/not_allowed.html", status=403)
 
 
 def _page(request: HttpRequest, qs, per_page: int = PAGE_SIZE) -> WindowPage:
@@ -158,10 +153,9 @@ def case_list(request: HttpRequest):
 
 
 @require_safe
+@page_for(OrgKind.MTS, whose="The triage queue is for Milestone Technical Support.")
 def triage_queue(request: HttpRequest):
     """MTS: open MTS-side cases sorted by SLA due, filters, one-click take, keyboard navigation."""
-    if viewer_kind(request.user) != OrgKind.MTS:
-        return _not_allowed(request)
     now = timezone.now()
     all_teams, own_team = selectors.queue_teams(request.user)
     form = QueueFilterForm(request.GET or None, teams=all_teams, own_team=own_team)
@@ -245,10 +239,9 @@ def _resolve_unit(request: HttpRequest, form: CaseForm):
     return unit, True
 
 
+@page_for(*PARTNER_KINDS, whose="Cases are opened by reseller and distributor partners.")
 def case_create(request: HttpRequest):
     """The open-case form: the checklist updates live; save as a draft (stays with you) or send to MTS."""
-    if viewer_kind(request.user) not in PARTNER_KINDS:
-        return _not_allowed(request)
     resellers = _resellers_for(request.user)
     initial = {"category": Category.HARDWARE.value, "service_tag": request.GET.get("service_tag", "")}
     form = CaseForm(request.POST or None, request.FILES or None, resellers=resellers, initial=initial)
@@ -293,10 +286,9 @@ def _posted_version(request: HttpRequest) -> int:
     return -1 if version is None else version
 
 
+@page_for(*services.CASE_EDITORS, whose="Only the partner and MTS edit a case.")
 def case_edit(request: HttpRequest, number: str):
     case = _get_case(request, number)
-    if viewer_kind(request.user) not in services.CASE_EDITORS:
-        raise PermissionDenied("Only the partner and MTS edit a case.")
     form = CaseForm(
         request.POST or None, initial=CaseForm.initial_from_case(case), resellers=None, with_attachment=False
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,6 +21,7 @@ from husky_support.domain import DomainError
 from husky_support.geo import countries_by_name, country_name
 from husky_support.pages import show_on_form
 from partners import reference
+from partners.access import page_for
 from partners.kinds import is_mts_admin
 from partners.models import HolidayOverride
 
@@ -39,9 +39,9 @@ FIELD_LABELS = {
 }
 
 
-def _require_editor(request: HttpRequest) -> None:
-    if not is_mts_admin(request.user):
-        raise PermissionDenied("Only an admin of Milestone Technical Support may change coverage and overrides.")
+_editors_only = page_for(
+    mts_admins=True, whose="Only an admin of Milestone Technical Support may change coverage and overrides."
+)
 
 
 def _page(request: HttpRequest, *, status: int = 200, **bound: Any) -> HttpResponse:
@@ -88,8 +88,8 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@_editors_only
 def coverage_add(request: HttpRequest) -> HttpResponse:
-    _require_editor(request)
     form = CoverageAddForm(request.POST, prefix="add")
     if form.is_valid():
         data = form.cleaned_data
@@ -107,8 +107,8 @@ def coverage_add(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@_editors_only
 def coverage_edit(request: HttpRequest, country: str) -> HttpResponse:
-    _require_editor(request)
     row = get_object_or_404(Coverage, country=country.strip().upper())
     form = CoverageForm(request.POST, prefix=f"c-{row.country}")
     if form.is_valid():
@@ -123,8 +123,8 @@ def coverage_edit(request: HttpRequest, country: str) -> HttpResponse:
 
 
 @require_POST
+@_editors_only
 def override_add(request: HttpRequest) -> HttpResponse:
-    _require_editor(request)
     form = HolidayOverrideAddForm(request.POST, prefix="ov")
     if form.is_valid():
         try:
@@ -140,8 +140,8 @@ def override_add(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@_editors_only
 def override_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_editor(request)
     row = get_object_or_404(HolidayOverride, pk=pk)
     form = HolidayOverrideForm(request.POST, prefix=f"o-{row.pk}")
     if form.is_valid():
@@ -156,8 +156,8 @@ def override_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@_editors_only
 def override_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_editor(request)
     row = get_object_or_404(HolidayOverride, pk=pk)
     reference.holiday_override_delete(actor=request.user, override=row, now=timezone.now())
     messages.success(

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,6 +32,7 @@ from husky_support.domain import DomainError
 from husky_support.filtering import filters_applied
 from husky_support.geo import country_name
 from husky_support.pages import flash_refusal
+from partners.access import page_for
 from partners.kinds import OrgKind
 from partners.visibility import viewer_kind
 from servicetags.models import Unit
@@ -406,12 +406,11 @@ def _queue_row(d: Dispatch, *, now: datetime, case_prefix: str, unit_prefix: str
 
 
 @require_GET
+@page_for(OrgKind.DELL, OrgKind.MTS, whose="The dispatch queue is Dell's and MTS's.")
 def queue(request: HttpRequest) -> HttpResponse:
     """Dell's dispatch queue (MTS sees every dispatch here too): sorted by NBD target, filtered by state,
     country and overdue."""
     kind = viewer_kind(request.user)
-    if kind not in {OrgKind.DELL, OrgKind.MTS}:
-        raise PermissionDenied("The dispatch queue is Dell's and MTS's.")
     form = DispatchQueueForm(request.GET or None)
     filters = selectors.DispatchFilters(open_only=True)
     now = timezone.now()
@@ -477,12 +476,11 @@ def _visit_row(d: Dispatch, *, viewer: ZoneInfo, case_prefix: str) -> dict:
 
 
 @require_GET
+@page_for(OrgKind.DELL, OrgKind.MTS, whose="The visit schedule is Dell's and MTS's.")
 def schedule(request: HttpRequest) -> HttpResponse:
     """Booked visits by day or by week, grouped by the site-local day, in site time with the viewer's time
     beside; Dell sees its own, MTS every one. Filter by country."""
     kind = viewer_kind(request.user)
-    if kind not in {OrgKind.DELL, OrgKind.MTS}:
-        raise PermissionDenied("The visit schedule is Dell's and MTS's.")
     viewer_zone = request.user.viewer_timezone
     try:
         viewer = site_zone(viewer_zone)

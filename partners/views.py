@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from husky_support.celery import app as celery_app
 from husky_support.domain import DomainError
 from partners import services, twofactor
+from partners.access import page_for
 from partners.dashboard import panels_for
 from partners.forms import MemberCreateForm, SecondFactorCodeForm, TokenCreateForm
 from partners.kinds import OrgKind, Role
@@ -48,9 +49,8 @@ def home(request: HttpRequest):
     return render(request, "partners/home.html", context)
 
 
+@page_for(admins=True)
 def members(request: HttpRequest):
-    if not request.user.is_org_admin:
-        return render(request, "partners/not_allowed.html", status=403)
     form = MemberCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -69,10 +69,9 @@ def members(request: HttpRequest):
 
 
 @require_POST
+@page_for(admins=True)
 def follow_all_cases(request: HttpRequest):
     """The admin's choice: everyone of the organisation follows all its cases from their opening."""
-    if not request.user.is_org_admin:
-        return render(request, "partners/not_allowed.html", status=403)
     follow = request.POST.get("follow_all_cases") == "1"
     services.organisation_follow_all_cases(actor=request.user, follow=follow)
     if follow:
@@ -83,9 +82,8 @@ def follow_all_cases(request: HttpRequest):
 
 
 @require_POST
+@page_for(admins=True)
 def member_update(request: HttpRequest, user_id: int):
-    if not request.user.is_org_admin:
-        return render(request, "partners/not_allowed.html", status=403)
     member = get_object_or_404(users_manageable_by(request.user), pk=user_id)
     role = request.POST.get("role")
     active = request.POST.get("is_active")
@@ -225,10 +223,9 @@ def two_factor_setup(request: HttpRequest):
 
 
 @require_safe
+@page_for(admins=True)
 def security_log(request: HttpRequest):
     """The organisation's security log for its admins: sign-ins, failures, lockouts, 2FA, tokens, passwords."""
-    if not request.user.is_org_admin:
-        return render(request, "partners/not_allowed.html", status=403)
     return render(request, "partners/security_log.html", {"events": security_events_for(request.user)})
 
 

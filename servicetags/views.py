@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST, require_safe
 from husky_support.domain import DomainError, FieldProblems, Invalid
 from husky_support.filtering import filters_applied
 from husky_support.localtime import dual_time
-from partners.kinds import OrgKind
+from partners.access import page_for
+from partners.kinds import PARTNER_KINDS, OrgKind
 from partners.visibility import organisations_visible_to, viewer_kind
 from servicetags import hooks, selectors, services
 from servicetags import transfers as flow
@@ -29,8 +30,6 @@ from servicetags.forms import (
 )
 from servicetags.models import Location, ServiceTagTransfer, TransferStatus, Unit
 from servicetags.validation import InvalidInput, UnitDefaults, split_unit_text
-
-PARTNERS = {OrgKind.RESELLER, OrgKind.DISTRIBUTOR}
 
 
 def _site_today(zone: str, now: datetime) -> date:
@@ -118,7 +117,7 @@ def unit_detail(request: HttpRequest, service_tag: str):
             "transfers": transfers,
             "open_transfer": open_transfer,
             "locations": locations,
-            "can_file": kind in PARTNERS and open_transfer is None,
+            "can_file": kind in PARTNER_KINDS and open_transfer is None,
             "warranty_active": unit.warranty_active(_site_today(unit.timezone, now)),
             # Converted once here: the `date` filter would read it in the viewer's zone again (issue 9).
             "site_clock": dual_time(
@@ -133,10 +132,9 @@ def unit_detail(request: HttpRequest, service_tag: str):
 # --- Transfers -------------------------------------------------------------------------------------
 
 
+@page_for(*PARTNER_KINDS, whose="Transfers are filed by reseller and distributor partners.")
 def transfer_new(request: HttpRequest, service_tag: str):
     unit = _unit_or_404(request, service_tag)
-    if viewer_kind(request.user) not in PARTNERS:
-        return render(request, "partners/not_allowed.html", status=403)
     initial = {**unit.address_values(), "end_customer_name": unit.end_customer_name}
     form = TransferForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -166,7 +164,7 @@ def transfer_new(request: HttpRequest, service_tag: str):
 
 def transfer_edit(request: HttpRequest, pk: int):
     transfer = _transfer_or_404(request, pk)
-    if transfer.status != TransferStatus.DRAFT or viewer_kind(request.user) not in PARTNERS:
+    if transfer.status != TransferStatus.DRAFT or viewer_kind(request.user) not in PARTNER_KINDS:
         return redirect("servicetags:transfer_detail", pk=pk)
     initial = {
         name: getattr(transfer, name)
@@ -299,9 +297,8 @@ def _unit_rows(text: str) -> list[dict[str, str]]:
         raise FieldProblems.one("units_text", p.code, p.message).error() from None
 
 
+@page_for(OrgKind.DISTRIBUTOR, whose="Orders are created by distributors.")
 def order_new(request: HttpRequest):
-    if viewer_kind(request.user) != OrgKind.DISTRIBUTOR:
-        return render(request, "partners/not_allowed.html", status=403)
     resellers = selectors.resellers_for_orders(request.user).order_by("name")
     form = OrderForm(request.POST or None, request.FILES or None, resellers=resellers)
     row_errors: list[dict] = []

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from husky_support.domain import DomainError
 from husky_support.pages import show_on_form
+from partners.access import page_for
 from partners.integrations import endpoints, selectors
 from partners.integrations.forms import DeliveryFilterForm, EndpointForm, RedeliverForm
 from partners.integrations.models import WebhookEndpoint
@@ -16,13 +17,8 @@ from partners.integrations.models import WebhookEndpoint
 LOG_PAGE_SIZE = 25
 
 
-def _not_allowed(request: HttpRequest) -> HttpResponse:
-    return render(request, "partners/not_allowed.html", status=403)
-
-
+@page_for(admins=True)
 def integrations(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_org_admin:
-        return _not_allowed(request)
     form = EndpointForm(request.POST or None)
     new_secret = None
     created = None
@@ -44,11 +40,10 @@ def _endpoint(request: HttpRequest, endpoint_id: int) -> WebhookEndpoint:
     return get_object_or_404(selectors.endpoints_managed_by(request.user), pk=endpoint_id)
 
 
+@page_for(admins=True)
 def endpoint_detail(
     request: HttpRequest, endpoint_id: int, *, new_secret: str | None = None, forms=None
 ) -> HttpResponse:
-    if not request.user.is_org_admin:
-        return _not_allowed(request)
     endpoint = _endpoint(request, endpoint_id)
     forms = forms or {}
     edit = forms.get("edit") or EndpointForm(
@@ -84,10 +79,9 @@ def endpoint_detail(
 
 
 @require_POST
+@page_for(admins=True)
 def endpoint_action(request: HttpRequest, endpoint_id: int, action: str) -> HttpResponse:
     """One button of the endpoint page: edit, rotate, ping, enable, disable, redeliver, delete."""
-    if not request.user.is_org_admin:
-        return _not_allowed(request)
     endpoint = _endpoint(request, endpoint_id)
     now = timezone.now()
     user = request.user
