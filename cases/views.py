@@ -33,6 +33,7 @@ from cases.workflow import NOTE_REQUIRED, Action, State
 from husky_support.domain import DomainError
 from husky_support.filtering import filters_applied
 from husky_support.geo import country_name
+from husky_support.pages import VersionField
 from husky_support.text import plain_number
 from partners.access import page_for
 from partners.kinds import PARTNER_KINDS, OrgKind
@@ -282,8 +283,7 @@ def case_create(request: HttpRequest):
 
 def _posted_version(request: HttpRequest) -> int:
     """The version the page was loaded at; anything but a plain number counts as stale (-1, a conflict)."""
-    version = plain_number(request.POST.get("version", ""))
-    return -1 if version is None else version
+    return VersionField().clean(request.POST.get("version", ""))
 
 
 @page_for(*services.CASE_EDITORS, whose="Only the partner and MTS edit a case.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -14,6 +15,9 @@ from django.urls import reverse
 
 from dispatch.eligibility import qualified_at_problem
 from dispatch.workload import Waiting
+from husky_support.calendar import site_zone
+from husky_support.pages import PostedForm, VersionField
+from husky_support.text import plain_number
 from partners.models import OverrideKind
 from partners.widgets import CountryField
 
@@ -69,6 +73,100 @@ class EligibilityForm(forms.Form):
         return moment
 
 
+# The dispatch panel's forms on the case page. They read the posted values into types (a version, a site-time
+# datetime, part ids) and leave every rule to the services, which answer page and API with the same codes.
+
+
+class _PanelForm(forms.Form):
+    version = VersionField()
+    note = forms.CharField(required=False)
+
+
+class EscalateForm(_PanelForm):
+    """MTS escalates a case to Dell: the dispatch request's kind, representative and site requirements."""
+
+    kind = forms.CharField(required=False)
+    representative_name = forms.CharField(required=False)
+    representative_phone = forms.CharField(required=False)
+    representative_email = forms.CharField(required=False)
+    security_requirements = forms.CharField(required=False)
+
+    def dispatch_request(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in self.fields if name not in {"version", "note"}}
+
+
+class SiteTimeField(forms.CharField):
+    """A `datetime-local` value read as a wall-clock time at the site; what is not a date and time is None
+    (the service then says the visit needs one)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+        self.site_timezone = "UTC"
+
+    def clean(self, value: Any) -> datetime | None:  # type: ignore[override]
+        try:
+            naive = datetime.fromisoformat(super().clean(value))
+        except ValueError:
+            return None
+        return naive if naive.tzinfo is not None else naive.replace(tzinfo=site_zone(self.site_timezone))
+
+
+class IdsField(forms.Field):
+    """Ticked ids; a value that is not an id becomes 0, which the service refuses as not on the dispatch."""
+
+    widget = forms.MultipleHiddenInput
+
+    def clean(self, value: Any) -> list[int]:
+        return [plain_number(raw) or 0 for raw in value or [] if isinstance(raw, str)]
+
+
+class DispatchStepForm(_PanelForm):
+    """One step of the dispatch (accept, schedule, reschedule, the visit's outcome ...), by its `action`."""
+
+    action = forms.CharField(required=False)
+    dispatch_number = forms.CharField(required=False)
+    visit_start = SiteTimeField()
+    visit_end = SiteTimeField()
+    accept_fee = forms.BooleanField(required=False)
+    outcome = forms.CharField(required=False)
+    past_target_reason = forms.CharField(required=False)
+    fitted_parts = IdsField(required=False)
+
+    def __init__(self, *args: Any, site_timezone: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("visit_start", "visit_end"):
+            self.fields[name].site_timezone = site_timezone  # type: ignore[attr-defined]
+
+    def step(self) -> dict[str, Any]:
+        """The service's arguments: the visit's window under its names."""
+        data = dict(self.cleaned_data)
+        data["visit_start_at"] = data.pop("visit_start")
+        data["visit_end_at"] = data.pop("visit_end")
+        return data
+
+
+class ClearanceForm(_PanelForm):
+    action = forms.CharField(required=False)
+
+
+class SiteForm(PostedForm):
+    """The site's representative and security requirements; a field not sent is left as it is."""
+
+    version = VersionField()
+    representative_name = forms.CharField(required=False)
+    representative_phone = forms.CharField(required=False)
+    representative_email = forms.CharField(required=False)
+    security_requirements = forms.CharField(required=False)
+
+
+class FeeWaiveForm(forms.Form):
+    reason = forms.CharField(required=False)
+
+
+class DispatchNoteForm(forms.Form):
+    body = forms.CharField(required=False)
+
+
 class PartForm(forms.Form):
     """A replacement part, as the panel's form sends it (the service checks the rules)."""
 
@@ -81,7 +179,7 @@ class PartForm(forms.Form):
     tracking_number = forms.CharField(max_length=60, required=False)
 
 
-class PartUpdateForm(forms.Form):
+class PartUpdateForm(PostedForm):
     carrier = forms.CharField(max_length=60, required=False)
     tracking_number = forms.CharField(max_length=60, required=False)
     shipped_on = forms.DateField(required=False)

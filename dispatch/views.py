@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +24,20 @@ from cases.selectors import cases_visible_to
 from cases.services import case_transition
 from cases.workflow import Action as CaseAction
 from dispatch import selectors, services
-from dispatch.forms import DispatchQueueForm, EligibilityForm, PartForm, PartUpdateForm, ScheduleForm, ScheduleView
+from dispatch.forms import (
+    ClearanceForm,
+    DispatchNoteForm,
+    DispatchQueueForm,
+    DispatchStepForm,
+    EligibilityForm,
+    EscalateForm,
+    FeeWaiveForm,
+    PartForm,
+    PartUpdateForm,
+    ScheduleForm,
+    ScheduleView,
+    SiteForm,
+)
 from dispatch.models import Dispatch, Fee, Part
 from dispatch.nbd import CUSTOMER_CAUSES
 from dispatch.panels import TYPED_KEY
@@ -31,7 +46,7 @@ from husky_support.calendar import CalendarError, site_zone
 from husky_support.domain import DomainError
 from husky_support.filtering import filters_applied
 from husky_support.geo import country_name
-from husky_support.pages import flash_refusal
+from husky_support.pages import errors_in_words, flash_refusal
 from partners.access import page_for
 from partners.kinds import OrgKind
 from partners.visibility import viewer_kind
@@ -106,43 +121,48 @@ def _back(request: HttpRequest, case: Case) -> HttpResponse:
     return redirect(reverse("cases:detail", args=[case.number]) + "#dispatch")
 
 
-def _site_datetime(raw: str, site_timezone: str) -> datetime | None:
-    """A `datetime-local` value read as a wall-clock time at the site."""
+def _panel_step(
+    request: HttpRequest,
+    case: Case,
+    form: forms.Form,
+    run: Callable[[dict[str, Any]], str | None],
+    *,
+    refused: Callable[[HttpRequest, DomainError], None] = flash_refusal,
+) -> HttpResponse:
+    """One action of the dispatch panel: the posted form read, the service run, what happened flashed in words
+    (a refusal by `refused`), and back to the case's dispatch panel."""
+    if not form.is_valid():
+        messages.error(request, "Not saved: " + errors_in_words(form))
+        return _back(request, case)
     try:
-        naive = datetime.fromisoformat((raw or "").strip())
-    except ValueError:
-        return None
-    if naive.tzinfo is not None:
-        return naive
-    return naive.replace(tzinfo=site_zone(site_timezone))
-
-
-def _ids(raw: list[str]) -> list[int]:
-    """Ticked part ids; a value that is not an id is refused by the service as a part not on the dispatch."""
-    return [int(value) if value.isdigit() and len(value) < 12 else 0 for value in raw]
+        done = run(form.cleaned_data)
+    except DomainError as exc:
+        refused(request, exc)
+    else:
+        if done:
+            messages.success(request, done)
+    return _back(request, case)
 
 
 @require_POST
 def escalate(request: HttpRequest, number: str) -> HttpResponse:
     """MTS escalates the case to Dell with the dispatch's kind, representative and site requirements."""
     case = _case_for(request, number)
-    version = request.POST.get("version", "")
-    fields = ("kind", "representative_name", "representative_phone", "representative_email", "security_requirements")
-    try:
+    form = EscalateForm(request.POST)
+
+    def run(data: dict[str, Any]) -> str:
         case_transition(
             actor=request.user,
             case=case,
             action=CaseAction.ESCALATE_TO_DELL,
-            note=request.POST.get("note", ""),
-            version=int(version) if version.isdigit() else -1,
+            note=data["note"],
+            version=data["version"],
             now=timezone.now(),
-            dispatch_request={name: request.POST.get(name, "") for name in fields},
+            dispatch_request=form.dispatch_request(),
         )
-    except DomainError as exc:
-        flash_refusal(request, exc)
-    else:
-        messages.success(request, "Escalated to Dell: the dispatch is requested.")
-    return _back(request, case)
+        return "Escalated to Dell: the dispatch is requested."
+
+    return _panel_step(request, case, form, run)
 
 
 # What the page says when a schedule form is refused: which box to tick or fill (the API's message names fields).
@@ -193,36 +213,23 @@ def _done_message(dispatch: Dispatch, action: str, fee: bool) -> str:
 @require_POST
 def transition(request: HttpRequest, pk: int) -> HttpResponse:
     dispatch = _dispatch_for(request, pk)
-    version = request.POST.get("version", "")
-    action = request.POST.get("action", "")
+    form = DispatchStepForm(request.POST, site_timezone=dispatch.site_timezone)
     fees_before = dispatch.fees.count()
-    try:
-        dispatch = services.dispatch_transition(
-            actor=request.user,
-            dispatch=dispatch,
-            action=action,
-            version=int(version) if version.isdigit() else -1,
-            now=timezone.now(),
-            note=request.POST.get("note", ""),
-            dispatch_number=request.POST.get("dispatch_number", ""),
-            visit_start_at=_site_datetime(request.POST.get("visit_start", ""), dispatch.site_timezone),
-            visit_end_at=_site_datetime(request.POST.get("visit_end", ""), dispatch.site_timezone),
-            accept_fee=request.POST.get("accept_fee") == "1",
-            outcome=request.POST.get("outcome", ""),
-            past_target_reason=request.POST.get("past_target_reason", ""),
-            fitted_parts=_ids(request.POST.getlist("fitted_parts")),
-        )
-    except DomainError as exc:
+
+    def run(data: dict[str, Any]) -> str:
+        done = services.dispatch_transition(actor=request.user, dispatch=dispatch, now=timezone.now(), **form.step())
+        return _done_message(done, data["action"], done.fees.count() > fees_before)
+
+    def refused(request: HttpRequest, exc: DomainError) -> None:
         if exc.code in PAGE_REFUSALS:
             messages.error(request, PAGE_REFUSALS[exc.code])
         else:
             flash_refusal(request, exc)
-        if action in {"schedule", "reschedule"}:  # keep what was typed for the form shown next
+        if form.cleaned_data["action"] in {"schedule", "reschedule"}:  # kept for the form shown next
             kept = ("visit_start", "visit_end", "note", "past_target_reason", "accept_fee")
             request.session[TYPED_KEY] = {"dispatch": dispatch.pk, **{k: request.POST.get(k, "")[:2000] for k in kept}}
-    else:
-        messages.success(request, _done_message(dispatch, action, dispatch.fees.count() > fees_before))
-    return _back(request, dispatch.case)
+
+    return _panel_step(request, dispatch.case, form, run, refused=refused)
 
 
 @require_GET
@@ -230,69 +237,47 @@ def visit_check(request: HttpRequest, pk: int) -> HttpResponse:
     """docs/rules.md rule 8 before submitting: the schedule form asks, as the start is typed, whether that day is
     a business day at the site and whether it is after the NBD target."""
     dispatch = _dispatch_for(request, pk)
-    start = _site_datetime(request.GET.get("visit_start", ""), dispatch.site_timezone)
-    notes = services.visit_notes(dispatch, start)
+    form = DispatchStepForm(request.GET, site_timezone=dispatch.site_timezone)
+    notes = services.visit_notes(dispatch, form.cleaned_data["visit_start"] if form.is_valid() else None)
     return render(request, "dispatch/_visit_check.html", {"notes": notes})
 
 
 @require_POST
 def site(request: HttpRequest, pk: int) -> HttpResponse:
     dispatch = _dispatch_for(request, pk)
-    version = request.POST.get("version", "")
-    values = {name: request.POST.get(name, "") for name in services.SITE_FIELDS if name in request.POST}
-    try:
+    form = SiteForm(request.POST)
+
+    def run(data: dict[str, Any]) -> str:
+        values = form.posted()
+        version = values.pop("version", -1)
         services.dispatch_site_update(
-            actor=request.user,
-            dispatch=dispatch,
-            version=int(version) if version.isdigit() else -1,
-            values=values,
-            now=timezone.now(),
+            actor=request.user, dispatch=dispatch, version=version, values=values, now=timezone.now()
         )
-    except DomainError as exc:
-        flash_refusal(request, exc)
-    else:
-        messages.success(request, "Site details saved.")
-    return _back(request, dispatch.case)
+        return "Site details saved."
+
+    return _panel_step(request, dispatch.case, form, run)
 
 
 @require_POST
 def clearance(request: HttpRequest, pk: int) -> HttpResponse:
     dispatch = _dispatch_for(request, pk)
-    version = request.POST.get("version", "")
-    try:
-        services.clearance_step(
-            actor=request.user,
-            dispatch=dispatch,
-            action=request.POST.get("action", ""),
-            version=int(version) if version.isdigit() else -1,
-            note=request.POST.get("note", ""),
-            now=timezone.now(),
-        )
-    except DomainError as exc:
-        flash_refusal(request, exc)
-    else:
-        messages.success(request, "Clearance updated.")
-    return _back(request, dispatch.case)
+
+    def run(data: dict[str, Any]) -> str:
+        services.clearance_step(actor=request.user, dispatch=dispatch, now=timezone.now(), **data)
+        return "Clearance updated."
+
+    return _panel_step(request, dispatch.case, ClearanceForm(request.POST), run)
 
 
 @require_POST
 def part_add(request: HttpRequest, pk: int) -> HttpResponse:
     dispatch = _dispatch_for(request, pk)
-    form = PartForm(request.POST)
-    if not form.is_valid():
-        messages.error(
-            request,
-            "The part was not added: "
-            + " ".join(f"{name.replace('_', ' ')}: {' '.join(errors)}" for name, errors in form.errors.items()),
-        )
-        return _back(request, dispatch.case)
-    try:
-        services.part_add(actor=request.user, dispatch=dispatch, values=form.cleaned_data, now=timezone.now())
-    except DomainError as exc:
-        flash_refusal(request, exc)
-    else:
-        messages.success(request, "Part added.")
-    return _back(request, dispatch.case)
+
+    def run(data: dict[str, Any]) -> str:
+        services.part_add(actor=request.user, dispatch=dispatch, values=data, now=timezone.now())
+        return "Part added."
+
+    return _panel_step(request, dispatch.case, PartForm(request.POST), run)
 
 
 @require_POST
@@ -300,17 +285,14 @@ def part_update(request: HttpRequest, pk: int, part_id: int) -> HttpResponse:
     dispatch = _dispatch_for(request, pk)
     part = get_object_or_404(Part, pk=part_id, dispatch=dispatch)
     form = PartUpdateForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Not saved: " + " ".join(" ".join(e) for e in form.errors.values()))
-        return _back(request, dispatch.case)
-    values = {name: value for name, value in form.cleaned_data.items() if name in request.POST}
-    try:
-        part = services.part_update(actor=request.user, part=part, values=values, now=timezone.now())
-    except DomainError as exc:
-        flash_refusal(request, exc)
-    else:
-        messages.success(request, _part_done(part, values))
-    return _back(request, dispatch.case)
+
+    def run(data: dict[str, Any]) -> str:
+        values = form.posted()
+        return _part_done(
+            services.part_update(actor=request.user, part=part, values=values, now=timezone.now()), values
+        )
+
+    return _panel_step(request, dispatch.case, form, run)
 
 
 def _part_done(part: Part, values: dict) -> str:
@@ -332,25 +314,22 @@ def _part_done(part: Part, values: dict) -> str:
 def fee_waive(request: HttpRequest, pk: int, fee_id: int) -> HttpResponse:
     dispatch = _dispatch_for(request, pk)
     fee = get_object_or_404(Fee, pk=fee_id, dispatch=dispatch)
-    try:
-        services.fee_waive(actor=request.user, fee=fee, reason=request.POST.get("reason", ""), now=timezone.now())
-    except DomainError as exc:
-        flash_refusal(request, exc)
-    else:
-        messages.success(request, "Fee waived.")
-    return _back(request, dispatch.case)
+
+    def run(data: dict[str, Any]) -> str:
+        services.fee_waive(actor=request.user, fee=fee, reason=data["reason"], now=timezone.now())
+        return "Fee waived."
+
+    return _panel_step(request, dispatch.case, FeeWaiveForm(request.POST), run)
 
 
 @require_POST
 def note(request: HttpRequest, pk: int) -> HttpResponse:
     dispatch = _dispatch_for(request, pk)
-    try:
-        services.dispatch_note(
-            actor=request.user, dispatch=dispatch, body=request.POST.get("body", ""), now=timezone.now()
-        )
-    except DomainError as exc:
-        flash_refusal(request, exc)
-    return _back(request, dispatch.case)
+
+    def run(data: dict[str, Any]) -> None:
+        services.dispatch_note(actor=request.user, dispatch=dispatch, body=data["body"], now=timezone.now())
+
+    return _panel_step(request, dispatch.case, DispatchNoteForm(request.POST), run)
 
 
 QUEUE_PAGE_SIZE = 50

@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from husky_support.domain import DomainError, ErrorKind
+from husky_support.text import plain_number
 
-__all__ = ["STATUS_FOR_KIND", "show_on_form", "flash_refusal"]
+__all__ = ["STATUS_FOR_KIND", "VersionField", "PostedForm", "show_on_form", "flash_refusal", "errors_in_words"]
 
 # The status a page answers when it re-renders a refused form (the API maps kinds the same way).
 STATUS_FOR_KIND: Mapping[ErrorKind, int] = {
@@ -51,3 +52,30 @@ def flash_refusal(request: HttpRequest, exc: DomainError) -> None:
     """The refusal as one flash message: the message, then each field problem by name."""
     details = [f"{name.replace('_', ' ')}: {problem.get('message', '')}" for name, problem in _problems(exc)]
     messages.error(request, " ".join([exc.message, *details]))
+
+
+def errors_in_words(form: forms.BaseForm) -> str:
+    """A refused form's problems in one line, field by field, for a flash message on a page with no form."""
+    return " ".join(
+        (f"{name.replace('_', ' ')}: " if name != "__all__" else "") + " ".join(errors)
+        for name, errors in form.errors.items()
+    )
+
+
+class VersionField(forms.CharField):
+    """The version the page was loaded at. Anything but a plain number counts as stale (-1), so the service
+    answers it as the conflict it is ("reload the page"), never as a form error."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value: Any) -> int:  # type: ignore[override]
+        number = plain_number(value if isinstance(value, str) else "")
+        return -1 if number is None else number
+
+
+class PostedForm(forms.Form):
+    """A page form whose absent fields mean "leave as it is": `posted()` holds only the fields it sent."""
+
+    def posted(self) -> dict[str, Any]:
+        return {name: value for name, value in self.cleaned_data.items() if name in self.data}
