@@ -15,6 +15,8 @@ from typing import BinaryIO
 
 from django.db.models import TextChoices
 
+from husky_support.domain import ErrorKind, Refused
+
 
 class AttachmentKind(TextChoices):
     ARCHIVE = "archive", "Log archive (zip)"  # SupportAssist collection (TSR/DSET) or other zip of logs
@@ -69,13 +71,10 @@ class CheckedUpload:
     uncompressed_bytes: int = 0
 
 
-class UploadRefused(ValueError):
+class UploadRefused(Refused):
     """A refused upload: stable `code` for the API, `message` for people."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    kind = ErrorKind.INVALID
 
 
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._ ()+-]+")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.db.models import TextChoices
 
+from husky_support.domain import InputRefused
+
 
 class Category(TextChoices):
     SOFTWARE = "software", "Software"
@@ -31,14 +33,10 @@ class Priority(TextChoices):
     P4_LOW = "p4_low", "P4 – Low"
 
 
-class ChecklistError(ValueError):
+class ChecklistError(InputRefused):
     """Bad checklist input; `code` is stable (for the API), `message` is for people."""
 
     code = "invalid_checklist"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class InvalidPpid(ChecklistError):

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from dispatch.eligibility import qualified_at_problem
 from dispatch.workload import Waiting
-from husky_support.calendar import site_zone
+from husky_support.calendar import CalendarError, site_zone
 from husky_support.pages import PostedForm, VersionField
 from husky_support.text import plain_number
 from partners.models import OverrideKind
@@ -106,9 +106,9 @@ class SiteTimeField(forms.CharField):
     def clean(self, value: Any) -> datetime | None:  # type: ignore[override]
         try:
             naive = datetime.fromisoformat(super().clean(value))
-        except ValueError:
+            return naive if naive.tzinfo is not None else naive.replace(tzinfo=site_zone(self.site_timezone))
+        except (ValueError, CalendarError):
             return None
-        return naive if naive.tzinfo is not None else naive.replace(tzinfo=site_zone(self.site_timezone))
 
 
 class IdsField(forms.Field):

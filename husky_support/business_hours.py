@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from husky_support.calendar import Calendar
+from husky_support.domain import ErrorKind, Refused
 
 __all__ = [
     "WEEKDAYS",
@@ -36,13 +37,13 @@ _MAX_DAYS = 2 * 366
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 
-class BusinessHoursError(ValueError):
+class BusinessHoursError(Refused):
     """Bad business-hours input. `code` is stable and machine-readable; `field` names the weekday (or "")."""
 
+    kind = ErrorKind.INVALID
+
     def __init__(self, code: str, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(code, message)
         self.field = field
 
 

@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from husky_support.domain import InputRefused
+
 __all__ = [
     "BusinessCalendar",
     "Calendar",
@@ -47,7 +49,7 @@ _MAX_CLOSED_RUN = 366
 _COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 
 
-class CalendarError(ValueError):
+class CalendarError(InputRefused):
     """Bad calendar input. `code` is stable and machine-readable; the message is for people."""
 
     code = "calendar_error"

@@ -25,6 +25,7 @@ __all__ = [
     "NotAllowed",
     "NotFound",
     "Refused",
+    "InputRefused",
     "field_problem",
     "problems_from_validation",
 ]
@@ -98,6 +99,16 @@ class Refused(DomainError):
 
     def __init__(self, code: str, message: str, *, kind: ErrorKind | None = None, **extra: Any) -> None:
         super().__init__(message, code=code, kind=kind, extra=extra)
+
+
+class InputRefused(Refused):
+    """A pure module's refusal of its input whose code is its class's (an unknown country, a bad PPID):
+    raised with the message alone."""
+
+    kind = ErrorKind.INVALID
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(type(self).code, message, **extra)
 
 
 def field_problem(code: str, message: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from husky_support.business_hours import BusinessHours, business_time_between
+from husky_support.domain import ErrorKind, Refused
 
 __all__ = [
     "AGE_BUCKETS",
@@ -44,14 +45,12 @@ DEFAULT_PRESET = "30d"
 PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
 
-class ReportInputError(ValueError):
+class ReportInputError(Refused):
     """Bad report input. `code` is stable; `field` names the parameter; `hidden` marks a value that names
-    something the viewer may not see (answered as not found, so that its existence does not leak)."""
+    something the viewer may not see (not found, so that its existence does not leak)."""
 
     def __init__(self, code: str, message: str, *, field: str = "", hidden: bool = False) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(code, message, kind=ErrorKind.NOT_FOUND if hidden else ErrorKind.INVALID)
         self.field = field
         self.hidden = hidden
 

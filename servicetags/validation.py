@@ -17,6 +17,7 @@ from zoneinfo import available_timezones
 
 import holidays
 
+from husky_support.domain import ErrorKind, FieldProblems, Refused
 from husky_support.geo import country_name, single_timezone_for_country, timezone_fits_country, timezones_for_country
 
 __all__ = [
@@ -56,11 +57,17 @@ class FieldProblem:
     message: str
 
 
-class InvalidInput(ValueError):
+class InvalidInput(Refused):
     """One or more field problems; nothing should be written."""
 
+    kind = ErrorKind.INVALID
+
     def __init__(self, problems: list[FieldProblem]) -> None:
-        super().__init__("; ".join(p.message for p in problems))
+        fields = FieldProblems()
+        for p in problems:
+            fields.add(p.field, p.code, p.message)
+        first = fields.first()
+        super().__init__(first["code"], "; ".join(p.message for p in problems), fields=fields.fields)
         self.problems = tuple(problems)
 
     def as_dict(self) -> dict[str, list[tuple[str, str]]]:

@@ -23,6 +23,7 @@ from husky_support.calendar import (
     next_business_day,
     received_on,
 )
+from husky_support.domain import DomainError, ErrorKind
 from husky_support.geo import (
     all_country_codes,
     countries_by_name,
@@ -338,7 +339,9 @@ def test_bad_place_data_raises_with_a_stable_code(
     with pytest.raises(error) as caught:
         business_calendar(country, subdivision)
     assert caught.value.code == code
-    assert isinstance(caught.value, ValueError)
+    # one refusal family: the API and the pages answer it as invalid input, never as a crash
+    assert isinstance(caught.value, DomainError)
+    assert caught.value.kind is ErrorKind.INVALID
     assert str(caught.value)
 
 

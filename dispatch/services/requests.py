@@ -21,6 +21,7 @@ from dispatch.models import Dispatch
 from dispatch.nbd import NbdVerdict
 from dispatch.selectors import eligibility_for_unit
 from dispatch.services.base import end_of_site_day, full_clean_or_refuse
+from husky_support.calendar import CalendarError
 from husky_support.domain import Conflict, DomainError
 from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
@@ -137,7 +138,7 @@ def dispatch_facts_for_case(case: Case, now: datetime, request: Any) -> hooks.Di
     parts_only = request.kind is flow.DispatchKind.PARTS_ONLY
     try:
         answer, _ = _qualify(case, request, now)
-    except ValueError:  # bad place data on the unit: no onsite dispatch can be planned
+    except (ValueError, CalendarError):  # bad place data on the unit: no onsite dispatch can be planned
         return hooks.DispatchFacts(refusal_reasons=("country_not_covered",), parts_only=parts_only)
     return hooks.DispatchFacts(refusal_reasons=tuple(r.value for r in answer.onsite_blockers), parts_only=parts_only)
 

@@ -13,12 +13,14 @@ import hmac
 import secrets
 from collections.abc import Iterable
 
+from husky_support.domain import InputRefused
+
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the spec's prefix, not a secret
 SECRET_BYTES = 24  # the spec asks for 24 to 64 random bytes
 
 
-class InvalidSecret(ValueError):
-    pass
+class InvalidSecret(InputRefused):
+    code = "invalid_secret"
 
 
 def generate_secret() -> str:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from husky_support.domain import ErrorKind, Refused
+
 Resolver = Callable[..., Sequence[tuple[Any, ...]]]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -23,11 +25,10 @@ METADATA_ADDRESSES = frozenset({ipaddress.ip_address("fd00:ec2::254"), ipaddress
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 
 
-class DestinationRefused(ValueError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class DestinationRefused(Refused):
+    """A webhook destination the portal will not call: stable `code`, `message` for people."""
+
+    kind = ErrorKind.INVALID
 
 
 @dataclass(frozen=True, kw_only=True)
