@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots CI keeps (.ci/run points HUSKY_ARTIFACTS_DIR at a folder in the clone); gitignored locally.
+ARTIFACTS = Path(os.environ.get("HUSKY_ARTIFACTS_DIR") or Path(__file__).resolve().parent / "artifacts")
 
 # Logged as console errors by the page itself, so a violation of report-only policies is caught too.
 _CSP_LISTENER = """
@@ -51,6 +53,14 @@ def switch_user(page, sign_in, username, password):
     """Another person at the same browser: forget the session, sign in again."""
     page.context.clear_cookies()
     return sign_in(username, password)
+
+
+def artifact_screenshot(page, folder: str, name: str) -> Path:
+    """A full-page screenshot under ARTIFACTS/folder/, the evidence a reviewer opens after a CI run."""
+    path = ARTIFACTS / folder / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def doc_screenshot(page, name, *, width=1280, selector=None):
