@@ -32,9 +32,15 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A fresh context's page; the test body may not write to the database while it requests (WriteGuard)."""
+    from django.db import connection
+
+    from tests.browser.support import WriteGuard
+
     context = browser.new_context(viewport={"width": 1360, "height": 900})
     page = context.new_page()
-    yield page
+    with connection.execute_wrapper(WriteGuard(context)):
+        yield page
     context.close()
 
 

@@ -1,11 +1,15 @@
 """Helpers for the browser flows: a console/CSP watch and switching the signed-in person."""
 
 import os
+import re
 from pathlib import Path
+from time import monotonic
 
 import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots CI keeps (.ci/run points HUSKY_ARTIFACTS_DIR at a folder in the clone); gitignored locally.
+ARTIFACTS = Path(os.environ.get("HUSKY_ARTIFACTS_DIR") or Path(__file__).resolve().parent / "artifacts")
 
 # Logged as console errors by the page itself, so a violation of report-only policies is caught too.
 _CSP_LISTENER = """
@@ -40,17 +44,72 @@ class ConsoleWatch:
             pytest.fail("The browser reported problems:\n" + "\n".join(self.problems))
 
 
-def settle(page):
-    """Waits until the page has no request in flight (500 ms with no network, the navigation bar's htmx
-    badge and any other `hx-trigger="load"` panel included). A test body writes to the database only
-    after this, so its write never runs beside a request the live server is still answering."""
+# The navigation bar's unread badge polls every 60 s; it only reads (cases/notification_views.py), and reads
+# run beside a write on PostgreSQL and on the tests' WAL SQLite file, so a test need not wait for it.
+_READ_ONLY_POLLS = ("/cases/notifications/badge/",)
+_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+class WriteGuard:
+    """Fails a browser test whose body writes to the database while the browser still waits for an answer
+    (issue 18: such a write raced the live server's and failed with "database table is locked").
+
+    It watches the context's requests and wraps the test thread's database connection: the live server's
+    threads have their own connections, so only the test body's own INSERT/UPDATE/DELETE are checked. Call
+    `settle(page)` before writing. The view of the requests is Playwright's as of its last call, so a
+    request that is over but not yet reported counts as in flight: exactly the case settle() is for."""
+
+    def __init__(self, context):
+        self.in_flight: dict[object, str] = {}
+        context.write_guard = self  # settle() waits for what it sees in flight
+        context.on("request", self._start)
+        context.on("requestfinished", self._end)
+        context.on("requestfailed", self._end)
+
+    def _start(self, request):
+        if not request.url.split("?")[0].endswith(_READ_ONLY_POLLS):
+            self.in_flight[request] = f"{request.method} {request.url}"
+
+    def _end(self, request):
+        self.in_flight.pop(request, None)
+
+    def __call__(self, execute, sql, params, many, context):
+        if self.in_flight and _WRITE.match(sql):
+            pending = ", ".join(self.in_flight.values())
+            pytest.fail(
+                f"The test wrote to the database while the page was still requesting {pending}: "
+                f"settle(page) first.\n{sql[:200]}"
+            )
+        return execute(sql, params, many, context)
+
+
+def settle(page, timeout_s: float = 30) -> None:
+    """Waits until the page has no request in flight: the navigation's network idle (500 ms with no network,
+    the navigation bar's htmx badge and any other `hx-trigger="load"` panel included), then every request
+    the context started since, which that idle state, reached once per navigation, does not wait for (an htmx
+    click, a fetch). A test body writes to the database only after this, so its write never runs beside a
+    request the live server is still answering (WriteGuard enforces it)."""
     page.wait_for_load_state("networkidle")
+    guard = getattr(page.context, "write_guard", None)
+    deadline = monotonic() + timeout_s
+    while guard is not None and guard.in_flight:
+        if monotonic() > deadline:
+            pytest.fail(f"Still requesting after {timeout_s} s: {', '.join(guard.in_flight.values())}")
+        page.wait_for_timeout(50)
 
 
 def switch_user(page, sign_in, username, password):
     """Another person at the same browser: forget the session, sign in again."""
     page.context.clear_cookies()
     return sign_in(username, password)
+
+
+def artifact_screenshot(page, folder: str, name: str) -> Path:
+    """A full-page screenshot under ARTIFACTS/folder/, the evidence a reviewer opens after a CI run."""
+    path = ARTIFACTS / folder / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def doc_screenshot(page, name, *, width=1280, selector=None):

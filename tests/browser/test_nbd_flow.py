@@ -3,7 +3,8 @@
 reseller, MTS and Dell read in the dispatch panel what happened, in words.
 
 Time travel: time_machine moves the clock of the whole process, the live server's included; the browser only
-shows what the server answers. Screenshots of the panel with the miss and its cause go to docs/screenshots/."""
+shows what the server answers. With HUSKY_DOC_SCREENSHOTS=1, screenshots of the panel with the miss and its
+cause go to docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from playwright.sync_api import expect
 
 from dispatch import sweeps
 from dispatch.nbd import target_day_ends_at
-from tests.browser.support import DOCS, settle, switch_user
+from tests.browser.support import doc_screenshot, settle, switch_user
 from tests.conftest import PASSWORD
 from tests.dispatch.factories import dispatch_for
 
@@ -52,8 +53,8 @@ def _panel(page, live_server, case):
 
 
 def _shot(page, name):
-    DOCS.mkdir(parents=True, exist_ok=True)
-    page.locator("#dispatch").screenshot(path=str(DOCS / f"{name}.png"))
+    # The README's copies, only when asked: written on every run they dirtied the clone's tracked files.
+    doc_screenshot(page, name, width=1360, selector="#dispatch")
 
 
 def test_a_late_customer_reschedule_a_representative_absent_and_a_completed_visit_read_by_all_three(
