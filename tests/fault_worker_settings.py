@@ -1,0 +1,20 @@
+"""Settings of the worker processes the kill tests start (tests/faults.py WorkerProcess): the test settings
+on the test's database (PostgreSQL: the test database pytest-django made), its own Redis and an SMTP sink,
+with the broker's unacknowledged tasks looked at every second instead of every ~100 s, so a task of a
+killed worker comes back as soon as its (short) visibility timeout has passed."""
+
+import os
+
+from husky_support.settings.test import *  # noqa: F403
+from husky_support.settings.test import CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES
+
+DATABASES["default"]["NAME"] = os.environ["HUSKY_FAULT_DB_NAME"]
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = "127.0.0.1"
+EMAIL_PORT = int(os.environ["HUSKY_FAULT_SMTP_PORT"])
+EMAIL_USE_TLS = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
+}

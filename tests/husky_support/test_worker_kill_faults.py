@@ -1,0 +1,326 @@
+"""A worker killed with SIGKILL in the middle of each sweep and of a notification send or webhook relay loses
+nothing and does nothing twice (docs/rules.md "Background work"): a real `celery worker` process on a Redis
+of the test's own (append-only, as in production) and the test database, stopped at a known point inside the
+task (a trigger waiting in the database, the SMTP sink or the webhook receiver holding its answer), killed,
+and a new worker started. The killed task was acknowledged late and comes back after the visibility timeout
+(CELERY_TASK_ACKS_LATE, CELERY_VISIBILITY_TIMEOUT, short here); each sweep claims its rows under their lock
+and stamps them in the same transaction, so the rows done before the kill are not done again and the row
+in flight (rolled back with the killed worker's transaction) is done once.
+
+Counted afterwards: each due item's timeline row, each email at the SMTP sink by its Message-ID, each webhook
+delivery id at the receiver. The counts per fault are printed (run with -s)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from cases import services as case_services
+from cases.models import Case, CaseEvent, EventKind
+from dispatch.models import Dispatch
+from husky_support import queue
+from partners.integrations import endpoints
+from partners.integrations.models import WebhookDelivery
+from partners.notifications import services as notification_services
+from partners.notifications.models import Notification
+from servicetags.models import Unit
+from tests.cases.factories import open_case
+from tests.dispatch.factories import bulk_dispatches
+from tests.faults import DbHold, SmtpSink, admin_params, wait_for, worker_processes
+from tests.partners.factories import ResellerFactory, UserFactory
+from tests.servicetags.factories import UnitFactory
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="worker processes beside the test share a PostgreSQL database"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+ITEMS = 3  # due items per sweep; the second is the one in flight at the kill
+VISIBILITY = 3  # seconds: the killed worker's task comes back this long after it was handed out
+
+
+@pytest.fixture
+def sink():
+    running = SmtpSink().start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def workers(aof_broker, sink):
+    with worker_processes(
+        aof_broker,
+        db_name=connection.settings_dict["NAME"],
+        smtp_port=sink.port,
+        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY),
+        WEBHOOKS_LEASE_SECONDS=str(VISIBILITY),
+    ) as start:
+        yield start
+
+
+@pytest.fixture
+def hold():
+    """Install with hold.install(table, when); dropped at the end whatever happened."""
+    made: list[DbHold] = []
+
+    class Holds:
+        def install(self, table: str, when: str) -> DbHold:
+            made.append(DbHold.install(admin_params(), table, when))
+            return made[-1]
+
+    yield Holds()
+    for one in made:
+        one.drop()
+
+
+@pytest.fixture
+def quiet(monkeypatch):
+    """Building the scene queues nothing, and what it notified counts as sent (it is not the sweep's)."""
+
+    @contextmanager
+    def scene():
+        with monkeypatch.context() as patch:
+            patch.setattr(queue, "publish", lambda *args, **kwargs: True)
+            yield
+        Notification.objects.filter(sent_at__isnull=True).update(sent_at=timezone.now())
+
+    return scene
+
+
+def settled(broker) -> bool:
+    """Nothing queued and nothing handed out unacknowledged: no task is still to come."""
+    return broker.queued() == 0 and broker.unacked() == 0
+
+
+def owed_emails(since) -> list[str]:
+    rows = Notification.objects.filter(channel="email", digest=False, created_at__gt=since)
+    return [notification_services.message_id(pk) for pk in rows.values_list("pk", flat=True)]
+
+
+def report(fault: str, owed: int, handled: Counter, started: float, **more: int) -> None:
+    duplicated = sum(n - 1 for n in handled.values() if n > 1)
+    lost = owed - len(handled)
+    extra = "".join(f" {key}={value}" for key, value in more.items())
+    print(
+        f"\nFAULT {fault}: owed={owed} handled={len(handled)} duplicated={duplicated} lost={lost}{extra} "
+        f"({time.monotonic() - started:.1f} s)"
+    )
+
+
+def kill_in_the_middle(workers, broker, task_name: str, reached, *args) -> None:
+    """Start a worker, queue the task, kill the worker once it is stopped at the held point, start another."""
+    first = workers()
+    queue.publish(task_name, *args)
+    wait_for(reached, timeout=60, what=f"{task_name} to reach the held point")
+    first.kill()
+
+
+def sweep_and_check(workers, aof_broker, sink, hold, *, fault, task_name, items, table, timeline):
+    """The common run of the four sweeps: `items` due, held at the second one's timeline row (`table`),
+    killed there, redone by a new worker; `timeline(item)` counts the item's rows of that kind."""
+    started = time.monotonic()
+    since = timezone.now()
+    held = hold.install(table, items["when"])
+    kill_in_the_middle(workers, aof_broker, task_name, lambda: held.waiting() > 0)
+    done_at_kill = sum(timeline(item) for item in items["due"])
+    held.release()  # what is left of the killed worker's backend rolls back (its client is gone)
+    workers()
+    wait_for(lambda: all(timeline(item) >= 1 for item in items["due"]), timeout=60, what="every due item done")
+    owed = owed_emails(since)
+    wait_for(lambda: set(sink.counts()) >= set(owed) and settled(aof_broker), timeout=60, what="the emails")
+    rows = Counter({item: timeline(item) for item in items["due"]})
+    report(
+        fault,
+        ITEMS,
+        rows,
+        started,
+        done_before_kill=done_at_kill,
+        emails_owed=len(owed),
+        emails_duplicated=sum(sink.counts().values()) - len(owed),
+    )
+    assert 0 < done_at_kill < ITEMS, "killed in the middle: items before committed, the held one in flight"
+    assert rows == Counter(dict.fromkeys(items["due"], 1)), "each due item has exactly one timeline row"
+    assert sink.counts() == Counter(dict.fromkeys(owed, 1)), "each email sent exactly once"
+
+
+def test_sla_sweep(workers, aof_broker, sink, hold, reseller_user, mts_user, unit, nordic_team, quiet):
+    with quiet():
+        cases = [
+            open_case(reseller_user, unit, escalate=True, now=timezone.now() - timedelta(days=10)) for _ in range(ITEMS)
+        ]
+    sweep_and_check(
+        workers,
+        aof_broker,
+        sink,
+        hold,
+        fault="kill mid SLA sweep",
+        task_name="cases.tasks.sweep_sla_breaches_task",
+        items={"due": [c.pk for c in cases], "when": f"NEW.case_id = {cases[1].pk}"},
+        table="cases_caseevent",
+        timeline=lambda pk: CaseEvent.objects.filter(case_id=pk, kind=EventKind.SLA_BREACHED).count(),
+    )
+    assert set(Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("sla_alerted", flat=True)) == {2}
+
+
+def test_auto_close(workers, aof_broker, sink, hold, reseller_user, mts_user, unit, nordic_team, quiet):
+    at = timezone.now() - timedelta(days=15)
+    with quiet():
+        cases = []
+        for n in range(ITEMS):
+            case = open_case(reseller_user, unit, escalate=True, now=at + timedelta(minutes=n))
+            when = at + timedelta(minutes=n)  # closed in this order
+            case = case_services.case_transition(
+                actor=mts_user, case=case, action="take", version=case.version, now=when
+            )
+            cases.append(
+                case_services.case_transition(
+                    actor=mts_user, case=case, action="resolve", note="Replaced.", version=case.version, now=when
+                ).pk
+            )
+    sweep_and_check(
+        workers,
+        aof_broker,
+        sink,
+        hold,
+        fault="kill mid auto-close",
+        task_name="cases.tasks.auto_close_resolved_cases_task",
+        items={"due": cases, "when": f"NEW.case_id = {cases[1]}"},
+        table="cases_caseevent",
+        timeline=lambda pk: CaseEvent.objects.filter(case_id=pk, action="close").count(),
+    )
+    assert set(Case.objects.filter(pk__in=cases).values_list("state", flat=True)) == {"closed"}
+
+
+def test_transfer_reminders(workers, aof_broker, sink, hold, distributor_org, quiet):
+    today = timezone.now().date()
+    with quiet():
+        resellers = [ResellerFactory(name=f"Reseller {n}", distributor=distributor_org) for n in range(ITEMS)]
+        users = [
+            UserFactory(username=f"r{n}", organisation=org, email=f"r{n}@example.test")
+            for n, org in enumerate(resellers)
+        ]
+        for org in resellers:
+            UnitFactory(reseller=org, transfer_reminder_due_on=today - timedelta(days=1))
+
+    def reminded(user_pk):
+        return Notification.objects.filter(recipient_id=user_pk, channel="email", kind="transfer.reminder").count()
+
+    sweep_and_check(
+        workers,
+        aof_broker,
+        sink,
+        hold,
+        fault="kill mid transfer reminders",
+        task_name="servicetags.tasks.send_transfer_reminders_task",
+        items={"due": [u.pk for u in users], "when": f"NEW.recipient_id = {users[1].pk}"},
+        table="partners_notification",
+        timeline=reminded,
+    )
+    assert not Unit.objects.filter(transfer_reminder_sent_at__isnull=True).exists()
+
+
+def test_dispatch_sweeps(workers, aof_broker, sink, hold, reseller_org, reseller_user, dell_org, dell_user, quiet):
+    now = timezone.now()
+    with quiet():
+        rows = bulk_dispatches(ITEMS, reseller=reseller_org, dell_org=dell_org)
+        Dispatch.objects.filter(pk__in=[d.pk for d in rows]).update(
+            visit_start_at=now + timedelta(days=3),
+            visit_end_at=now + timedelta(days=3, hours=2),
+            window_reminder_due_at=now - timedelta(minutes=1),
+            free_window_closes_at=now + timedelta(days=1),
+            nbd_missed_due_at=None,
+        )
+    cases = [d.case_id for d in rows]
+    sweep_and_check(
+        workers,
+        aof_broker,
+        sink,
+        hold,
+        fault="kill mid dispatch sweeps",
+        task_name="dispatch.tasks.dispatch_sweeps_task",
+        items={"due": cases, "when": f"NEW.case_id = {cases[1]}"},
+        table="cases_caseevent",
+        timeline=lambda pk: CaseEvent.objects.filter(case_id=pk, action="reschedule_window_ending").count(),
+    )
+
+
+@pytest.mark.parametrize(
+    "hold_at",
+    [("data", 2), ("mail", 2)],
+    ids=["before the 2nd email is accepted", "after the 1st email was accepted and marked sent"],
+)
+def test_notification_send(workers, aof_broker, sink, hold_at, reseller_user, mts_user, unit, nordic_team, quiet):
+    started = time.monotonic()
+    since = timezone.now()
+    with quiet():
+        for _ in range(ITEMS):
+            open_case(reseller_user, unit, escalate=True, now=timezone.now())
+    rows = list(
+        Notification.objects.filter(channel="email", digest=False, created_at__gt=since).values_list("pk", flat=True)
+    )
+    Notification.objects.filter(pk__in=rows).update(sent_at=None)  # `quiet` marked them: these are owed
+    owed = [notification_services.message_id(pk) for pk in rows]
+    assert len(owed) >= ITEMS
+    sink.hold_at = hold_at
+    kill_in_the_middle(workers, aof_broker, "partners.tasks.send_notifications_task", sink.holding.is_set, rows)
+    sink.release()
+    workers()
+    wait_for(
+        lambda: not Notification.objects.filter(pk__in=rows, sent_at__isnull=True).exists() and settled(aof_broker),
+        timeout=60,
+        what="every email row sent",
+    )
+    report(
+        f"kill mid notification send ({hold_at[0]} {hold_at[1]})",
+        len(owed),
+        sink.counts(),
+        started,
+        dropped_at_kill=sink.dropped,
+    )
+    assert sink.counts() == Counter(dict.fromkeys(owed, 1))
+
+
+def test_webhook_relay(workers, aof_broker, receiver, reseller_user, mts_user, unit, nordic_team, quiet):
+    started = time.monotonic()
+    with quiet():
+        endpoints.endpoint_create(actor=reseller_user, values={"url": receiver.url}, now=timezone.now())
+        for _ in range(ITEMS):
+            open_case(reseller_user, unit, now=timezone.now())
+    deliveries = {d.event.public_id: d.pk for d in WebhookDelivery.objects.select_related("event")}
+    assert len(deliveries) >= ITEMS
+    reached, release = threading.Event(), threading.Event()
+    receiver.script = [200, ("hold", reached, release)]
+    try:
+        kill_in_the_middle(workers, aof_broker, "partners.tasks.relay_webhooks_task", reached.is_set)
+    finally:
+        release.set()
+    workers()
+
+    def all_delivered() -> bool:
+        if WebhookDelivery.objects.filter(delivered_at__isnull=True).exists():
+            if settled(aof_broker):  # beat wakes the relay every 15 s; here as soon as the broker is idle
+                queue.publish("partners.tasks.relay_webhooks_task")
+            return False
+        return settled(aof_broker)
+
+    wait_for(all_delivered, timeout=60, what="every delivery made")
+    seen = Counter(r.headers["webhook-id"] for r in receiver.requests)
+    in_flight = [msg_id for msg_id, n in seen.items() if n > 1]
+    answered = Counter(dict.fromkeys(seen, 1))  # the receiver answered each id once: the held answer never arrived
+    report("kill mid webhook relay", len(deliveries), answered, started, resent_in_flight=len(in_flight))
+    assert set(seen) == set(deliveries), "every delivery reached the receiver"
+    # Only the delivery in flight at the kill (received, never answered) came again, with its same webhook-id
+    # for the receiver to deduplicate; every delivery the receiver answered came once.
+    assert len(in_flight) == 1
+    assert seen[in_flight[0]] == 2
+    assert WebhookDelivery.objects.filter(delivered_at__isnull=False).count() == len(deliveries)
