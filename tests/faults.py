@@ -507,3 +507,44 @@ def admin_params() -> dict:
     for key in ("cursor_factory", "context", "prepare_threshold", "pool"):
         params.pop(key, None)
     return params
+
+
+VISIBILITY = 3  # seconds: in the kill tests a dead worker's task comes back this long after it was handed out
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    running = SmtpSink().start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def workers(aof_broker, sink) -> Iterator[Callable[[], WorkerProcess]]:
+    """Start worker processes on the test's database, `aof_broker` and `sink`; all killed at the end."""
+    from django.db import connection
+
+    with worker_processes(
+        aof_broker,
+        db_name=connection.settings_dict["NAME"],
+        smtp_port=sink.port,
+        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY),
+        WEBHOOKS_LEASE_SECONDS=str(VISIBILITY),
+    ) as start:
+        yield start
+
+
+def settled(broker: OwnRedis) -> bool:
+    """Nothing queued and nothing handed out unacknowledged: no task is still to come."""
+    return broker.queued() == 0 and broker.unacked() == 0
+
+
+def report(fault: str, owed: int, handled: Counter, started: float, **more: int) -> None:
+    """One line per fault for the closing note (run with -s): owed, handled, duplicated, lost."""
+    duplicated = sum(n - 1 for n in handled.values() if n > 1)
+    lost = owed - len(handled)
+    extra = "".join(f" {key}={value}" for key, value in more.items())
+    print(
+        f"\nFAULT {fault}: owed={owed} handled={len(handled)} duplicated={duplicated} lost={lost}{extra} "
+        f"({time.monotonic() - started:.1f} s)"
+    )

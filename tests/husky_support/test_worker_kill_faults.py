@@ -33,7 +33,7 @@ from partners.notifications.models import Notification
 from servicetags.models import Unit
 from tests.cases.factories import open_case
 from tests.dispatch.factories import bulk_dispatches
-from tests.faults import DbHold, SmtpSink, admin_params, wait_for, worker_processes
+from tests.faults import DbHold, admin_params, report, settled, wait_for
 from tests.partners.factories import ResellerFactory, UserFactory
 from tests.servicetags.factories import UnitFactory
 
@@ -46,26 +46,6 @@ pytestmark = [
 ]
 
 ITEMS = 3  # due items per sweep; the second is the one in flight at the kill
-VISIBILITY = 3  # seconds: the killed worker's task comes back this long after it was handed out
-
-
-@pytest.fixture
-def sink():
-    running = SmtpSink().start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def workers(aof_broker, sink):
-    with worker_processes(
-        aof_broker,
-        db_name=connection.settings_dict["NAME"],
-        smtp_port=sink.port,
-        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY),
-        WEBHOOKS_LEASE_SECONDS=str(VISIBILITY),
-    ) as start:
-        yield start
 
 
 @pytest.fixture
@@ -97,24 +77,9 @@ def quiet(monkeypatch):
     return scene
 
 
-def settled(broker) -> bool:
-    """Nothing queued and nothing handed out unacknowledged: no task is still to come."""
-    return broker.queued() == 0 and broker.unacked() == 0
-
-
 def owed_emails(since) -> list[str]:
     rows = Notification.objects.filter(channel="email", digest=False, created_at__gt=since)
     return [notification_services.message_id(pk) for pk in rows.values_list("pk", flat=True)]
-
-
-def report(fault: str, owed: int, handled: Counter, started: float, **more: int) -> None:
-    duplicated = sum(n - 1 for n in handled.values() if n > 1)
-    lost = owed - len(handled)
-    extra = "".join(f" {key}={value}" for key, value in more.items())
-    print(
-        f"\nFAULT {fault}: owed={owed} handled={len(handled)} duplicated={duplicated} lost={lost}{extra} "
-        f"({time.monotonic() - started:.1f} s)"
-    )
 
 
 def kill_in_the_middle(workers, broker, task_name: str, reached, *args) -> None:
