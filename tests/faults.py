@@ -250,45 +250,39 @@ def in_process_worker() -> Iterator[None]:
 # --- A real worker process, a mail server and holds the test controls -----------------------------------------
 
 
+WORKER_ARGS = ("worker", "--pool=solo", "--without-heartbeat", "--without-mingle", "--without-gossip")
+
+
 @dataclass
 class WorkerProcess:
-    """`celery -A husky_support worker` in a process of its own (its own session, so a SIGKILL takes the
-    whole worker at once, as a crashed machine or the OOM killer would), on the test's database, broker and
-    mail server (tests/fault_worker_settings.py). Its log is kept in `log` for a failing test's message."""
+    """`celery -A husky_support worker` (or `beat`, with `args`) in a process of its own (its own session, so a
+    SIGKILL takes the whole worker at once, as a crashed machine or the OOM killer would), on the test's
+    database, broker and mail server (tests/fault_worker_settings.py). Its log is kept in `log`."""
 
     env: dict[str, str]
     log: Path
     proc: subprocess.Popen | None = None
     starts: int = 0
+    args: tuple[str, ...] = WORKER_ARGS
+    ready: str = "ready."  # the log line that says it is up
 
     def start(self, *, timeout: float = 60.0) -> WorkerProcess:
         self.starts += 1
         self.log.write_text("")
+        name = ("-n", f"fault{self.starts}-{self.log.stem}@%h") if self.args[0] == "worker" else ()
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(  # noqa: S603 - our own arguments
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "husky_support",
-                    "worker",
-                    "--pool=solo",
-                    "--loglevel=INFO",
-                    "--without-heartbeat",
-                    "--without-mingle",
-                    "--without-gossip",
-                    "-n",
-                    f"fault{self.starts}@%h",
-                ],
+                [sys.executable, "-m", "celery", "-A", "husky_support", *self.args, "--loglevel=INFO", *name],
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        wait_for(lambda: "ready." in self.output() or self.proc.poll() is not None, timeout=timeout, what="the worker")
+        wait_for(
+            lambda: self.ready in self.output() or self.proc.poll() is not None, timeout=timeout, what=self.args[0]
+        )
         if self.proc.poll() is not None:
-            pytest.fail(f"the worker exited at start:\n{self.output()[-3000:]}")
+            pytest.fail(f"celery {self.args[0]} exited at start:\n{self.output()[-3000:]}")
         return self
 
     def output(self) -> str:
@@ -322,9 +316,13 @@ def worker_processes(
     env.pop("CELERY_BROKER_URL", None)
     started: list[WorkerProcess] = []
 
-    def start() -> WorkerProcess:
-        worker = WorkerProcess(env=env, log=workdir / f"worker{len(started)}.log")
-        worker.starts = len(started)
+    def start(*, beat: bool = False, **env_extra: str) -> WorkerProcess:
+        kind = "beat" if beat else "worker"
+        log = workdir / f"{kind}{len(started)}.log"
+        args = ("beat", "--schedule", str(workdir / f"schedule{len(started)}")) if beat else WORKER_ARGS
+        worker = WorkerProcess(
+            env={**env, **env_extra}, log=log, args=args, ready="beat: Starting" if beat else "ready."
+        )
         started.append(worker)
         return worker.start()
 
@@ -520,8 +518,9 @@ def sink() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture
-def workers(aof_broker, sink) -> Iterator[Callable[[], WorkerProcess]]:
-    """Start worker processes on the test's database, `aof_broker` and `sink`; all killed at the end."""
+def workers(aof_broker, sink) -> Iterator[Callable[..., WorkerProcess]]:
+    """Start worker processes (`beat=True`: a beat) on the test's database, `aof_broker` and `sink`, with
+    extra environment as keywords; all killed at the end."""
     from django.db import connection
 
     with worker_processes(

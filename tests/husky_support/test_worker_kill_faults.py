@@ -16,15 +16,12 @@ import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
-from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from cases import services as case_services
-from cases.models import Case, CaseEvent, EventKind
-from dispatch.models import Dispatch
+from cases.models import Case
 from husky_support import queue
 from partners.integrations import endpoints
 from partners.integrations.models import WebhookDelivery
@@ -32,10 +29,9 @@ from partners.notifications import services as notification_services
 from partners.notifications.models import Notification
 from servicetags.models import Unit
 from tests.cases.factories import open_case
-from tests.dispatch.factories import bulk_dispatches
 from tests.faults import DbHold, admin_params, report, settled, wait_for
-from tests.partners.factories import ResellerFactory, UserFactory
-from tests.servicetags.factories import UnitFactory
+from tests.husky_support import fault_scenes as scenes
+from tests.husky_support.fault_scenes import ITEMS, Due
 
 pytestmark = [
     pytest.mark.postgres,
@@ -44,8 +40,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-ITEMS = 3  # due items per sweep; the second is the one in flight at the kill
 
 
 @pytest.fixture
@@ -90,20 +84,20 @@ def kill_in_the_middle(workers, broker, task_name: str, reached, *args) -> None:
     first.kill()
 
 
-def sweep_and_check(workers, aof_broker, sink, hold, *, fault, task_name, items, table, timeline):
-    """The common run of the four sweeps: `items` due, held at the second one's timeline row (`table`),
-    killed there, redone by a new worker; `timeline(item)` counts the item's rows of that kind."""
+def sweep_and_check(workers, aof_broker, sink, hold, fault: str, due: Due) -> None:
+    """The common run of the four sweeps: held at the second item's row, killed there, redone by a new
+    worker; then each item has one row of the job's kind and each email its one Message-ID."""
     started = time.monotonic()
     since = timezone.now()
-    held = hold.install(table, items["when"])
-    kill_in_the_middle(workers, aof_broker, task_name, lambda: held.waiting() > 0)
-    done_at_kill = sum(timeline(item) for item in items["due"])
+    held = hold.install(due.table, f"NEW.{due.column} = {due.items[1]}")
+    kill_in_the_middle(workers, aof_broker, due.task_name, lambda: held.waiting() > 0)
+    done_at_kill = sum(due.done(item) for item in due.items)
     held.release()  # what is left of the killed worker's backend rolls back (its client is gone)
     workers()
-    wait_for(lambda: all(timeline(item) >= 1 for item in items["due"]), timeout=60, what="every due item done")
+    wait_for(lambda: all(due.done(item) >= 1 for item in due.items), timeout=60, what="every due item done")
     owed = owed_emails(since)
     wait_for(lambda: set(sink.counts()) >= set(owed) and settled(aof_broker), timeout=60, what="the emails")
-    rows = Counter({item: timeline(item) for item in items["due"]})
+    rows = Counter({item: due.done(item) for item in due.items})
     report(
         fault,
         ITEMS,
@@ -114,109 +108,36 @@ def sweep_and_check(workers, aof_broker, sink, hold, *, fault, task_name, items,
         emails_duplicated=sum(sink.counts().values()) - len(owed),
     )
     assert 0 < done_at_kill < ITEMS, "killed in the middle: items before committed, the held one in flight"
-    assert rows == Counter(dict.fromkeys(items["due"], 1)), "each due item has exactly one timeline row"
+    assert rows == Counter(dict.fromkeys(due.items, 1)), "each due item has exactly one row"
     assert sink.counts() == Counter(dict.fromkeys(owed, 1)), "each email sent exactly once"
 
 
 def test_sla_sweep(workers, aof_broker, sink, hold, reseller_user, mts_user, unit, nordic_team, quiet):
     with quiet():
-        cases = [
-            open_case(reseller_user, unit, escalate=True, now=timezone.now() - timedelta(days=10)) for _ in range(ITEMS)
-        ]
-    sweep_and_check(
-        workers,
-        aof_broker,
-        sink,
-        hold,
-        fault="kill mid SLA sweep",
-        task_name="cases.tasks.sweep_sla_breaches_task",
-        items={"due": [c.pk for c in cases], "when": f"NEW.case_id = {cases[1].pk}"},
-        table="cases_caseevent",
-        timeline=lambda pk: CaseEvent.objects.filter(case_id=pk, kind=EventKind.SLA_BREACHED).count(),
-    )
-    assert set(Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("sla_alerted", flat=True)) == {2}
+        due = scenes.sla_breaches(reseller_user, unit)
+    sweep_and_check(workers, aof_broker, sink, hold, "kill mid SLA sweep", due)
+    assert set(Case.objects.filter(pk__in=due.items).values_list("sla_alerted", flat=True)) == {2}
 
 
 def test_auto_close(workers, aof_broker, sink, hold, reseller_user, mts_user, unit, nordic_team, quiet):
-    at = timezone.now() - timedelta(days=15)
     with quiet():
-        cases = []
-        for n in range(ITEMS):
-            case = open_case(reseller_user, unit, escalate=True, now=at + timedelta(minutes=n))
-            when = at + timedelta(minutes=n)  # closed in this order
-            case = case_services.case_transition(
-                actor=mts_user, case=case, action="take", version=case.version, now=when
-            )
-            cases.append(
-                case_services.case_transition(
-                    actor=mts_user, case=case, action="resolve", note="Replaced.", version=case.version, now=when
-                ).pk
-            )
-    sweep_and_check(
-        workers,
-        aof_broker,
-        sink,
-        hold,
-        fault="kill mid auto-close",
-        task_name="cases.tasks.auto_close_resolved_cases_task",
-        items={"due": cases, "when": f"NEW.case_id = {cases[1]}"},
-        table="cases_caseevent",
-        timeline=lambda pk: CaseEvent.objects.filter(case_id=pk, action="close").count(),
-    )
-    assert set(Case.objects.filter(pk__in=cases).values_list("state", flat=True)) == {"closed"}
+        due = scenes.auto_closes(reseller_user, mts_user, unit)
+    sweep_and_check(workers, aof_broker, sink, hold, "kill mid auto-close", due)
+    assert set(Case.objects.filter(pk__in=due.items).values_list("state", flat=True)) == {"closed"}
 
 
 def test_transfer_reminders(workers, aof_broker, sink, hold, distributor_org, quiet):
-    today = timezone.now().date()
     with quiet():
-        resellers = [ResellerFactory(name=f"Reseller {n}", distributor=distributor_org) for n in range(ITEMS)]
-        users = [
-            UserFactory(username=f"r{n}", organisation=org, email=f"r{n}@example.test")
-            for n, org in enumerate(resellers)
-        ]
-        for org in resellers:
-            UnitFactory(reseller=org, transfer_reminder_due_on=today - timedelta(days=1))
-
-    def reminded(user_pk):
-        return Notification.objects.filter(recipient_id=user_pk, channel="email", kind="transfer.reminder").count()
-
-    sweep_and_check(
-        workers,
-        aof_broker,
-        sink,
-        hold,
-        fault="kill mid transfer reminders",
-        task_name="servicetags.tasks.send_transfer_reminders_task",
-        items={"due": [u.pk for u in users], "when": f"NEW.recipient_id = {users[1].pk}"},
-        table="partners_notification",
-        timeline=reminded,
-    )
+        due = scenes.transfer_reminders(distributor_org)
+    sweep_and_check(workers, aof_broker, sink, hold, "kill mid transfer reminders", due)
     assert not Unit.objects.filter(transfer_reminder_sent_at__isnull=True).exists()
 
 
 def test_dispatch_sweeps(workers, aof_broker, sink, hold, reseller_org, reseller_user, dell_org, dell_user, quiet):
-    now = timezone.now()
     with quiet():
-        rows = bulk_dispatches(ITEMS, reseller=reseller_org, dell_org=dell_org)
-        Dispatch.objects.filter(pk__in=[d.pk for d in rows]).update(
-            visit_start_at=now + timedelta(days=3),
-            visit_end_at=now + timedelta(days=3, hours=2),
-            window_reminder_due_at=now - timedelta(minutes=1),
-            free_window_closes_at=now + timedelta(days=1),
-            nbd_missed_due_at=None,
-        )
-    cases = [d.case_id for d in rows]
-    sweep_and_check(
-        workers,
-        aof_broker,
-        sink,
-        hold,
-        fault="kill mid dispatch sweeps",
-        task_name="dispatch.tasks.dispatch_sweeps_task",
-        items={"due": cases, "when": f"NEW.case_id = {cases[1]}"},
-        table="cases_caseevent",
-        timeline=lambda pk: CaseEvent.objects.filter(case_id=pk, action="reschedule_window_ending").count(),
-    )
+        due = scenes.window_reminders(reseller_org, dell_org)
+    sweep_and_check(workers, aof_broker, sink, hold, "kill mid dispatch sweeps", due)
+    assert Notification.objects.filter(recipient=reseller_user, channel="email").count() == len(due.items)
 
 
 @pytest.mark.parametrize(
