@@ -480,7 +480,8 @@ class DbHold:
     def waiting(self) -> int:
         """Backends waiting for the hold (the worker's, or what is left of it after a kill)."""
         return self.admin.execute(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = %s",
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = %s"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             [HOLD_LOCK_KEY],
         ).fetchone()[0]
 
