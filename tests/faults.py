@@ -266,7 +266,7 @@ class WorkerProcess:
     args: tuple[str, ...] = WORKER_ARGS
     ready: str = "ready."  # the log line that says it is up
 
-    def start(self, *, timeout: float = 60.0) -> WorkerProcess:
+    def start(self, *, wait: bool = True) -> WorkerProcess:
         self.starts += 1
         self.log.write_text("")
         name = ("-n", f"fault{self.starts}-{self.log.stem}@%h") if self.args[0] == "worker" else ()
@@ -278,10 +278,13 @@ class WorkerProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        wait_for(
-            lambda: self.ready in self.output() or self.proc.poll() is not None, timeout=timeout, what=self.args[0]
-        )
-        if self.proc.poll() is not None:
+        return self.wait_ready() if wait else self
+
+    def wait_ready(self, *, timeout: float = 60.0) -> WorkerProcess:
+        proc = self.proc
+        assert proc is not None
+        wait_for(lambda: self.ready in self.output() or proc.poll() is not None, timeout=timeout, what=self.args[0])
+        if proc.poll() is not None:
             pytest.fail(f"celery {self.args[0]} exited at start:\n{self.output()[-3000:]}")
         return self
 
@@ -316,7 +319,7 @@ def worker_processes(
     env.pop("CELERY_BROKER_URL", None)
     started: list[WorkerProcess] = []
 
-    def start(*, beat: bool = False, **env_extra: str) -> WorkerProcess:
+    def start(*, beat: bool = False, wait: bool = True, **env_extra: str) -> WorkerProcess:
         kind = "beat" if beat else "worker"
         log = workdir / f"{kind}{len(started)}.log"
         args = ("beat", "--schedule", str(workdir / f"schedule{len(started)}")) if beat else WORKER_ARGS
@@ -324,7 +327,7 @@ def worker_processes(
             env={**env, **env_extra}, log=log, args=args, ready="beat: Starting" if beat else "ready."
         )
         started.append(worker)
-        return worker.start()
+        return worker.start(wait=wait)
 
     try:
         yield start
@@ -446,32 +449,34 @@ HOLD_LOCK_KEY = 18_0018  # the advisory lock a held trigger waits for
 
 @dataclass
 class DbHold:
-    """Stops the first insert into `table` that matches `when` (SQL on NEW) until `release()`: a trigger
-    waits for an advisory lock this test holds on its own connection. The worker's transaction is then open
-    at a known point (the rows before it committed, this one not). Test-only: the trigger lives in the test
-    database and is dropped at the end."""
+    """Stops the job at the first row it inserts into `table` for its second item (the items told apart by
+    `column`), whichever item the job takes second, until `release()`: a trigger waits for an advisory lock
+    this test holds on its own connection. The worker's transaction is then open at a known point: the first
+    item committed, the second in flight. The items seen are kept in a table that commits and rolls back with
+    the job's own transactions. Test-only: all of it lives in the test database and is dropped at the end."""
 
     admin: Any
     table: str
     holder: Any = None
 
     @classmethod
-    def install(cls, admin_params: dict, table: str, when: str) -> DbHold:
+    def install(cls, admin_params: dict, table: str, column: str) -> DbHold:
         import psycopg
 
         admin = psycopg.connect(**admin_params, autocommit=True)
         admin.execute("CREATE SEQUENCE IF NOT EXISTS fault_hold_seq")
+        admin.execute("CREATE TABLE IF NOT EXISTS fault_hold_seen (item bigint PRIMARY KEY)")
         admin.execute(
             f"""CREATE OR REPLACE FUNCTION fault_hold() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-                IF nextval('fault_hold_seq') = 1 THEN PERFORM pg_advisory_xact_lock({HOLD_LOCK_KEY}); END IF;
+                INSERT INTO fault_hold_seen VALUES (NEW.{column}) ON CONFLICT DO NOTHING;
+                IF (SELECT count(*) FROM fault_hold_seen) >= 2 THEN
+                    IF nextval('fault_hold_seq') = 1 THEN PERFORM pg_advisory_xact_lock({HOLD_LOCK_KEY}); END IF;
+                END IF;
                 RETURN NEW;
-            END $$"""
+            END $$"""  # noqa: S608 - the test's own column name, not input
         )
-        admin.execute(
-            f"CREATE TRIGGER fault_hold BEFORE INSERT ON {table} FOR EACH ROW WHEN ({when}) "
-            "EXECUTE FUNCTION fault_hold()"
-        )
+        admin.execute(f"CREATE TRIGGER fault_hold BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION fault_hold()")
         hold = cls(admin=admin, table=table)
         hold.holder = psycopg.connect(**admin_params, autocommit=True)
         hold.holder.execute("SELECT pg_advisory_lock(%s)", [HOLD_LOCK_KEY])
@@ -494,6 +499,7 @@ class DbHold:
         self.release()
         self.admin.execute(f"DROP TRIGGER IF EXISTS fault_hold ON {self.table}")
         self.admin.execute("DROP SEQUENCE IF EXISTS fault_hold_seq")
+        self.admin.execute("DROP TABLE IF EXISTS fault_hold_seen")
         self.admin.execute("DROP FUNCTION IF EXISTS fault_hold()")
         self.admin.close()
 
@@ -520,8 +526,9 @@ def sink() -> Iterator[SmtpSink]:
 
 @pytest.fixture
 def workers(aof_broker, sink) -> Iterator[Callable[..., WorkerProcess]]:
-    """Start worker processes (`beat=True`: a beat) on the test's database, `aof_broker` and `sink`, with
-    extra environment as keywords; all killed at the end."""
+    """Start worker processes (`beat=True`: a beat; `wait=False`: do not wait for it to be up, call its
+    wait_ready()) on the test's database, `aof_broker` and `sink`, with extra environment as keywords; all
+    killed at the end."""
     from django.db import connection
 
     with worker_processes(

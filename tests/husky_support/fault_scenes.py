@@ -4,7 +4,8 @@ an item's rows of the kind its job writes (exactly one each once the job is done
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from cases import services as case_services
 from cases.models import CaseEvent, EventKind
 from dispatch.models import Dispatch
+from husky_support import queue
 from partners.notifications.models import Notification
 from tests.cases.factories import open_case
 from tests.dispatch.factories import bulk_dispatches
@@ -22,12 +24,22 @@ from tests.servicetags.factories import UnitFactory
 ITEMS = 3  # due items per job
 
 
+@contextmanager
+def scene_without_tasks(monkeypatch) -> Iterator[None]:
+    """Building a scene queues nothing, and what it notified counts as sent (the job under test owes only
+    what it writes itself)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(queue, "publish", lambda *args, **kwargs: True)
+        yield
+    Notification.objects.filter(sent_at__isnull=True).update(sent_at=timezone.now())
+
+
 @dataclass(frozen=True)
 class Due:
     task_name: str
     items: list[int]
     done: Callable[[int], int]  # an item's rows of the job's kind
-    table: str  # where the job writes an item's row (the kill tests hold the second item's insert)
+    table: str  # where the job writes an item's row (the kill tests hold the second item's first insert)
     column: str  # the item's id in that table
 
 

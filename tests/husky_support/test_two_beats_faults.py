@@ -11,14 +11,12 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from husky_support import queue
 from partners.integrations import endpoints
 from partners.integrations.models import WebhookDelivery
 from partners.notifications import services as notification_services
@@ -35,14 +33,6 @@ pytestmark = [
 ]
 
 SENDS = 3  # each beat sends each job at least this often before the count
-
-
-@contextmanager
-def scene_without_tasks(monkeypatch):
-    with monkeypatch.context() as patch:
-        patch.setattr(queue, "publish", lambda *args, **kwargs: True)
-        yield
-    Notification.objects.filter(sent_at__isnull=True).update(sent_at=timezone.now())
 
 
 def sent_jobs(log: str) -> Counter:
@@ -65,7 +55,7 @@ def test_two_beats_do_each_job_once(
     nordic_team,
 ):
     started = time.monotonic()
-    with scene_without_tasks(monkeypatch):
+    with scenes.scene_without_tasks(monkeypatch):
         endpoints.endpoint_create(actor=reseller_user, values={"url": receiver.url}, now=timezone.now())
         due = [
             scenes.sla_breaches(reseller_user, unit),
@@ -80,9 +70,9 @@ def test_two_beats_do_each_job_once(
     hooks_before = set(WebhookDelivery.objects.values_list("event__public_id", flat=True))
     assert hooks_before  # the scene's own events: the relay owes them
 
-    workers()
-    workers()
-    beats = [workers(beat=True, HUSKY_FAULT_BEAT_EVERY="1") for _ in range(2)]
+    beats = [workers(beat=True, wait=False, HUSKY_FAULT_BEAT_EVERY="1") for _ in range(2)]
+    for process in [workers(wait=False), workers(wait=False), *beats]:  # started side by side
+        process.wait_ready()
     jobs = set(settings.CELERY_BEAT_SCHEDULE)
     wait_for(
         lambda: all(all(sent_jobs(b.output())[job] >= SENDS for job in jobs) for b in beats),
