@@ -1,3 +1,3 @@
 """Fixtures of the fault tests: a Redis of the test's own and the Celery app pointed at it."""
 
-from tests.faults import broker, own_redis  # noqa: F401 - fixtures
+from tests.faults import aof_broker, aof_redis, broker, own_redis, sink, workers  # noqa: F401 - fixtures

@@ -21,7 +21,8 @@ class Received:
 
 @dataclass
 class Receiver:
-    """`script` is consumed one entry per request: a status code, ("sleep", seconds) or "hang up";
+    """`script` is consumed one entry per request: a status code, ("sleep", seconds), "hang up" or
+    ("hold", reached, release) (two threading.Events: set `reached`, answer 200 once `release` is set);
     when empty, every request gets `default`."""
 
     script: list = field(default_factory=list)
@@ -59,14 +60,21 @@ class Receiver:
                     self.close_connection = True
                     self.connection.close()
                     return
-                if isinstance(action, tuple):
+                if isinstance(action, tuple) and action[0] == "hold":  # ("hold", reached, release): stop here
+                    action[1].set()
+                    action[2].wait(timeout=120)
+                    action = 200
+                elif isinstance(action, tuple):
                     time.sleep(action[1])
                     action = 200
                 payload = b'{"ok": true}' + b"x" * 5000
-                self.send_response(action)
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(action)
+                    self.send_header("content-length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except OSError:  # the sender went away (a killed worker): the answer never arrives
+                    self.close_connection = True
 
         for port in PORTS:
             try:

@@ -1,0 +1,114 @@
+"""Due work for each beat job, at the real clock (worker processes read it): built by the fault tests that
+kill a worker mid-sweep and that run two beats. Each builder returns the due items and a function counting
+an item's rows of the kind its job writes (exactly one each once the job is done)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+
+from cases import services as case_services
+from cases.models import CaseEvent, EventKind
+from dispatch.models import Dispatch
+from husky_support import queue
+from partners.notifications.models import Notification
+from tests.cases.factories import open_case
+from tests.dispatch.factories import bulk_dispatches
+from tests.partners.factories import ResellerFactory, UserFactory
+from tests.servicetags.factories import UnitFactory
+
+ITEMS = 3  # due items per job
+
+
+@contextmanager
+def scene_without_tasks(monkeypatch) -> Iterator[None]:
+    """Building a scene queues nothing, and what it notified counts as sent (the job under test owes only
+    what it writes itself)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(queue, "publish", lambda *args, **kwargs: True)
+        yield
+    Notification.objects.filter(sent_at__isnull=True).update(sent_at=timezone.now())
+
+
+@dataclass(frozen=True)
+class Due:
+    task_name: str
+    items: list[int]
+    done: Callable[[int], int]  # an item's rows of the job's kind
+    table: str  # where the job writes an item's row (the kill tests hold the second item's first insert)
+    column: str  # the item's id in that table
+
+
+def sla_breaches(reseller_user, unit) -> Due:
+    """Cases escalated 10 days ago: breached (rule: one internal sla_breached row each)."""
+    at = timezone.now() - timedelta(days=10)
+    cases = [open_case(reseller_user, unit, escalate=True, now=at + timedelta(minutes=n)).pk for n in range(ITEMS)]
+    return Due(
+        "cases.tasks.sweep_sla_breaches_task",
+        cases,
+        lambda pk: CaseEvent.objects.filter(case_id=pk, kind=EventKind.SLA_BREACHED).count(),
+        "cases_caseevent",
+        "case_id",
+    )
+
+
+def auto_closes(reseller_user, mts_user, unit) -> Due:
+    """Cases resolved 15 days ago, in this order: due to close."""
+    at = timezone.now() - timedelta(days=15)
+    cases = []
+    for n in range(ITEMS):
+        when = at + timedelta(minutes=n)
+        case = open_case(reseller_user, unit, escalate=True, now=when)
+        case = case_services.case_transition(actor=mts_user, case=case, action="take", version=case.version, now=when)
+        case = case_services.case_transition(
+            actor=mts_user, case=case, action="resolve", note="Replaced.", version=case.version, now=when
+        )
+        cases.append(case.pk)
+    return Due(
+        "cases.tasks.auto_close_resolved_cases_task",
+        cases,
+        lambda pk: CaseEvent.objects.filter(case_id=pk, action="close").count(),
+        "cases_caseevent",
+        "case_id",
+    )
+
+
+def transfer_reminders(distributor_org) -> Due:
+    """A unit due for its transfer reminder at each of three resellers (one user each)."""
+    today = timezone.now().date()
+    users = []
+    for n in range(ITEMS):
+        org = ResellerFactory(name=f"Reseller {n}", distributor=distributor_org)
+        users.append(UserFactory(username=f"r{n}", organisation=org, email=f"r{n}@example.test").pk)
+        UnitFactory(reseller=org, transfer_reminder_due_on=today - timedelta(days=1))
+    return Due(
+        "servicetags.tasks.send_transfer_reminders_task",
+        users,
+        lambda pk: Notification.objects.filter(recipient_id=pk, channel="email", kind="transfer.reminder").count(),
+        "partners_notification",
+        "recipient_id",
+    )
+
+
+def window_reminders(reseller_org, dell_org) -> Due:
+    """Scheduled visits whose free-reschedule window closes tomorrow: the reminder is due (rule 4)."""
+    now = timezone.now()
+    rows = bulk_dispatches(ITEMS, reseller=reseller_org, dell_org=dell_org)
+    Dispatch.objects.filter(pk__in=[d.pk for d in rows]).update(
+        visit_start_at=now + timedelta(days=3),
+        visit_end_at=now + timedelta(days=3, hours=2),
+        window_reminder_due_at=now - timedelta(minutes=1),
+        free_window_closes_at=now + timedelta(days=1),
+        nbd_missed_due_at=None,
+    )
+    return Due(
+        "dispatch.tasks.dispatch_sweeps_task",
+        [d.case_id for d in rows],
+        lambda pk: CaseEvent.objects.filter(case_id=pk, action="reschedule_window_ending").count(),
+        "cases_caseevent",
+        "case_id",
+    )
