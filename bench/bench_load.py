@@ -116,6 +116,8 @@ def child_load(n: int, n_dispatches: int, seed: int) -> None:
     # take many minutes.
     tech_ids = [t.pk for t in technicians]
     with connection.cursor() as cursor:
+        # The production settings' statement timeout (30 s) ends a 2-million-row insert on a busy machine.
+        cursor.execute("SET statement_timeout = 0")
         cursor.execute(
             """
             INSERT INTO cases_caseevent (case_id, kind, actor_id, at, action, from_state, to_state, note,
@@ -716,7 +718,9 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one straight script
             ep.setdefault("method", "GET")
             ep.setdefault("expected", 200)
         spec = OUT / "bench_load_spec.json"
-        spec.write_text(json.dumps({"endpoints": endpoints}))
+        # The run's secret too (a throw-away key of a local run, under the ignored bench/out/): the sessions'
+        # auth hashes are keyed by it, and bench/profile_load.py replays these sessions in-process.
+        spec.write_text(json.dumps({"endpoints": endpoints, "secret": args.secret}))
 
         # Round after round over every endpoint (not one endpoint's runs back to back): each endpoint, the
         # floors included, then meets the same spread of the machine's other load, and the best run of each
