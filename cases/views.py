@@ -391,12 +391,17 @@ def unit_lookup(request: HttpRequest):
 def _detail_context(request: HttpRequest, case: Case) -> dict:
     now = timezone.now()
     user = request.user
-    # Actions a plugged-in panel offers with its own form (escalate_to_dell asks what Dell should send).
-    actions = [a for a in available_actions_for(case, user, now=now) if a not in hooks.registry.panel_actions]
     kind = viewer_kind(user)
     attachments = list(selectors.attachments_visible(case, user))
     zipped = any(a.kind == AttachmentKind.ARCHIVE for a in attachments)
     editable = services.may_edit_case(kind, case.state)
+    # The plugged-in panels and to-dos first: the dispatch app reads the case's dispatch there once for the
+    # page, and the action guard below reuses it for MTS.
+    # rendered by templates that escape:
+    panels = [mark_safe(panel(request, case)) for panel in hooks.registry.case_panels]  # noqa: S308
+    todos = [todo for source in hooks.registry.case_todos for todo in source(request, case)]
+    # Actions a plugged-in panel offers with its own form (escalate_to_dell asks what Dell should send).
+    actions = [a for a in available_actions_for(case, user, now=now) if a not in hooks.registry.panel_actions]
     return {
         "case": case,
         "now": now,
@@ -418,10 +423,10 @@ def _detail_context(request: HttpRequest, case: Case) -> dict:
         "can_upload": kind in {OrgKind.MTS, *PARTNER_KINDS} and case.is_open,
         "country_name": country_name(case.site_country) if case.site_country else "",
         "unit_country_name": country_name(case.unit.country) if case.unit_id else "",
-        "panels": [mark_safe(panel(request, case)) for panel in hooks.registry.case_panels],  # noqa: S308 - rendered by templates that escape
+        "panels": panels,
         "followers": (people := list(followers.followers_of(case))),
         "following": any(person.pk == user.pk for person in people),
-        "todos": [todo for todos in hooks.registry.case_todos for todo in todos(request, case)],
+        "todos": todos,
     }
 
 
@@ -430,7 +435,8 @@ PRIMARY_ACTIONS = frozenset({Action.ESCALATE_TO_MTS, Action.TAKE, Action.PROVIDE
 
 @require_safe
 def case_detail(request: HttpRequest, number: str):
-    case = _get_case(request, number)
+    queryset = activity.with_seen_at(selectors.case_detail_queryset(request.user), request.user)
+    case = get_object_or_404(queryset, number=number)
     now = timezone.now()
     notices.mark_case_read(request.user, case, now=now)  # opening the case reads its news
     seen_before = activity.opened(request.user, case, now=now)
