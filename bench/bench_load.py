@@ -13,7 +13,9 @@ mostly finished, with bulk inserts (bench/bench_cases.py's loader, then SQL for 
 gunicorn with 2 sync workers on 127.0.0.1 with production settings (bench/load_settings.py: production plus
 the bench-only floor URLs of bench/floor.py), signs in over HTTP as real users do (password, then the TOTP
 code of the MTS technician's authenticator; API tokens from POST /api/v1/auth/token/ with the code), and
-drives wrk (1 thread, 8 connections, --seconds per run, --reps runs, the best run kept) at each endpoint.
+drives wrk (1 thread, 8 connections, --seconds per run, --reps runs, the best run kept) at each endpoint
+(the MTS triage queue, the cases/ list for MTS and a reseller, a case page, Dell's queue and dispatches/, the MTS
+reports page, case creation and a "take" transition).
 Every answer other than the expected 200/201 (a 302 to the second-factor page, a 409) is a failure and is
 printed. SQL queries and SQL time per request are measured in-process on the same database with the same
 session and tokens (CaptureQueriesContext; the median of 5 requests), and each endpoint's slowest query
@@ -702,6 +704,9 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one straight script
              "headers": {**html, "Cookie": dell_cookie}},
             {"key": "dispatches", "label": "GET /api/v1/dispatches/ (Dell token)", "path": "/api/v1/dispatches/",
              "headers": tok(dell_token)},
+            # The MTS report (docs/rules.md "Reports"), its default period, over the whole archive.
+            {"key": "reports", "label": "reports page (MTS, default period)", "path": "/reports/",
+             "headers": {**html, "Cookie": mts_cookie}},
             {"key": "create", "label": "POST /api/v1/cases/ (reseller, creates/s)", "path": "/api/v1/cases/",
              "headers": {**tok(reseller_token), "Content-Type": "application/json"}, "method": "POST",
              "body": json.dumps(create_body), "expected": 201},
