@@ -13,7 +13,9 @@ mostly finished, with bulk inserts (bench/bench_cases.py's loader, then SQL for 
 gunicorn with 2 sync workers on 127.0.0.1 with production settings (bench/load_settings.py: production plus
 the bench-only floor URLs of bench/floor.py), signs in over HTTP as real users do (password, then the TOTP
 code of the MTS technician's authenticator; API tokens from POST /api/v1/auth/token/ with the code), and
-drives wrk (1 thread, 8 connections, --seconds per run, --reps runs, the best run kept) at each endpoint.
+drives wrk (1 thread, 8 connections, --seconds per run, --reps runs, the best run kept) at each endpoint
+(the MTS triage queue, the cases/ list for MTS and a reseller, a case page, Dell's queue and dispatches/, the MTS
+reports page, case creation and a "take" transition).
 Every answer other than the expected 200/201 (a 302 to the second-factor page, a 409) is a failure and is
 printed. SQL queries and SQL time per request are measured in-process on the same database with the same
 session and tokens (CaptureQueriesContext; the median of 5 requests), and each endpoint's slowest query
@@ -116,6 +118,8 @@ def child_load(n: int, n_dispatches: int, seed: int) -> None:
     # take many minutes.
     tech_ids = [t.pk for t in technicians]
     with connection.cursor() as cursor:
+        # The production settings' statement timeout (30 s) ends a 2-million-row insert on a busy machine.
+        cursor.execute("SET statement_timeout = 0")
         cursor.execute(
             """
             INSERT INTO cases_caseevent (case_id, kind, actor_id, at, action, from_state, to_state, note,
@@ -543,6 +547,16 @@ def run_wrk(port: int, ep: dict, seconds: int, connections: int) -> dict:
     }
 
 
+def drain(port: int, timeout: float = 120.0) -> None:
+    """Wait until gunicorn answers a request queued behind whatever wrk left in flight."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", "/healthz", headers={"X-Forwarded-Proto": "https"})
+        connection.getresponse().read()
+    finally:
+        connection.close()
+
+
 def transition_lua(ids: list[int], tokens: list[str]) -> str:
     """`take` on cases in turn; a case's second take (a later pass) is by the other technician, a take-over."""
     return f"""
@@ -709,6 +723,10 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one straight script
              # In-process: one take each on cases wrk does not use.
              "inprocess_paths": [f"/api/v1/cases/{i}/transitions/" for i in inprocess_ids[:6]],
              "inprocess_bodies": [json.dumps({"action": "take", "version": 1})] * 6},
+            # The MTS report (docs/rules.md "Reports"), its default period, over the whole archive. Last in a
+            # round: its slow answers are the longest for the server to finish once wrk has stopped.
+            {"key": "reports", "label": "reports page (MTS, default period)", "path": "/reports/",
+             "headers": {**html, "Cookie": mts_cookie}},
         ]  # fmt: skip
         only = {k for k in args.only.split(",") if k}
         endpoints = [ep for ep in endpoints if not only or ep.get("floor") or ep["key"] in only]
@@ -716,7 +734,9 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one straight script
             ep.setdefault("method", "GET")
             ep.setdefault("expected", 200)
         spec = OUT / "bench_load_spec.json"
-        spec.write_text(json.dumps({"endpoints": endpoints}))
+        # The run's secret too (a throw-away key of a local run, under the ignored bench/out/): the sessions'
+        # auth hashes are keyed by it, and bench/profile_load.py replays these sessions in-process.
+        spec.write_text(json.dumps({"endpoints": endpoints, "secret": args.secret}))
 
         # Round after round over every endpoint (not one endpoint's runs back to back): each endpoint, the
         # floors included, then meets the same spread of the machine's other load, and the best run of each
@@ -729,8 +749,9 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one straight script
                 if ep["key"] == "transition":
                     reset_transition_cases(args.db, wrk_ids)
                 result = run_wrk(port, ep, args.seconds, args.connections)
-                if ep["key"] == "transition":
-                    clock.sleep(1)  # let the last requests wrk gave up on finish before the next reset
+                # The requests wrk left in flight when it stopped still hold the 2 sync workers (a slow page's
+                # backlog is seconds of work): the next endpoint starts once the server answers again.
+                drain(port)
                 print(
                     f"  {ep['label']:<48} {result['rps']:7.1f} req/s  p50 {result['p50']:6.1f}  "
                     f"p95 {result['p95']:6.1f}  p99 {result['p99']:6.1f} ms  bad {result['bad']}"

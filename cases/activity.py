@@ -29,12 +29,23 @@ def with_new_activity(qs: QuerySet[Case], user: User) -> QuerySet[Case]:
     return qs.annotate(new_activity=Exists(newer))
 
 
+def with_seen_at(qs: QuerySet[Case], user: User) -> QuerySet[Case]:
+    """Annotate `viewer_seen_at`: when this person last opened the case (None: never), read with the case
+    itself so that opened() needs no query of its own for it."""
+    seen = CaseView.objects.filter(case=OuterRef("pk"), user_id=user.pk).values("seen_at")[:1]
+    return qs.annotate(viewer_seen_at=Subquery(seen))
+
+
 def opened(user: User, case: Case, *, now: datetime) -> datetime | None:
-    """Record that `user` opened `case` now; returns when they had opened it before (None: never). Two
-    queries: the last time, then its update or the first row (a second tab's insert at once is ignored)."""
+    """Record that `user` opened `case` now; returns when they had opened it before (None: never). One query
+    when the case was read through with_seen_at (its update, or the first row: a second tab's insert at once
+    is ignored), else two."""
     if not user.is_authenticated:
         return None
-    before = CaseView.objects.filter(case=case, user=user).values_list("seen_at", flat=True).first()
+    if hasattr(case, "viewer_seen_at"):
+        before = case.viewer_seen_at
+    else:
+        before = CaseView.objects.filter(case=case, user=user).values_list("seen_at", flat=True).first()
     if before is None:
         CaseView.objects.bulk_create([CaseView(case=case, user=user, seen_at=now)], ignore_conflicts=True)
     else:

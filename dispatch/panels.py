@@ -230,7 +230,7 @@ def eligibility_panel(request: HttpRequest, case: Any) -> str:
     unit = getattr(case, "unit", None)
     if unit is None:
         return ""
-    if selectors.dispatches_visible_to(request.user).filter(case_id=case.pk).exists():
+    if current_dispatch(request, case) is not None:  # read once for the page: the dispatch panel reuses it
         return ""  # the dispatch panel shows the eligibility frozen at qualification; "if qualified now" would confuse
     now = timezone.now()
     answer, error = None, ""

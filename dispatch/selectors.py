@@ -347,12 +347,13 @@ def dispatch_get(user: User, pk: int) -> Dispatch:
     return dispatches_visible_to(user).select_related("case", "case__unit", "case__reseller", "dell_org").get(pk=pk)
 
 
-def current_dispatch_for_case(user: User, case_id: int) -> Dispatch | None:
-    """The case's newest dispatch this user may see, with parts, fees and schedule history prefetched."""
-    return (
+def current_dispatch_for_case(user: User, case: Any) -> Dispatch | None:
+    """The case's newest dispatch this user may see, with parts, fees and schedule history prefetched, and
+    `case` (already read, with its unit) as its case rather than the same row joined again."""
+    dispatch = (
         dispatches_visible_to(user)
-        .filter(case_id=case_id)
-        .select_related("case", "case__unit", "dell_org")
+        .filter(case_id=case.pk)
+        .select_related("dell_org")
         .prefetch_related(
             Prefetch("parts", queryset=Part.objects.order_by("id")),
             Prefetch("fees", queryset=Fee.objects.select_related("waived_by", "recorded_by").order_by("recorded_at")),
@@ -364,6 +365,9 @@ def current_dispatch_for_case(user: User, case_id: int) -> Dispatch | None:
         .order_by("-created_at", "-id")
         .first()
     )
+    if dispatch is not None:
+        dispatch.case = case
+    return dispatch
 
 
 def annotate_queue(qs: QuerySet[Any]) -> QuerySet[Any]:

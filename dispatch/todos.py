@@ -11,6 +11,7 @@ from django.utils import timezone
 from dispatch import selectors, services
 from dispatch import workflow as flow
 from dispatch.models import Dispatch
+from dispatch.services.requests import NEWEST_DISPATCH
 from partners.kinds import OrgKind
 from partners.visibility import viewer_kind
 
@@ -36,7 +37,11 @@ def current_dispatch(request: HttpRequest, case: Any) -> Dispatch | None:
     """The case's current dispatch for this viewer, read once per request (the panel and the todos share it)."""
     cache: dict[int, Dispatch | None] = request.__dict__.setdefault(_CACHE, {})
     if case.pk not in cache:
-        cache[case.pk] = selectors.current_dispatch_for_case(request.user, case.pk)
+        cache[case.pk] = selectors.current_dispatch_for_case(request.user, case)
+        if viewer_kind(request.user) == OrgKind.MTS:
+            # MTS sees every dispatch, so this is also the case's newest dispatch, which the page's action
+            # guard (services.dispatch_facts_for_case) would otherwise read again.
+            case.__dict__[NEWEST_DISPATCH] = cache[case.pk]
     return cache[case.pk]
 
 

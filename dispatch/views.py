@@ -15,7 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import Case
@@ -384,6 +385,57 @@ def _queue_row(d: Dispatch, *, now: datetime, case_prefix: str, unit_prefix: str
     }
 
 
+def _queue_row_html(row: dict) -> SafeString:
+    """One row of Dell's queue as its <tr>, built here rather than by ~25 template variables a row (the page's
+    largest rendering cost, 50 rows): format_html escapes every value; `flags` is constant markup."""
+    if row["nbd_text"]:
+        nbd = format_html("<strong>{}</strong>", row["nbd_text"])
+    else:
+        nbd = format_html(
+            '<span class="text-body-secondary">{}</span>', "parts only" if row["parts_only"] else "best effort"
+        )
+    visit_line = format_html(" · visit {}", row["visit_text"]) if row["visit_text"] else ""
+    number = format_html("<div><code>{}</code></div>", row["dispatch_number"]) if row["dispatch_number"] else ""
+    unit = (
+        format_html('<a class="font-monospace" href="{}">{}</a>', row["unit_url"], row["service_tag"])
+        if row["service_tag"]
+        else ""
+    )
+    visit = (
+        conditional_escape(row["visit_text"])
+        if row["visit_text"]
+        else mark_safe('<span class="text-body-secondary">—</span>')  # noqa: S308 - constant markup
+    )
+    return format_html(
+        '\n  <tr>\n    <td class="text-nowrap">{nbd}</td>'
+        '\n    <td><a href="{case_url}#dispatch" class="fw-semibold">{number}</a>'
+        '<div class="text-truncate case-title">{title}</div>'
+        '\n      <div class="d-md-none mt-1"><strong>{state_label}</strong> · {city} {country}{visit_line}</div></td>'
+        '\n    <td class="d-none d-md-table-cell"><span class="badge dispatch-state dispatch-state-{state}">'
+        "{state_label}</span>{dispatch_number}</td>"
+        '\n    <td class="d-none d-md-table-cell">{unit}<div class="text-body-secondary">{component}</div></td>'
+        '\n    <td class="d-none d-md-table-cell">{city} {country}'
+        '<div class="text-body-secondary">{local_now} local</div></td>'
+        '\n    <td class="text-nowrap d-none d-md-table-cell">{visit}</td>'
+        "\n    <td>{flags}</td>\n  </tr>",
+        nbd=nbd,
+        case_url=row["case_url"],
+        number=row["number"],
+        title=row["title"],
+        state_label=row["state_label"],
+        city=row["site_city"],
+        country=row["site_country"],
+        visit_line=visit_line,
+        state=row["state"],
+        dispatch_number=number,
+        unit=unit,
+        component=row["component_label"],
+        local_now=row["local_now"],
+        visit=visit,
+        flags=row["flags"],
+    )
+
+
 @require_GET
 @page_for(OrgKind.DELL, OrgKind.MTS, whose="The dispatch queue is Dell's and MTS's.")
 def queue(request: HttpRequest) -> HttpResponse:
@@ -409,7 +461,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = WindowPage(qs, request.GET.get("page"), QUEUE_PAGE_SIZE)
     case_prefix, unit_prefix = reverse("cases:list"), reverse("servicetags:unit_list")
     fmt = functools.cache(date_format)
-    rows = [_queue_row(d, now=now, case_prefix=case_prefix, unit_prefix=unit_prefix, fmt=fmt) for d in page.object_list]
+    rows = [
+        _queue_row_html(_queue_row(d, now=now, case_prefix=case_prefix, unit_prefix=unit_prefix, fmt=fmt))
+        for d in page.object_list
+    ]
     return render(
         request,
         "dispatch/queue.html",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -34,8 +34,27 @@ def _degrade(what: str, fallback: T, call: Callable[[], T]) -> T:
         return fallback
 
 
+class _ReusedClients(RedisCacheClient):
+    """Django's client builds a new redis.Redis object around the same connection pool for every cache call,
+    and each build fills its table of ~170 response callbacks (a few hundred calls, on every page's session
+    read and every API call's throttle). One object per pool is enough: redis.Redis is thread-safe and
+    borrows a connection from the pool per command, as before."""
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]  # Django private, not in the stubs
+        clients: dict[int, Any] = self.__dict__.setdefault("_clients", {})
+        client = clients.get(id(pool))
+        if client is None:
+            client = clients[id(pool)] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+        return client
+
+
 class DegradingRedisCache(RedisCache):
     """django.core.cache.backends.redis.RedisCache whose failures are misses and skipped writes."""
+
+    def __init__(self, server: Any, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = _ReusedClients
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         return _degrade("get", default, lambda: super(DegradingRedisCache, self).get(key, default, version))

@@ -91,7 +91,15 @@ class DispatchRequest:
         return bool(self.representative_name.strip() and self.representative_phone.strip())
 
 
+# The case's newest dispatch as the page already read it for MTS (dispatch.todos.current_dispatch), kept on
+# that case instance only: the case page's action guard then reads no dispatch of its own.
+NEWEST_DISPATCH = "_newest_dispatch"
+
+
 def _current_dispatch(case: Case) -> Dispatch | None:
+    if NEWEST_DISPATCH in case.__dict__:
+        newest: Dispatch | None = case.__dict__[NEWEST_DISPATCH]
+        return newest
     return Dispatch.objects.filter(case=case).order_by("-created_at", "-id").first()
 
 

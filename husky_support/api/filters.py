@@ -22,6 +22,14 @@ class FilterBackend(DjangoFilterBackend):
     there are some), and each keeps its code."""
 
     def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return queryset
+        names = filterset_class.base_filters
+        if not any(key.startswith(name) for key in request.query_params for name in names):
+            # No filter asked for (a plain list page): an empty form filters nothing, so it is not built and
+            # validated (its fields' deep copies were a list call's largest Python cost after the rows).
+            return queryset
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset

@@ -244,11 +244,11 @@ class TestQueryCounts:
     def test_the_case_page_with_a_dispatch(self, client, reseller_user, mts_user, unit, django_assert_max_num_queries):
         number = dispatch_for(reseller_user, mts_user, unit).case.number
         client.force_login(mts_user)
-        # session, user, organisation, the case; the dispatch for the actions' guard; the panel's eligibility
-        # (coverage, holiday overrides), dispatch, parts, fees and schedule changes; the timeline; the files;
-        # the viewer's notifications about the case marked read, when they last opened it (read, then
-        # updated) and the case's followers
-        with django_assert_max_num_queries(17):
+        # session, user, organisation, the case with when the viewer last opened it; the dispatch (read once:
+        # the panels and, for MTS, the actions' guard share it), its parts, fees and schedule changes; the
+        # timeline; the files; the viewer's notifications about the case marked read, their last visit updated
+        # and the case's followers
+        with django_assert_max_num_queries(13):
             page = client.get(f"/cases/{number}/")
         assert page.status_code == 200
 
