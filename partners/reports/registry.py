@@ -156,14 +156,19 @@ def clean_filters(user: User, kind: OrgKind | None, params: Mapping[str, str]) -
     return cleaned
 
 
-def compute(figure: Figure, ctx: ReportContext) -> FigureResult:
-    """The figure for the context: its headline now and in the previous period of the same length."""
-    headline = Headline(
+def headline_of(figure: Figure, ctx: ReportContext) -> Headline:
+    """The figure's headline in the context's period beside its previous one."""
+    return Headline(
         value=figure.headline(ctx, ctx.period),
         previous=figure.headline(ctx, ctx.previous),
         unit=figure.unit,
         higher_is_better=figure.higher_is_better,
     )
+
+
+def compute(figure: Figure, ctx: ReportContext) -> FigureResult:
+    """The figure for the context: its headline now and in the previous period of the same length."""
+    headline = headline_of(figure, ctx)
     ignored = tuple(registry.filters[k].label for k in ctx.filters if k not in figure.applies)
     return FigureResult(
         figure=figure, headline=headline, tables=figure.detail(ctx), link=figure.link(ctx), ignored_filters=ignored
