@@ -54,10 +54,12 @@ from partners.reports.registry import (
     Figure,
     FilterSpec,
     ReportContext,
+    Tile,
     choice_filter,
     list_url,
     register_figure,
     register_filter,
+    register_tile,
 )
 from servicetags.models import UnitModel
 
@@ -167,6 +169,22 @@ def _backlog_by_state(ctx: ReportContext, period: Period) -> dict[str, int]:
 
 def backlog_headline(ctx: ReportContext, period: Period) -> int:
     return sum(_backlog_by_state(ctx, period).values())
+
+
+# The home tile "waiting on you": the backlog's states that wait on the viewer's own organisation (docs/rules.md
+# "Reports"): MTS's queue and investigations; a partner's first level and MTS's questions to it.
+WAITING_ON_KIND: dict[OrgKind, tuple[State, ...]] = {
+    OrgKind.MTS: (State.L2_MTS_QUEUE, State.L2_MTS_INVESTIGATING),
+    OrgKind.RESELLER: (State.L1_RESELLER, State.AWAITING_PARTNER),
+    OrgKind.DISTRIBUTOR: (State.L1_RESELLER, State.AWAITING_PARTNER),
+}
+
+
+def waiting_on_viewer(ctx: ReportContext) -> int:
+    """The backlog at the period's end that waits on the viewer's organisation: rows of the backlog figure's
+    own grouped query (shared with its headline through the context's memo)."""
+    by_state = _backlog_by_state(ctx, ctx.period)
+    return sum(by_state.get(state.value, 0) for state in WAITING_ON_KIND.get(ctx.kind, ()))
 
 
 def _age_labels(ctx: ReportContext, as_of: datetime) -> SqlCase:
@@ -614,6 +632,28 @@ def register() -> None:
             link=lambda ctx: _cases_list(ctx, view="all"),
             applies=CASE_FILTERS,
             higher_is_better=True,
+            order=30,
+        )
+    )
+    register_tile(
+        Tile(
+            key="sla",
+            label="SLA attainment this month",
+            kinds=PARTNERS_AND_MTS,
+            figure="sla",
+            note="first responses in time",
+            higher_is_better=True,
+            order=20,
+        )
+    )
+    register_tile(
+        Tile(
+            key="backlog_waiting",
+            label="Open cases waiting on you",
+            kinds=PARTNERS_AND_MTS,
+            figure="backlog",
+            value=waiting_on_viewer,
+            note="now, by who they wait on",
             order=30,
         )
     )

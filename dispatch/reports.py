@@ -18,6 +18,7 @@ from cases.checklist import HardwareComponent
 from cases.models import CaseEvent, EventKind
 from cases.reports import CASE_FILTERS, filter_cases, minutes, spread, team_timeline
 from cases.selectors import cases_visible_to
+from dispatch import workload
 from dispatch.models import Dispatch, Fee, Part, ScheduleChange
 from dispatch.nbd import CUSTOMER_CAUSES, MissCause, NbdVerdict
 from dispatch.selectors import dispatches_visible_to
@@ -27,7 +28,7 @@ from dispatch.workflow import State as DispatchState
 from husky_support.geo import country_name
 from husky_support.reports import Median, Period, Ratio, Table, percentile
 from partners.kinds import OrgKind
-from partners.reports.registry import ALL_KINDS, Figure, ReportContext, list_url, register_figure
+from partners.reports.registry import ALL_KINDS, Figure, ReportContext, Tile, list_url, register_figure, register_tile
 
 # docs/rules.md "Reports", first-time fix: no further dispatch or case on the same unit and component within 30 days.
 FIX_WINDOW = timedelta(days=30)
@@ -253,6 +254,21 @@ def nbd_headline(ctx: ReportContext, period: Period) -> Ratio:
     return Ratio(met=counts["met"], total=counts["met"] + counts["missed"])
 
 
+def nbd_adjusted(ctx: ReportContext) -> Ratio:
+    """Adjusted NBD attainment this period: the customer's side left out (the figure's own totals)."""
+    counts = _nbd_totals(ctx, ctx.period)
+    return Ratio(met=counts["met"], total=counts["met"] + counts["missed"] - counts["customer"])
+
+
+def waiting_on_dell(ctx: ReportContext) -> int:
+    """Dell's backlog: its dispatches to accept or to schedule (the conditions of Dell's own home tiles, which
+    need no site's day: one count)."""
+    waiting = Q()
+    for key in (workload.Waiting.TO_ACCEPT, workload.Waiting.TO_SCHEDULE):
+        waiting |= workload.waiting_q(key, found=[], now=ctx.now, viewer_zone=ctx.period.zone)
+    return _dispatches(ctx).filter(waiting).count()
+
+
 def _percent(met: int, total: int) -> int:
     return round(100 * met / total) if total else 0
 
@@ -376,7 +392,45 @@ def time_detail(ctx: ReportContext) -> list[Table]:
     ]
 
 
+DELL = frozenset({OrgKind.DELL})
+
+
 def register() -> None:
+    register_tile(
+        Tile(
+            key="nbd",
+            label="NBD attainment this month",
+            kinds=ALL_KINDS,
+            figure="nbd_attainment",
+            note="raw: every miss counted",
+            higher_is_better=True,
+            order=10,
+        )
+    )
+    # Dell has no first-response SLA: its service level is the NBD target, adjusted for the customer's side.
+    register_tile(
+        Tile(
+            key="nbd_adjusted",
+            label="NBD attainment this month, adjusted",
+            kinds=DELL,
+            figure="nbd_attainment",
+            value=nbd_adjusted,
+            note="the customer's side left out",
+            higher_is_better=True,
+            order=20,
+        )
+    )
+    register_tile(
+        Tile(
+            key="dell_waiting",
+            label="Dispatches waiting on you",
+            kinds=DELL,
+            value=waiting_on_dell,
+            link=lambda ctx: reverse("dispatch:queue"),
+            note="to accept or to schedule",
+            order=30,
+        )
+    )
     register_figure(
         Figure(
             key="time_to_dispatch",

@@ -30,6 +30,9 @@ __all__ = [
     "age_thresholds",
     "bars",
     "columns",
+    "first_business_day",
+    "month_period",
+    "month_to_report",
     "parse_period",
     "percentile",
     "quarter_period",
@@ -462,3 +465,33 @@ def age_thresholds(as_of_on: date, is_business_day: Callable[[date], bool], ages
                 out[seen] = day
         day -= timedelta(days=1)
     return out
+
+
+# --- The monthly report ------------------------------------------------------------------------------
+
+
+def first_business_day(month_start: date, is_business_day: Callable[[date], bool]) -> date:
+    """The first business day of the month that starts on `month_start` (a calendar closed the whole month: the
+    1st, so that a report is never held back for ever)."""
+    day = month_start
+    while day.month == month_start.month:
+        if is_business_day(day):
+            return day
+        day += timedelta(days=1)
+    return month_start
+
+
+def month_to_report(today: date, is_business_day: Callable[[date], bool]) -> date | None:
+    """The first day of the month whose report is due on `today` (the organisation's local date): the month
+    before `today`'s, from the first business day of `today`'s month on (so a run on any later day of the month
+    catches up a send the downtime missed); None before that day (docs/rules.md "Reports")."""
+    this_month = today.replace(day=1)
+    if today < first_business_day(this_month, is_business_day):
+        return None
+    return (this_month - timedelta(days=1)).replace(day=1)
+
+
+def month_period(month_start: date, zone: str) -> Period:
+    """The calendar month that starts on `month_start`, in `zone` (days end at that zone's midnight)."""
+    following = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return Period(start_on=month_start, end_on=following - timedelta(days=1), zone=zone)

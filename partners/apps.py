@@ -24,6 +24,8 @@ class PartnersConfig(AppConfig):
         from partners.integrations.outbox import register_object_kind
         from partners.notifications import services as notification_services
         from partners.reports import filters as report_filters
+        from partners.reports import home as report_home
+        from partners.reports import monthly as monthly_report
 
         context_processors.register()
         register_object_kind(ENDPOINT_OBJECT_KIND)
@@ -42,6 +44,8 @@ class PartnersConfig(AppConfig):
             as_list=True,
         )
         report_filters.register()
+        report_home.register()
+        monthly_report.register()
         user_logged_in.connect(twofactor.on_sign_in, dispatch_uid="partners-2fa-standing")
         user_logged_in.connect(security.on_signed_in, dispatch_uid="partners-security-signed-in")
         user_login_failed.connect(security.on_sign_in_failed, dispatch_uid="partners-security-failed")

@@ -32,6 +32,9 @@ class Organisation(models.Model):
     is_active = models.BooleanField(default=True)
     # Set by the organisation's admin: its people follow every case of the organisation from its opening.
     follow_all_cases = models.BooleanField(default=False)
+    # Set by the organisation's admin: its people get the monthly report by email on the first business day of
+    # each month in the organisation's zone (docs/rules.md "Reports").
+    monthly_report = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -286,3 +289,7 @@ from partners.notifications.models import (  # noqa: E402 - the notification pat
 )
 
 __all__ += ["Notification", "NotificationPreference"]
+
+from partners.reports.models import MonthlyReport  # noqa: E402 - the reports' stored sends belong to this app
+
+__all__ += ["MonthlyReport"]

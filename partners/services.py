@@ -97,6 +97,15 @@ def token_revoke(*, actor: User, token: ApiToken) -> None:
 
 
 @transaction.atomic
+def organisation_monthly_report(*, actor: User, organisation: Organisation, on: bool) -> Organisation:
+    """An organisation's admin switches its monthly report email on or off (docs/rules.md "Reports")."""
+    _require_org_admin(actor, organisation)
+    organisation.monthly_report = on
+    organisation.save(update_fields=["monthly_report"])
+    return organisation
+
+
+@transaction.atomic
 def organisation_follow_all_cases(*, actor: User, follow: bool) -> Organisation:
     """An organisation's admin chooses whether its people follow all its cases from their opening
     (docs/rules.md "Notifications")."""

@@ -10,6 +10,7 @@ from django.utils import timezone
 from husky_support.celery import TRANSIENT_ERRORS
 from partners.integrations import relay, sender
 from partners.notifications import services as notification_services
+from partners.reports import monthly
 
 
 @shared_task(name="partners.tasks.relay_webhooks_task")
@@ -45,3 +46,10 @@ def send_notifications_task(notification_ids: list[int]) -> int:
     with the send, so running it twice (or a redelivery) sends nothing twice. A database, broker or mail
     error is retried with bounded backoff, never swallowed. Returns emails sent."""
     return notification_services.send_notifications(notification_ids, now=timezone.now())
+
+
+@shared_task(name="partners.tasks.monthly_reports_task")
+def monthly_reports_task() -> int:
+    """Hourly: write the monthly reports that fell due (the first business day of the month in each
+    organisation's zone, or later after a downtime); the send task mails them. Idempotent."""
+    return monthly.send_monthly_reports(now=timezone.now())

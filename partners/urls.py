@@ -9,6 +9,7 @@ urlpatterns = [
     path("team/", views.members, name="members"),
     path("team/<int:user_id>/", views.member_update, name="member_update"),
     path("team/follow-all-cases/", views.follow_all_cases, name="follow_all_cases"),
+    path("team/monthly-report/", views.monthly_report, name="monthly_report"),
     path("tokens/", views.tokens, name="tokens"),
     path("security/", views.security_log, name="security_log"),
     path("tokens/<str:token_key>/revoke/", views.token_revoke, name="token_revoke"),

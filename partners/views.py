@@ -70,6 +70,21 @@ def members(request: HttpRequest):
 
 @require_POST
 @page_for(admins=True)
+def monthly_report(request: HttpRequest):
+    """The admin's choice: the organisation's people get the monthly report by email."""
+    on = request.POST.get("monthly_report") == "1"
+    services.organisation_monthly_report(actor=request.user, organisation=request.user.organisation, on=on)
+    if on:
+        messages.success(
+            request, "Everyone here gets last month's report by email on the first business day of each month."
+        )
+    else:
+        messages.success(request, "The monthly report email is off.")
+    return redirect("partners:members")
+
+
+@require_POST
+@page_for(admins=True)
 def follow_all_cases(request: HttpRequest):
     """The admin's choice: everyone of the organisation follows all its cases from their opening."""
     follow = request.POST.get("follow_all_cases") == "1"

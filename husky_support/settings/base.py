@@ -470,6 +470,12 @@ CELERY_BEAT_SCHEDULE["cases-sla-sweep"] = {
 # The notification path (partners.notifications) needs no beat job of its own: the redelivery sweep
 # ("husky-redeliver", every minute) queues the emails that fell due and were not sent, the daily digests
 # (08:00 in each person's zone) and immediate ones whose task was lost alike.
+# The monthly report (partners.reports.monthly): hourly, so the first business day in every zone is met within
+# the hour; a run after a downtime sends what was missed, and a month is never sent twice.
+CELERY_BEAT_SCHEDULE["partners-monthly-reports"] = {
+    "task": "partners.tasks.monthly_reports_task",
+    "schedule": crontab(minute=7),
+}
 # The domain of each notification email's Message-ID (empty: SITE_URL's host name).
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = os.environ.get("NOTIFICATIONS_MESSAGE_ID_DOMAIN", "")
 # Lists count their rows exactly up to this many, then say "more than N" instead of counting every row.

@@ -9,8 +9,16 @@ from partners.models import ApiToken, Organisation, User
 class OrganisationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
-        fields = ["id", "name", "kind", "country", "timezone", "distributor", "is_active"]
+        fields = ["id", "name", "kind", "country", "timezone", "distributor", "is_active", "monthly_report"]
         read_only_fields = fields
+
+
+class OrganisationUpdateSerializer(serializers.Serializer):
+    monthly_report = serializers.BooleanField(
+        required=False,
+        help_text="Email the organisation's people last month's report on the first business day of each month "
+        "(in the organisation's zone). Only an admin of the organisation may change it.",
+    )
 
 
 class OrgRefSerializer(serializers.ModelSerializer):

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -13,6 +13,7 @@ from partners.api.serializers import (
     ApiTokenSerializer,
     MeSerializer,
     OrganisationSerializer,
+    OrganisationUpdateSerializer,
     TokenObtainSerializer,
     TokenResponseSerializer,
     UserCreateSerializer,
@@ -51,6 +52,24 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return organisations_visible_to(self.request.user).order_by("name")
+
+    @extend_schema(
+        request=OrganisationUpdateSerializer,
+        responses=OrganisationSerializer,
+        examples=[OpenApiExample("Monthly report on", value={"monthly_report": True}, request_only=True)],
+    )
+    def partial_update(self, request, pk=None):
+        """An admin of the organisation switches its monthly report email on or off."""
+        organisation = self.get_object()  # an organisation outside the viewer's slice is a 404
+        if not (request.user.is_org_admin and request.user.organisation_id == organisation.pk):
+            raise NotAllowed("Only an admin of this organisation may change its settings.")
+        data = OrganisationUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if "monthly_report" in data.validated_data:
+            organisation = services.organisation_monthly_report(
+                actor=request.user, organisation=organisation, on=data.validated_data["monthly_report"]
+            )
+        return Response(OrganisationSerializer(organisation).data)
 
 
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

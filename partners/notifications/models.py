@@ -19,6 +19,7 @@ class Topic(models.TextChoices):
     TRANSFERS = "transfers", "Service-tag transfers, reminders and assistance requests"
     SLA = "sla", "SLA near-breach and breach warnings"
     INTEGRATIONS = "integrations", "Integrations: webhook endpoints"
+    REPORTS = "reports", "Reports: the monthly report of your organisation, when its admin switched it on"
 
 
 class Mode(models.TextChoices):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -20,6 +21,10 @@ from partners.models import User
 
 def _no_zone(obj: Any) -> str:
     return ""
+
+
+def _no_details(obj: Any, recipient: User, now: datetime) -> list[str]:
+    return []
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +37,9 @@ class NoticeKind:
     url: Callable[[Any], str]  # path of the object's page
     label: Callable[[Any], str]  # e.g. "Case C-2026-00012: Disk failure"
     site_timezone: Callable[[Any], str] = field(default=_no_zone)  # the site's zone, "" when none
+    # Lines the email adds below its one line, computed when it is sent, for its recipient (through their
+    # gate): the monthly report's figures.
+    details: Callable[[Any, User, datetime], list[str]] = field(default=_no_details)
 
 
 _KINDS: dict[str, NoticeKind] = {}

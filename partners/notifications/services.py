@@ -180,7 +180,7 @@ def local(moment: datetime, zone: str) -> datetime:
     return moment.astimezone(site_zone_or_none(zone) or ZoneInfo("UTC"))
 
 
-def _context(row: Notification, recipient: User) -> dict[str, Any]:
+def _context(row: Notification, recipient: User, now: datetime) -> dict[str, Any]:
     object_kind = kind_of(row.object_type)
     obj = object_kind.load(row.object_id)
     zone = recipient.viewer_timezone
@@ -196,6 +196,7 @@ def _context(row: Notification, recipient: User) -> dict[str, Any]:
         else "",
         "recipient_zone": zone,
         "site_zone": site_zone,
+        "details": object_kind.details(obj, recipient, now) if obj is not None else [],
     }
 
 
@@ -220,7 +221,7 @@ def _send_one(row: Notification, *, now: datetime, mail: Any) -> bool:
         row.save(update_fields=["withheld", "sent_at"])
         return False
     recipient = row.recipient
-    context = _context(row, recipient) if recipient is not None else {"row": row, "text": row.text, "url": ""}
+    context = _context(row, recipient, now) if recipient is not None else {"row": row, "text": row.text, "url": ""}
     label = context.get("label") or "Husky Support"
     subject = one_line(f"{context['text']} | {label}", max_length=200)
     message = EmailMultiAlternatives(
@@ -255,7 +256,7 @@ def _send_digest(first: Notification, *, now: datetime, mail: Any) -> int:
         Notification.objects.filter(pk__in=withheld).update(withheld=True, sent_at=now)
     if not keep or recipient is None:
         return 0
-    items = [_context(row, recipient) for row in keep]
+    items = [_context(row, recipient, now) for row in keep]
     context = {"user": recipient, "items": items, "preferences_url": settings.SITE_URL + preferences_path()}
     message = EmailMultiAlternatives(
         subject=f"Husky Support: your daily digest ({len(keep)})",

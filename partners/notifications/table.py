@@ -23,6 +23,7 @@ class Audience:
     FILER = "filer"  # the organisation that filed the transfer
     DISTRIBUTOR = "distributor"  # the reseller's distributor (assistance requests)
     ORG_ADMINS = "org_admins"  # the admins of the owning organisation (integrations)
+    ORG_MEMBERS = "org_members"  # every person of the organisation (its monthly report)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ EVENTS: dict[str, EventSpec] = {
     ),
     # Integrations
     "endpoint.disabled": EventSpec("webhook_endpoint", "integrations", (A.ORG_ADMINS,), "Webhook endpoint disabled"),
+    # Reports
+    "report.monthly": EventSpec("monthly_report", "reports", (A.ORG_MEMBERS,), "Monthly report"),
 }
 
 

@@ -82,10 +82,30 @@ class FigureResult:
     ignored_filters: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Tile:
+    """A headline tile of the home page: one number of a figure over this month (docs/rules.md "Reports").
+
+    `value` reads the figure's own code (by default its headline; or one row of its breakdown) from the month's context,
+    so a tile never computes a figure a second way. The tile links to `figure` on the Reports page with the
+    month in the URL, or to `link(ctx)` for a kind of organisation that has no such figure."""
+
+    key: str
+    label: str
+    kinds: frozenset[OrgKind]
+    figure: str = ""
+    value: Callable[[ReportContext], int | Ratio | Median] | None = None  # None: the figure's headline
+    link: Callable[[ReportContext], str] | None = None
+    note: str = ""
+    higher_is_better: bool = False
+    order: int = 100
+
+
 @dataclass
 class _Registry:
     figures: dict[str, Figure] = field(default_factory=dict)
     filters: dict[str, FilterSpec] = field(default_factory=dict)
+    tiles: dict[str, Tile] = field(default_factory=dict)
 
 
 registry = _Registry()
@@ -97,6 +117,14 @@ def register_figure(figure: Figure) -> None:
 
 def register_filter(spec: FilterSpec) -> None:
     registry.filters[spec.key] = spec
+
+
+def register_tile(tile: Tile) -> None:
+    registry.tiles[tile.key] = tile
+
+
+def tiles_for(kind: OrgKind | None) -> list[Tile]:
+    return sorted((t for t in registry.tiles.values() if kind in t.kinds), key=lambda t: (t.order, t.key))
 
 
 def figures_for(kind: OrgKind | None) -> list[Figure]:
@@ -128,14 +156,19 @@ def clean_filters(user: User, kind: OrgKind | None, params: Mapping[str, str]) -
     return cleaned
 
 
-def compute(figure: Figure, ctx: ReportContext) -> FigureResult:
-    """The figure for the context: its headline now and in the previous period of the same length."""
-    headline = Headline(
+def headline_of(figure: Figure, ctx: ReportContext) -> Headline:
+    """The figure's headline in the context's period beside its previous one."""
+    return Headline(
         value=figure.headline(ctx, ctx.period),
         previous=figure.headline(ctx, ctx.previous),
         unit=figure.unit,
         higher_is_better=figure.higher_is_better,
     )
+
+
+def compute(figure: Figure, ctx: ReportContext) -> FigureResult:
+    """The figure for the context: its headline now and in the previous period of the same length."""
+    headline = headline_of(figure, ctx)
     ignored = tuple(registry.filters[k].label for k in ctx.filters if k not in figure.applies)
     return FigureResult(
         figure=figure, headline=headline, tables=figure.detail(ctx), link=figure.link(ctx), ignored_filters=ignored

@@ -5,12 +5,24 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from husky_support.reports import ReportInputError, parse_period
+from django.urls import reverse
+
+from husky_support.reports import Median, Period, Ratio, ReportInputError, parse_period
 from partners.models import User
-from partners.reports.registry import FigureResult, ReportContext, clean_filters, compute, figure_for, figures_for
+from partners.reports.registry import (
+    FigureResult,
+    ReportContext,
+    clean_filters,
+    compute,
+    figure_for,
+    figures_for,
+    list_url,
+    tiles_for,
+)
 from partners.visibility import viewer_kind
 
 
@@ -31,6 +43,65 @@ def report_context(user: User, params: Mapping[str, str], *, now: datetime) -> R
         filters=clean_filters(user, kind, params),
         now=now,
     )
+
+
+def month_context(user: User, *, now: datetime) -> ReportContext | None:
+    """This month so far in the viewer's zone (the 1st to today), no filters: the home page's headline tiles.
+    None for an account without an organisation."""
+    kind = viewer_kind(user)
+    if kind is None:
+        return None
+    zone = user.viewer_timezone
+    today = now.astimezone(ZoneInfo(zone)).date()
+    period = Period(start_on=today.replace(day=1), end_on=today, zone=zone)
+    return ReportContext(user=user, kind=kind, period=period, previous=period.previous(), filters={}, now=now)
+
+
+@dataclass(frozen=True)
+class TileView:
+    key: str
+    label: str
+    value: int | Ratio | Median
+    url: str
+    note: str
+
+    @property
+    def empty(self) -> bool:
+        """Nothing was counted (a ratio with nothing due reads "–", not 0 %)."""
+        if isinstance(self.value, Ratio):
+            return self.value.total == 0
+        if isinstance(self.value, Median):
+            return self.value.count == 0
+        return self.value == 0
+
+    @property
+    def counted(self) -> str:
+        """What a ratio is a share of ("3 of 4"); "" for a count."""
+        return f"{self.value.met} of {self.value.total}" if isinstance(self.value, Ratio) else ""
+
+
+def headline_tiles(user: User, *, now: datetime) -> list[TileView]:
+    """The viewer's headline tiles this month, each from its figure's own code through the viewer's gate, each
+    linking to that figure on the Reports page with the month in the URL (docs/rules.md "Reports")."""
+    ctx = month_context(user, now=now)
+    if ctx is None:
+        return []
+    page = reverse("reports:page")
+    out = []
+    for tile in tiles_for(ctx.kind):
+        figure = figure_for(ctx.kind, tile.figure) if tile.figure else None
+        if tile.value is not None:
+            value = tile.value(ctx)
+        elif figure is not None:
+            value = figure.headline(ctx, ctx.period)
+        else:  # a tile over a figure this kind of organisation has not: nothing to show
+            continue
+        if tile.link is not None:
+            url = tile.link(ctx)
+        else:
+            url = list_url(page, ctx.period.as_params()) + f"#figure-{tile.figure}"
+        out.append(TileView(key=tile.key, label=tile.label, value=value, url=url, note=tile.note))
+    return out
 
 
 def run_report(ctx: ReportContext) -> list[FigureResult]:

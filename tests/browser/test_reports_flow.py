@@ -4,7 +4,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import doc_screenshot
+from tests.browser.support import accessibility_problems, doc_screenshot
 from tests.conftest import PASSWORD
 from tests.partners.factories import UserFactory
 from tests.reports import fixtures
@@ -23,6 +23,7 @@ def test_mts_report_filters_in_place_and_leads_to_the_list(live_server, page, si
     expect(backlog.locator(".headline-value")).to_have_text("5")
     expect(page.locator("#figure-sla .headline-value")).to_have_text("75 %")
     expect(page.locator("#figure-repeat_units .headline-value")).to_have_text("2")
+    assert accessibility_problems(page, live_server.url) == []
     doc_screenshot(page, "reports-mts")
 
     page.get_by_label("Reseller", exact=True).select_option(label="Copenhagen Reseller")
@@ -51,11 +52,15 @@ def test_each_organisation_sees_its_own_report(
     # An agent, not the admin: an organisation admin is first asked to set up two-factor sign-in.
     UserFactory(username="distributor-agent", organisation=distributor_org)
     sign_in(username, PASSWORD)
-    page.get_by_role("link", name="Reports").click()
+    # The home's headline tiles lead to the report too.
+    expect(page.locator(".report-tiles a").first).to_be_visible()
+    assert accessibility_problems(page, live_server.url) == []
+    page.get_by_role("link", name="Reports").first.click()
     page.goto(f"{live_server.url}/reports/?{PERIOD}")
     expect(page.locator(f"#figure-{figure} .headline-value")).to_have_text(headline)
     if absent:
         expect(page.locator(f"#{absent}")).to_have_count(0)
+    assert accessibility_problems(page, live_server.url) == []
     doc_screenshot(page, f"reports-{username.removesuffix('-agent')}")
 
 

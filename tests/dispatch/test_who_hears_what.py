@@ -14,7 +14,7 @@ from cases.models import Case
 from dispatch.models import Dispatch
 from partners.integrations import endpoints
 from partners.kinds import Role
-from partners.models import Notification, NotificationPreference, Organisation
+from partners.models import MonthlyReport, Notification, NotificationPreference, Organisation
 from partners.notifications.models import Mode
 from partners.notifications.services import notify
 from partners.notifications.table import EVENTS
@@ -80,6 +80,7 @@ EXPECTED: dict[str, tuple[str | None, str, set[str]]] = {
     "transfer.reminder": (None, "reseller_org", RESELLER_ORG),
     "transfer.assistance": (None, "distributor_org", {"distributor"}),
     "endpoint.disabled": (None, "endpoint", {"reseller_admin"}),
+    "report.monthly": (None, "monthly_report", RESELLER_ORG),  # every person of the reseller, nobody else
 }
 MENTIONS = {"case.internal_note": ["team_member", "reseller_admin", "dell"]}  # only MTS people hear of a note
 
@@ -118,6 +119,7 @@ def world(reseller_org, distributor_org, other_reseller_org, mts_org, unit):
     endpoint, _secret = endpoints.endpoint_create(
         actor=people["reseller_admin"], values={"url": "https://hooks.example.test/in"}, now=NOW
     )
+    monthly = MonthlyReport.objects.create(organisation=reseller_org, month=NOW.date().replace(day=1), created_at=NOW)
     Notification.objects.all().delete()  # what the setting up told people is not under test
     objects = {
         "case": case,
@@ -127,6 +129,7 @@ def world(reseller_org, distributor_org, other_reseller_org, mts_org, unit):
         "reseller_org": reseller_org,
         "distributor_org": Organisation.objects.get(pk=distributor_org.pk),
         "endpoint": endpoint,
+        "monthly_report": monthly,
     }
     return people, objects
 

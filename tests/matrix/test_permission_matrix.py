@@ -100,7 +100,10 @@ API: dict[str, Spec] = {
     "me": Spec(methods={"get": read()}),
     "event-feed": Spec(methods={"get": read()}),
     "organisation-list": Spec(methods={"get": read()}),
-    "organisation-detail": Spec(obj="organisation", methods={"get": read()}),
+    "organisation-detail": Spec(
+        obj="organisation",
+        methods={"get": read(), "patch": write({R}, status=(200,), body=lambda s, w: {"monthly_report": True})},
+    ),
     "user-list": Spec(methods={"get": read(), "post": write(ADMINS, status=(201,), body=USER_NEW)}),
     "user-detail": Spec(
         obj="user", methods={"get": read(), "patch": write({R}, status=(200,), body=lambda s, w: {"role": "agent"})}
@@ -218,6 +221,7 @@ PAGES: dict[str, Spec] = {
     "two_factor_setup": Spec(methods={"get": page_read(), "post": page_write()}),
     "two_factor_verify": Spec(methods={"get": page_read(status=(302,)), "post": page_write(status=(302,))}),
     "partners:follow_all_cases": Spec(methods={"post": page_write(ADMINS)}),
+    "partners:monthly_report": Spec(methods={"post": page_write(ADMINS)}),
     "partners:members": Spec(methods={"get": page_read(ADMINS), "post": page_write(ADMINS)}),
     "partners:member_update": Spec(obj="member", methods={"post": page_write({R})}),
     "partners:tokens": Spec(methods={"get": page_read(), "post": page_write()}),

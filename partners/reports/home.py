@@ -1,0 +1,36 @@
+"""The home page's headline tiles (docs/rules.md "Reports"): a dashboard panel over the tile registry, so partners
+names none of the apps whose figures the tiles read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from partners.dashboard import Panel, register_panel
+from partners.kinds import OrgKind
+from partners.reports import service
+
+
+def headline_panel(user: Any) -> dict[str, Any] | None:
+    now = timezone.now()  # the edge reads the clock once
+    tiles = service.headline_tiles(user, now=now)
+    if not tiles:
+        return None
+    ctx = service.month_context(user, now=now)
+    assert ctx is not None  # tiles exist only for a viewer with an organisation
+    return {"tiles": tiles, "period": ctx.period, "reports_url": reverse("reports:page")}
+
+
+def register() -> None:
+    register_panel(
+        Panel(
+            "reports_headlines",
+            "partners/panels/report_tiles.html",
+            frozenset(OrgKind),
+            headline_panel,
+            order=1,
+            width="col-12",
+        )
+    )
