@@ -12,6 +12,7 @@ from django.db.models import Q
 from cases.archives import AttachmentKind
 from cases.checklist import Category, ChecklistInput, HardwareComponent, Priority, missing_items
 from cases.workflow import OPEN_STATES, State
+from husky_support.choices import ChoiceOf
 from partners.validators import validate_country, validate_timezone
 
 STATE_CHOICES = [(s.value, s.label) for s in State]
@@ -132,13 +133,8 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.number
 
-    @property
-    def state_enum(self) -> State:
-        return State(self.state)
-
-    @property
-    def priority_enum(self) -> Priority:
-        return Priority(self.priority)
+    state_enum = ChoiceOf("state", State)
+    priority_enum = ChoiceOf("priority", Priority)
 
     @property
     def is_open(self) -> bool:

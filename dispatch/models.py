@@ -14,6 +14,7 @@ from dispatch.eligibility import DEFAULT_CUTOFF, CoverageTerms
 from dispatch.nbd import MissCause, NbdVerdict
 from dispatch.workflow import FINISHED_STATES, Clearance, DispatchKind, FeeKind, Outcome
 from dispatch.workflow import State as DispatchState
+from husky_support.choices import ChoiceOf, OptionalChoiceOf
 from partners.validators import validate_calendar_country, validate_timezone
 
 
@@ -207,25 +208,11 @@ class Dispatch(models.Model):
     def __str__(self) -> str:
         return f"Dispatch {self.pk} on {self.case_id} ({self.state})"
 
-    @property
-    def state_enum(self) -> DispatchState:
-        return DispatchState(self.state)
-
-    @property
-    def kind_enum(self) -> DispatchKind:
-        return DispatchKind(self.kind)
-
-    @property
-    def clearance_enum(self) -> Clearance:
-        return Clearance(self.clearance)
-
-    @property
-    def nbd_verdict_enum(self) -> NbdVerdict:
-        return NbdVerdict(self.nbd_verdict)
-
-    @property
-    def nbd_miss_cause_enum(self) -> MissCause | None:
-        return MissCause(self.nbd_miss_cause) if self.nbd_miss_cause else None
+    state_enum = ChoiceOf("state", DispatchState)
+    kind_enum = ChoiceOf("kind", DispatchKind)
+    clearance_enum = ChoiceOf("clearance", Clearance)
+    nbd_verdict_enum = ChoiceOf("nbd_verdict", NbdVerdict)
+    nbd_miss_cause_enum = OptionalChoiceOf("nbd_miss_cause", MissCause)
 
     @property
     def is_finished(self) -> bool:
@@ -352,6 +339,4 @@ class Fee(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} on dispatch {self.dispatch_id}"
 
-    @property
-    def kind_enum(self) -> FeeKind:
-        return FeeKind(self.kind)
+    kind_enum = ChoiceOf("kind", FeeKind)
