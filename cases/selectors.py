@@ -10,6 +10,7 @@ from django.db.models.expressions import OrderBy
 
 from cases import hooks
 from cases.archives import AttachmentKind
+from cases.clocks import CLOCK_FIELDS
 from cases.models import QUEUE_STATES, Case, CaseAttachment, CaseEvent, EventKind, Team
 from cases.sla import SlaState
 from cases.workflow import Action
@@ -33,13 +34,7 @@ LIST_COLUMNS = (
     "priority",
     "version",
     "site_country",
-    "sla_due_at",
-    "sla_near_at",
-    "sla_paused_remaining",
-    "first_response_due_at",
-    "next_update_due_at",
-    "first_responded_at",
-    "sla_alerted",
+    *CLOCK_FIELDS,
     "created_at",
     "updated_at",
     "team_id",

@@ -82,19 +82,7 @@ class LocationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Location
-        fields = [
-            "address_line1",
-            "address_line2",
-            "city",
-            "postal_code",
-            "country",
-            "subdivision",
-            "timezone",
-            "source",
-            "confirmed",
-            "transfer",
-            "recorded_at",
-        ]
+        fields = [*Location.ADDRESS_FIELDS, "source", "confirmed", "transfer", "recorded_at"]
         read_only_fields = fields
 
 
