@@ -291,6 +291,19 @@ class WorkerProcess:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def pool_processes(self) -> list[int]:
+        """The process ids of a prefork worker's pool processes (its children)."""
+        assert self.proc is not None
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid and fields[0] != "Z":  # a zombie has exited (its files closed)
+                children.append(int(stat.parent.name))
+        return children
+
     def kill(self) -> None:
         """SIGKILL, no warm shutdown: the task it runs is neither finished nor acknowledged."""
         if self.proc is not None and self.proc.poll() is None:
@@ -319,10 +332,12 @@ def worker_processes(
     env.pop("CELERY_BROKER_URL", None)
     started: list[WorkerProcess] = []
 
-    def start(*, beat: bool = False, wait: bool = True, **env_extra: str) -> WorkerProcess:
+    def start(*, beat: bool = False, wait: bool = True, prefork: bool = False, **env_extra: str) -> WorkerProcess:
         kind = "beat" if beat else "worker"
         log = workdir / f"{kind}{len(started)}.log"
         args = ("beat", "--schedule", str(workdir / f"schedule{len(started)}")) if beat else WORKER_ARGS
+        if prefork:  # production's pool: a parent and its pool processes (one here)
+            args = ("worker", "--pool=prefork", "--concurrency=1", *WORKER_ARGS[2:])
         worker = WorkerProcess(
             env={**env, **env_extra}, log=log, args=args, ready="beat: Starting" if beat else "ready."
         )
@@ -526,9 +541,9 @@ def sink() -> Iterator[SmtpSink]:
 
 @pytest.fixture
 def workers(aof_broker, sink) -> Iterator[Callable[..., WorkerProcess]]:
-    """Start worker processes (`beat=True`: a beat; `wait=False`: do not wait for it to be up, call its
-    wait_ready()) on the test's database, `aof_broker` and `sink`, with extra environment as keywords; all
-    killed at the end."""
+    """Start worker processes on the test's database, `aof_broker` and `sink` (`beat=True`: a beat;
+    `prefork=True`: production's pool with one pool process; `wait=False`: do not wait for it to be up, call
+    its wait_ready()), with extra environment as keywords; all killed at the end."""
     from django.db import connection
 
     with worker_processes(

@@ -12,6 +12,8 @@ delivery id at the receiver. The counts per fault are printed (run with -s)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections import Counter
@@ -95,7 +97,7 @@ def sweep_and_check(workers, aof_broker, sink, hold, fault: str, due: Due) -> No
         started,
         done_before_kill=done_at_kill,
         emails_owed=len(owed),
-        emails_duplicated=sum(sink.counts().values()) - len(owed),
+        emails_duplicated=sum(n - 1 for n in sink.counts().values()),
     )
     assert done_at_kill == 1, "killed in the middle: the first item committed, the second in flight"
     assert rows == Counter(dict.fromkeys(due.items, 1)), "each due item has exactly one row"
@@ -163,6 +165,40 @@ def test_notification_send(workers, aof_broker, sink, hold_at, reseller_user, mt
         started,
         dropped_at_kill=sink.dropped,
     )
+    assert sink.counts() == Counter(dict.fromkeys(owed, 1))
+
+
+def test_a_pool_process_killed_mid_send_gives_its_task_back_at_once(
+    workers, aof_broker, sink, reseller_user, mts_user, unit, nordic_team, quiet
+):
+    """Production's prefork pool: the OOM killer takes the pool process, not the worker. The parent sees it
+    die and puts the task back at once (CELERY_TASK_REJECT_ON_WORKER_LOST), long before the visibility
+    timeout (10 minutes here), and a new pool process sends what was not sent."""
+    started = time.monotonic()
+    since = timezone.now()
+    with quiet():
+        for _ in range(ITEMS):
+            open_case(reseller_user, unit, escalate=True, now=timezone.now())
+    rows = list(
+        Notification.objects.filter(channel="email", digest=False, created_at__gt=since).values_list("pk", flat=True)
+    )
+    Notification.objects.filter(pk__in=rows).update(sent_at=None)
+    owed = [notification_services.message_id(pk) for pk in rows]
+    sink.hold_at = ("data", 2)
+    worker = workers(prefork=True, CELERY_VISIBILITY_TIMEOUT="600")
+    queue.publish("partners.tasks.send_notifications_task", rows)
+    wait_for(sink.holding.is_set, timeout=60, what="the send to reach the held email")
+    (pool_process,) = worker.pool_processes()
+    os.kill(pool_process, signal.SIGKILL)
+    wait_for(lambda: pool_process not in worker.pool_processes(), timeout=30, what="the pool process gone")
+    sink.release()  # only now: a dead process's sockets are closed when it exits, not when it is signalled
+    wait_for(
+        lambda: not Notification.objects.filter(pk__in=rows, sent_at__isnull=True).exists() and settled(aof_broker),
+        timeout=60,
+        what="every email row sent",
+    )
+    report("pool process killed mid notification send", len(owed), sink.counts(), started, dropped_at_kill=sink.dropped)
+    assert "WorkerLostError" in worker.output()
     assert sink.counts() == Counter(dict.fromkeys(owed, 1))
 
 
