@@ -105,7 +105,7 @@ def transfers_detail(ctx: ReportContext) -> list[Table]:
         per_country[country] = per_country.get(country, 0) + 1
         if submitted_at is not None and decided_at is not None:
             days.append((decided_at - submitted_at).total_seconds() / 86400)
-    confirmed = [{"country": c, "n": n} for c, n in sorted(per_country.items(), key=lambda item: (-item[1], item[0]))]
+    confirmed = sorted(per_country.items(), key=lambda item: (-item[1], item[0]))
     median, p90 = percentile(days, 0.5), percentile(days, 0.9)
     return [
         Table(
@@ -126,7 +126,7 @@ def transfers_detail(ctx: ReportContext) -> list[Table]:
             key="confirmed",
             title="Transfers confirmed in the period, by country",
             columns=("Transfers",),
-            rows=tuple((country_name(r["country"]) or r["country"], (r["n"],)) for r in confirmed),
+            rows=tuple((country_name(country) or country, (n,)) for country, n in confirmed),
             links=tuple(queue for _ in confirmed),
         ),
         Table(
