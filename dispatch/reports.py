@@ -15,7 +15,7 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from cases.checklist import HardwareComponent
-from cases.models import CaseEvent, EventKind
+from cases.models import Case, CaseEvent, EventKind
 from cases.reports import CASE_FILTERS, filter_cases, minutes, spread, team_timeline
 from cases.selectors import cases_visible_to
 from dispatch import workload
@@ -158,6 +158,11 @@ def health_detail(ctx: ReportContext) -> list[Table]:
 # --- First-time fix ----------------------------------------------------------------------------------
 
 
+def _case_column(name: str) -> Subquery:
+    """One column of the dispatch's case, looked up by its primary key."""
+    return Subquery(Case.objects.filter(pk=OuterRef("case_id")).values(name)[:1])
+
+
 def _completed(ctx: ReportContext, period: Period) -> QuerySet[Dispatch]:
     """Onsite dispatches completed in the period, each marked `repeated` when another dispatch or case on the
     same service tag and component followed within 30 days of the completion. The later records count only
@@ -165,21 +170,25 @@ def _completed(ctx: ReportContext, period: Period) -> QuerySet[Dispatch]:
     when it was dispatched to Dell too."""
     finished = OuterRef("finished_at")
     later_case = cases_visible_to(ctx.user).filter(
-        unit_id=OuterRef("case__unit_id"),
-        component=OuterRef("case__component"),
+        unit_id=OuterRef("unit_ref"),
+        component=OuterRef("component_ref"),
         created_at__gt=finished,
         created_at__lte=finished + FIX_WINDOW,
     )
     later_dispatch = dispatches_visible_to(ctx.user).filter(
-        case__unit_id=OuterRef("case__unit_id"),
-        case__component=OuterRef("case__component"),
+        case__unit_id=OuterRef("unit_ref"),
+        case__component=OuterRef("component_ref"),
         created_at__gt=finished,
         created_at__lte=finished + FIX_WINDOW,
     )
+    # The case's unit and component read by primary key (see _case_column): the period's completions, not the
+    # archive of cases, are what the query walks.
     return (
         _dispatches(ctx)
-        .filter(kind=DispatchKind.ONSITE, state=DispatchState.COMPLETED, case__unit__isnull=False)
+        .filter(kind=DispatchKind.ONSITE, state=DispatchState.COMPLETED)
         .filter(_in(period, "finished_at"))
+        .annotate(unit_ref=_case_column("unit_id"), component_ref=_case_column("component"))
+        .filter(unit_ref__isnull=False)
         .annotate(repeated=Exists(later_case) | Exists(later_dispatch))
     )
 
@@ -189,12 +198,12 @@ def _fix_by_component(ctx: ReportContext, period: Period) -> dict[str, tuple[int
 
     def query() -> dict[str, tuple[int, int]]:
         rows = (
-            _completed(ctx, period)
-            .values("case__component")
+            _completed(ctx, period)  # type: ignore[misc]  # component_ref is an annotation
+            .values("component_ref")
             .annotate(total=Count("id"), again=Count("id", filter=Q(repeated=True)))
             .order_by()
         )
-        return {r["case__component"]: (r["total"], r["total"] - r["again"]) for r in rows}
+        return {r["component_ref"]: (r["total"], r["total"] - r["again"]) for r in rows}
 
     return ctx.remember(("first_time_fix", period), query)  # type: ignore[no-any-return]
 
@@ -352,11 +361,18 @@ def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], li
             .order_by("at")
             .values("at")[:1]
         )
+        # The case's two columns read by primary key per dispatch of the period: a join would let the planner
+        # hash the whole case table (a sequential scan growing with the archive) for a month's dispatches.
         rows = (
             _dispatches(ctx)
             .filter(_in(period, "created_at"))
-            .annotate(first_accepted_at=Subquery(accepted))
-            .values_list("created_at", "case__escalated_at", "case__team_id", "first_accepted_at")
+            .annotate(
+                first_accepted_at=Subquery(accepted),
+                escalated_at=_case_column("escalated_at"),
+                team_ref=_case_column("team_id"),
+            )
+            .values_list("created_at", "escalated_at", "team_ref", "first_accepted_at")
+            .order_by()
         )
         to_request, to_accept = [], []
         for requested_at, escalated_at, team_id, accepted_at in rows:

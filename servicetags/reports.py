@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from husky_support.geo import country_name
-from husky_support.reports import Period, Table
+from husky_support.reports import Period, Table, percentile
 from partners.reports.registry import (
     ALL_KINDS,
     Figure,
@@ -94,14 +94,19 @@ def transfers_detail(ctx: ReportContext) -> list[Table]:
         within=Count("id", filter=Q(cross_country=False)), across=Count("id", filter=Q(cross_country=True))
     )
     queue = reverse("servicetags:transfer_queue")
-    confirmed = (
-        transfers.filter(
-            status=TransferStatus.CONFIRMED, decided_at__gte=ctx.period.start_at, decided_at__lt=ctx.period.end_at
-        )
-        .values("country")
-        .annotate(n=Count("id"))
-        .order_by("-n", "country")
-    )
+    # The period's confirmations, one row each (bounded by the period): counted per country and measured in days
+    # from submission to Dell's confirmation (docs/rules.md "Reports", transfers).
+    decided = transfers.filter(
+        status=TransferStatus.CONFIRMED, decided_at__gte=ctx.period.start_at, decided_at__lt=ctx.period.end_at
+    ).values_list("country", "submitted_at", "decided_at")
+    per_country: dict[str, int] = {}
+    days: list[float] = []
+    for country, submitted_at, decided_at in decided:
+        per_country[country] = per_country.get(country, 0) + 1
+        if submitted_at is not None and decided_at is not None:
+            days.append((decided_at - submitted_at).total_seconds() / 86400)
+    confirmed = sorted(per_country.items(), key=lambda item: (-item[1], item[0]))
+    median, p90 = percentile(days, 0.5), percentile(days, 0.9)
     return [
         Table(
             key="unregistered_age",
@@ -121,10 +126,22 @@ def transfers_detail(ctx: ReportContext) -> list[Table]:
             key="confirmed",
             title="Transfers confirmed in the period, by country",
             columns=("Transfers",),
-            rows=tuple((country_name(r["country"]) or r["country"], (r["n"],)) for r in confirmed),
+            rows=tuple((country_name(country) or country, (n,)) for country, n in confirmed),
             links=tuple(queue for _ in confirmed),
         ),
+        Table(
+            key="confirm_days",
+            title="Calendar days from submission to Dell's confirmation, transfers confirmed in the period",
+            columns=("Median", "90th percentile", "Transfers"),
+            rows=(("All countries", (_days(median), _days(p90), len(days))),),
+            chart="",
+        ),
     ]
+
+
+def _days(value: float | None) -> int:
+    """Whole days, rounded half up (0 when nothing was measured)."""
+    return int(value + 0.5) if value is not None else 0
 
 
 def _unit_list_filters(ctx: ReportContext) -> dict[str, Any]:

@@ -61,6 +61,7 @@ def test_production_waits_are_bounded():
     options = found["options"]
     assert options["connect_timeout"] <= 5
     assert "statement_timeout=30000" in options["options"]
+    assert "jit=off" in options["options"]  # README "Reports": compiling the report plans cost more than running them
     assert options["keepalives"] == 1
     assert options["pool"]["timeout"] <= 5
     assert found["checks"] is True  # pooled connections are checked before they are handed out

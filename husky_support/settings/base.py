@@ -141,10 +141,14 @@ if DATABASE_URL:
         # idle_in_transaction_session_timeout a transaction left open; TCP keepalives and tcp_user_timeout
         # notice a peer that vanished (a failover, a dropped route) instead of waiting on a dead socket.
         _db["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3))
+        # JIT off (README "Reports", speed): the portal's queries are short aggregates whose plans PostgreSQL
+        # estimates as costly on a large archive; compiling them took longer than running them (Dell's report
+        # 0.55 s -> 2-3 s). DATABASE_JIT=1 gives the server's default back.
         _db["OPTIONS"].setdefault(
             "options",
             f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT_MS', 30_000)}"
-            f" -c idle_in_transaction_session_timeout={env_int('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000)}",
+            f" -c idle_in_transaction_session_timeout={env_int('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000)}"
+            + ("" if env_bool("DATABASE_JIT", False) else " -c jit=off"),
         )
         _db["OPTIONS"].setdefault("keepalives", 1)
         _db["OPTIONS"].setdefault("keepalives_idle", env_int("DATABASE_KEEPALIVES_IDLE", 30))

@@ -267,3 +267,24 @@ class TestBacklogAtTheEndOfThePeriod:
             "Partner information": (1,),
             "Dell": (1,),
         }
+
+
+class TestTransfersConfirmed:
+    def test_median_days_from_submission_to_confirmation(self, api_as, report_data, reseller_user, dell_user):
+        from servicetags.services.transfers import transfer_confirm, transfer_create
+        from tests.reports.data import at
+        from tests.servicetags.factories import UnitFactory
+
+        # Submitted Monday 2 March, confirmed Thursday 5 (3 days); submitted Tuesday 3 at 10:00, confirmed
+        # Wednesday 4 at 22:00 (1.5 days).
+        for tag, submitted, confirmed in (("TRF0001", at(2), at(5)), ("TRF0002", at(3), at(4, 22))):
+            unit = UnitFactory(service_tag=tag, reseller=reseller_user.organisation)
+            transfer = transfer_create(
+                actor=reseller_user, unit=unit, address=unit.address_values(), submit=True, now=submitted
+            )
+            transfer_confirm(actor=dell_user, transfer=transfer, now=confirmed)
+        for user in (reseller_user, dell_user):
+            transfers = report(api_as, user)["transfers"]
+            # Nearest-rank median of (1.5, 3) is 1.5, rounded to 2 whole days; the 90th percentile is 3.
+            assert rows(transfers, "confirm_days") == {"All countries": [2, 3, 2]}, user.username
+            assert sum(values[0] for values in rows(transfers, "confirmed").values()) == 2
