@@ -89,7 +89,7 @@ MIDDLEWARE = [
     # django-otp's OTPMiddleware, reading the session's device only when something asks (not on every request).
     "partners.middleware.LazyOTPMiddleware",
     # Pages are private unless a view opts out with @login_not_required.
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "husky_support.middleware.SignInRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -98,8 +98,16 @@ def settle(page, timeout_s: float = 30) -> None:
         page.wait_for_timeout(50)
 
 
+def leave_page(page):
+    """Let the page finish, then leave it for a blank one, where no request can start: before the session is
+    forgotten or the clock travels, a page left open would poll (the bell) as nobody or past its session."""
+    settle(page)
+    page.goto("about:blank")
+
+
 def switch_user(page, sign_in, username, password):
-    """Another person at the same browser: forget the session, sign in again."""
+    """Another person at the same browser: leave the page, forget the session, sign in again."""
+    leave_page(page)
     page.context.clear_cookies()
     return sign_in(username, password)
 

@@ -33,3 +33,19 @@ def test_only_an_mts_admin_changes_coverage(client, mts_user):
     response = client.post(reverse("dispatch:coverage_add"), {"country": "DK"})
     assert response.status_code == 403
     assert "Only an admin of Milestone Technical Support" in response.content.decode()
+
+
+def test_an_htmx_request_after_the_session_ended_takes_the_window_to_sign_in_and_back(client, db):
+    """The bell polls a page left open past its session: the sign-in page must not be swapped into the bell."""
+    htmx = {"HX-Request": "true", "HX-Current-URL": "http://testserver/cases/HSK-2026-000001/?tab=files"}
+    response = client.get(reverse("cases:notification_badge"), headers=htmx)
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response["HX-Redirect"] == reverse("login") + "?next=%2Fcases%2FHSK-2026-000001%2F%3Ftab%3Dfiles"
+
+    elsewhere = {**htmx, "HX-Current-URL": "https://elsewhere.example/phish/"}
+    assert client.get(reverse("cases:notification_badge"), headers=elsewhere)["HX-Redirect"] == reverse("login")
+
+    plain = client.get(reverse("cases:notification_badge"))
+    assert plain.status_code == 302
+    assert plain["Location"].startswith(reverse("login") + "?next=")
