@@ -14,7 +14,7 @@ from dispatch.eligibility import DEFAULT_CUTOFF, CoverageTerms
 from dispatch.nbd import MissCause, NbdVerdict
 from dispatch.workflow import FINISHED_STATES, Clearance, DispatchKind, FeeKind, Outcome
 from dispatch.workflow import State as DispatchState
-from husky_support.choices import ChoiceOf, OptionalChoiceOf
+from husky_support.choices import ChoiceOf
 from partners.validators import validate_calendar_country, validate_timezone
 
 
@@ -212,7 +212,10 @@ class Dispatch(models.Model):
     kind_enum = ChoiceOf("kind", DispatchKind)
     clearance_enum = ChoiceOf("clearance", Clearance)
     nbd_verdict_enum = ChoiceOf("nbd_verdict", NbdVerdict)
-    nbd_miss_cause_enum = OptionalChoiceOf("nbd_miss_cause", MissCause)
+
+    @property
+    def nbd_miss_cause_enum(self) -> MissCause | None:
+        return MissCause(self.nbd_miss_cause) if self.nbd_miss_cause else None
 
     @property
     def is_finished(self) -> bool:

@@ -10,7 +10,7 @@ E = TypeVar("E", bound=Enum)
 
 
 class ChoiceOf(Generic[E]):
-    """The value of the model field `field` as a member of `enum`; with `optional`, None when the field is blank."""
+    """The value of the model field `field` as a member of `enum`."""
 
     def __init__(self, field: str, enum: type[E]) -> None:
         self.field = field
@@ -24,21 +24,3 @@ class ChoiceOf(Generic[E]):
         if obj is None:
             return self
         return self.enum(getattr(obj, self.field))
-
-
-class OptionalChoiceOf(Generic[E]):
-    """Like ChoiceOf, for a field that may be blank: None then."""
-
-    def __init__(self, field: str, enum: type[E]) -> None:
-        self.field = field
-        self.enum = enum
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any]) -> Self: ...
-    @overload
-    def __get__(self, obj: object, owner: type[Any] | None = None) -> E | None: ...
-    def __get__(self, obj: object | None, owner: type[Any] | None = None) -> E | None | Self:
-        if obj is None:
-            return self
-        value = getattr(obj, self.field)
-        return self.enum(value) if value else None
