@@ -16,6 +16,8 @@ from cases.models import CaseEvent, EventKind
 from dispatch.models import Dispatch
 from husky_support import queue
 from partners.notifications.models import Notification
+from partners.reports import monthly
+from partners.reports.models import MonthlyReport
 from tests.cases.factories import open_case
 from tests.dispatch.factories import bulk_dispatches
 from tests.partners.factories import ResellerFactory, UserFactory
@@ -111,4 +113,25 @@ def window_reminders(reseller_org, dell_org) -> Due:
         lambda pk: CaseEvent.objects.filter(case_id=pk, action="reschedule_window_ending").count(),
         "cases_caseevent",
         "case_id",
+    )
+
+
+def monthly_reports(distributor_org) -> Due:
+    """Three resellers with the monthly report switched on (one person each) and last month's not yet sent. The
+    workers read the real clock, and in the first days of a month, before its first business day, no report
+    is due anywhere: then the job has nothing to do and the scene owes nothing (never a date-bound failure)."""
+    orgs = []
+    for n in range(ITEMS):
+        org = ResellerFactory(name=f"Monthly {n}", distributor=distributor_org, monthly_report=True)
+        UserFactory(username=f"monthly{n}", organisation=org, email=f"monthly{n}@example.test")
+        orgs.append(org)
+    now = timezone.now()
+    # Due now and still in five minutes, when the workers run (not at a month's turn).
+    due = monthly.due_months(orgs, now=now).keys() & monthly.due_months(orgs, now=now + timedelta(minutes=5)).keys()
+    return Due(
+        "partners.tasks.monthly_reports_task",
+        [org.pk for org in orgs if org.pk in due],
+        lambda pk: MonthlyReport.objects.filter(organisation_id=pk).count(),
+        "partners_monthlyreport",
+        "organisation_id",
     )
