@@ -89,6 +89,7 @@ def test_the_whole_chain_from_the_reseller_to_dell_and_back(
     page.get_by_label("SupportAssist collection (TSR/DSET) or screenshot").set_input_files(
         {"name": "TSR20261207_ABC1234.zip", "mimeType": "application/zip", "buffer": _tsr_zip()}
     )
+    expect(page.locator("#checklist-panel")).to_contain_text("Complete")  # the live checklist has caught up
     page.get_by_role("button", name="Save as draft").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page.locator("#attachments")).to_contain_text("TSR20261207_ABC1234.zip")
