@@ -5,7 +5,7 @@ queries, whatever the number of cases; registered from CasesConfig.ready()."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,6 @@ from cases.models import Case, CaseEvent, EventKind, Team
 from cases.selectors import cases_visible_to
 from cases.teams import teams_visible_to
 from cases.workflow import OPEN_STATES, Action, State
-from husky_support.calendar import CalendarError, business_calendar
 from husky_support.reports import (
     AGE_BUCKETS,
     BusinessTimeline,
@@ -46,7 +45,7 @@ from husky_support.reports import (
     percentile,
 )
 from husky_support.text import plain_number
-from partners.calendars import calendars_for
+from partners.calendars import calendars_or_weekdays
 from partners.kinds import OrgKind
 from partners.models import User
 from partners.reports.registry import (
@@ -200,13 +199,12 @@ def _age_labels(ctx: ReportContext, as_of: datetime) -> SqlCase:
     # Every place's calendar with its overrides in one query: the number of teams does not add queries. A place
     # the holidays package has no calendar for (an organisation in Antarctica) ages in weekdays, never a 500.
     first, last = (as_of - timedelta(days=120)).date(), as_of.date() + timedelta(days=1)
-    known = {(country, sub) for _t, country, sub, _z in places if _has_calendar(country, sub)}
-    calendars: dict[tuple[str, str], Any] = calendars_for(known, first=first, last=last)
+    calendars = calendars_or_weekdays({(country, sub) for _t, country, sub, _z in places}, first=first, last=last)
     whens = []
     for team_id, country, subdivision, zone_name in places:
         zone = ZoneInfo(zone_name)
         as_of_on = (as_of - timedelta(microseconds=1)).astimezone(zone).date()
-        calendar = calendars.get((country, subdivision), _WEEKDAYS)
+        calendar = calendars[(country, subdivision)]
         thresholds = age_thresholds(as_of_on, calendar.is_business_day, ages)
         in_place = Q(team_id=team_id) if team_id is not None else Q(team__isnull=True)
         for label, fewest in reversed(AGE_BUCKETS):
@@ -215,22 +213,6 @@ def _age_labels(ctx: ReportContext, as_of: datetime) -> SqlCase:
             boundary = datetime.combine(thresholds[fewest], time.min, tzinfo=zone)
             whens.append(When(in_place & Q(created_at__lt=boundary), then=Value(label)))
     return SqlCase(*whens, default=Value(AGE_BUCKETS[0][0]), output_field=CharField())
-
-
-class _Weekdays:
-    def is_business_day(self, day: date) -> bool:
-        return day.weekday() < 5
-
-
-_WEEKDAYS = _Weekdays()
-
-
-def _has_calendar(country: str, subdivision: str) -> bool:
-    try:
-        business_calendar(country, subdivision or None)
-    except CalendarError:
-        return False
-    return True
 
 
 def _per_day(qs: QuerySet[Case], field: str, period: Period) -> dict[Any, int]:

@@ -73,6 +73,17 @@ class Calendar(Protocol):
     def is_business_day(self, day: date) -> bool: ...
 
 
+class WeekdayCalendar:
+    """Monday to Friday: for a place the holidays package has no calendar for, where a report or a deadline
+    still needs business days rather than a failure."""
+
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() < 5
+
+
+WEEKDAYS = WeekdayCalendar()
+
+
 class BusinessCalendar:
     """The business days of one country (and optional subdivision), loaded a year at a time.
 

@@ -8,10 +8,17 @@ from datetime import date
 
 from django.db.models import Q
 
-from husky_support.calendar import BusinessCalendar, Calendar, OverriddenCalendar, business_calendar
+from husky_support.calendar import (
+    WEEKDAYS,
+    BusinessCalendar,
+    Calendar,
+    CalendarError,
+    OverriddenCalendar,
+    business_calendar,
+)
 from partners.models import HolidayOverride, OverrideKind
 
-__all__ = ["calendar_for", "calendars_for", "overrides_between", "with_overrides"]
+__all__ = ["calendar_for", "calendars_for", "calendars_or_weekdays", "overrides_between", "with_overrides"]
 
 
 def overrides_between(country: str, subdivision: str, first: date, last: date) -> list[HolidayOverride]:
@@ -62,3 +69,19 @@ def calendars_for(places: set[tuple[str, str]], *, first: date, last: date) -> d
         mine = [o for o in overrides if o.country == code and o.subdivision in ("", sub)]
         out[(country, subdivision)] = with_overrides(business_calendar(code, sub or None), mine)
     return out
+
+
+def calendars_or_weekdays(places: set[tuple[str, str]], *, first: date, last: date) -> dict[tuple[str, str], Calendar]:
+    """`calendars_for` of every place, where a place the holidays package has no calendar for (odd stored place
+    data, an organisation in Antarctica) counts Monday to Friday: for reports and emails, which never fail on it."""
+    known = {place for place in places if _has_calendar(*place)}
+    found = calendars_for(known, first=first, last=last)
+    return {place: found.get(place, WEEKDAYS) for place in places}
+
+
+def _has_calendar(country: str, subdivision: str) -> bool:
+    try:
+        business_calendar(country, subdivision or None)
+    except CalendarError:
+        return False
+    return True

@@ -8,17 +8,15 @@ through the recipient's own gate: a reseller's email never counts another resell
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
-from husky_support.calendar import CalendarError, business_calendar
 from husky_support.localtime import site_zone_or_none
 from husky_support.reports import month_period, month_to_report
-from partners.calendars import calendars_for
+from partners.calendars import calendars_or_weekdays
 from partners.models import Organisation, User
 from partners.notifications.registry import NoticeKind, register_kind
 from partners.notifications.services import notify
@@ -30,23 +28,8 @@ EVENT = "report.monthly"
 OBJECT_TYPE = "monthly_report"
 
 
-class _Weekdays:
-    """A country the holidays package has no calendar for: Monday to Friday."""
-
-    def is_business_day(self, day: date) -> bool:
-        return day.weekday() < 5
-
-
 def _zone(org: Organisation) -> ZoneInfo:
     return site_zone_or_none(org.timezone) or ZoneInfo("UTC")
-
-
-def _has_calendar(country: str) -> bool:
-    try:
-        business_calendar(country)
-    except CalendarError:
-        return False
-    return True
 
 
 def due_months(orgs: list[Organisation], *, now: datetime) -> dict[int, date]:
@@ -55,12 +38,11 @@ def due_months(orgs: list[Organisation], *, now: datetime) -> dict[int, date]:
     if not orgs:
         return {}
     today = {org.pk: now.astimezone(_zone(org)).date() for org in orgs}
-    known = {(org.country, "") for org in orgs if _has_calendar(org.country)}
     first, last = min(today.values()).replace(day=1), max(today.values()) + timedelta(days=1)
-    calendars: dict[tuple[str, str], Any] = calendars_for(known, first=first, last=last)
+    calendars = calendars_or_weekdays({(org.country, "") for org in orgs}, first=first, last=last)
     due = {}
     for org in orgs:
-        calendar = calendars.get((org.country, ""), _Weekdays())
+        calendar = calendars[(org.country, "")]
         month = month_to_report(today[org.pk], calendar.is_business_day)
         if month is not None:
             due[org.pk] = month

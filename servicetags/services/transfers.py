@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from husky_support.calendar import Calendar, CalendarError
+from husky_support.calendar import WEEKDAYS, Calendar, CalendarError
 from husky_support.domain import FieldProblems, NotFound, problems_from_validation
 from husky_support.locking import lock_versioned
 from partners.calendars import calendar_for
@@ -109,13 +109,6 @@ def transfer_update(
     return locked
 
 
-class _WeekdayCalendar:
-    """Monday–Friday, for a destination the holidays package does not know."""
-
-    def is_business_day(self, day: date) -> bool:
-        return day.weekday() < 5
-
-
 # Dell's 10 business days fit well inside this many calendar days, holidays and overrides included.
 _CONFIRMATION_WINDOW_DAYS = 45
 
@@ -133,7 +126,7 @@ def expected_confirmation(*, country: str, subdivision: str, timezone: str, cros
         try:
             cal = calendar_for(country, first=submitted_on, last=last)
         except CalendarError:
-            cal = _WeekdayCalendar()
+            cal = WEEKDAYS  # a destination the holidays package does not know
     return flow.expected_confirmation_on(submitted_on, cross_country=cross_country, cal=cal)
 
 
