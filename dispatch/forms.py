@@ -82,33 +82,43 @@ class _PanelForm(forms.Form):
     note = forms.CharField(required=False)
 
 
-class EscalateForm(_PanelForm):
-    """MTS escalates a case to Dell: the dispatch request's kind, representative and site requirements."""
+class _SiteFields(forms.Form):
+    """The site's representative and security requirements (dispatch.services.SITE_FIELDS)."""
 
-    kind = forms.CharField(required=False)
     representative_name = forms.CharField(required=False)
     representative_phone = forms.CharField(required=False)
     representative_email = forms.CharField(required=False)
     security_requirements = forms.CharField(required=False)
 
+
+class EscalateForm(_PanelForm, _SiteFields):
+    """MTS escalates a case to Dell: the dispatch request's kind, representative and site requirements."""
+
+    kind = forms.CharField(required=False)
+
     def dispatch_request(self) -> dict[str, str]:
         return {name: self.cleaned_data[name] for name in self.fields if name not in {"version", "note"}}
 
 
+def site_time(raw: str, site_timezone: str) -> datetime | None:
+    """A `datetime-local` value read as a wall-clock time at the site; None for what is not a date and time
+    (the service then says the visit needs one) or for a site zone no calendar knows."""
+    try:
+        naive = datetime.fromisoformat(raw.strip())
+        return naive if naive.tzinfo is not None else naive.replace(tzinfo=site_zone(site_timezone))
+    except (ValueError, CalendarError):
+        return None
+
+
 class SiteTimeField(forms.CharField):
-    """A `datetime-local` value read as a wall-clock time at the site; what is not a date and time is None
-    (the service then says the visit needs one)."""
+    """A form's `datetime-local` box read by site_time, in the zone the form sets."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(required=False, **kwargs)
         self.site_timezone = "UTC"
 
     def clean(self, value: Any) -> datetime | None:  # type: ignore[override]
-        try:
-            naive = datetime.fromisoformat(super().clean(value))
-            return naive if naive.tzinfo is not None else naive.replace(tzinfo=site_zone(self.site_timezone))
-        except (ValueError, CalendarError):
-            return None
+        return site_time(super().clean(value), self.site_timezone)
 
 
 class IdsField(forms.Field):
@@ -149,14 +159,10 @@ class ClearanceForm(_PanelForm):
     action = forms.CharField(required=False)
 
 
-class SiteForm(PostedForm):
+class SiteForm(PostedForm, _SiteFields):
     """The site's representative and security requirements; a field not sent is left as it is."""
 
     version = VersionField()
-    representative_name = forms.CharField(required=False)
-    representative_phone = forms.CharField(required=False)
-    representative_email = forms.CharField(required=False)
-    security_requirements = forms.CharField(required=False)
 
 
 class FeeWaiveForm(forms.Form):

@@ -15,7 +15,7 @@ from cases.workflow import State as CaseState
 from dispatch import nbd, selectors, services
 from dispatch import workflow as flow
 from dispatch.eligibility import REASON_TEXT, Reason
-from dispatch.forms import DispatchStepForm
+from dispatch.forms import site_time
 from dispatch.models import Dispatch, ScheduleChange
 from dispatch.rescheduling import reschedule_terms
 from dispatch.todos import current_dispatch
@@ -213,9 +213,9 @@ def _typed_back(request: HttpRequest, dispatch: Dispatch) -> dict[str, Any]:
     if not isinstance(typed, dict) or typed.get("dispatch") != dispatch.pk:
         return {}
     out: dict[str, Any] = {k: str(v) for k, v in typed.items() if k != "dispatch"}
-    start = DispatchStepForm({"visit_start": out.get("visit_start", "")}, site_timezone=dispatch.site_timezone)
-    if start.is_valid() and start.cleaned_data["visit_start"] is not None:
-        out["visit_start_at"] = start.cleaned_data["visit_start"]
+    start = site_time(out.get("visit_start", ""), dispatch.site_timezone)
+    if start is not None:
+        out["visit_start_at"] = start
     return out
 
 
