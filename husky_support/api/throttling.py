@@ -14,7 +14,7 @@ from typing import Any
 
 from rest_framework import throttling
 
-from husky_support.cache import UNAVAILABLE, _degrade
+from husky_support.cache import _degrade
 
 
 def _count(cache: Any, key: str, ttl: int) -> int | None:
@@ -36,10 +36,7 @@ def _count(cache: Any, key: str, ttl: int) -> int | None:
         pipe.incr(full_key)
         return int(pipe.execute()[1])
 
-    try:
-        return _degrade("throttle", None, pipelined)
-    except UNAVAILABLE:  # pragma: no cover - _degrade catches these
-        return None
+    return _degrade("throttle", None, pipelined)
 
 
 class UserRateThrottle(throttling.UserRateThrottle):

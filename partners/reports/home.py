@@ -14,12 +14,10 @@ from partners.reports import service
 
 
 def headline_panel(user: Any) -> dict[str, Any] | None:
-    now = timezone.now()  # the edge reads the clock once
-    tiles = service.headline_tiles(user, now=now)
-    if not tiles:
+    ctx = service.month_context(user, now=timezone.now())
+    tiles = service.tiles_in(ctx) if ctx is not None else []
+    if ctx is None or not tiles:
         return None
-    ctx = service.month_context(user, now=now)
-    assert ctx is not None  # tiles exist only for a viewer with an organisation
     return {"tiles": tiles, "period": ctx.period, "reports_url": reverse("reports:page")}
 
 

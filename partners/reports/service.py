@@ -81,11 +81,14 @@ class TileView:
 
 
 def headline_tiles(user: User, *, now: datetime) -> list[TileView]:
-    """The viewer's headline tiles this month, each from its figure's own code through the viewer's gate, each
-    linking to that figure on the Reports page with the month in the URL (docs/rules.md "Reports")."""
+    """The viewer's headline tiles this month (none for an account without an organisation)."""
     ctx = month_context(user, now=now)
-    if ctx is None:
-        return []
+    return [] if ctx is None else tiles_in(ctx)
+
+
+def tiles_in(ctx: ReportContext) -> list[TileView]:
+    """The headline tiles of the context's viewer, each from its figure's own code through the viewer's gate,
+    each linking to that figure on the Reports page with the period in the URL (docs/rules.md "Reports")."""
     page = reverse("reports:page")
     out = []
     for tile in tiles_for(ctx.kind):
