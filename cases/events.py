@@ -3,13 +3,22 @@
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
 from django.db.models import Q
 
 from cases import hooks
 from cases.models import Case
+from partners.integrations.catalog import register_event_types
 from partners.integrations.outbox import ObjectKind, active_orgs, partner_audience_q, register_object_kind
 from partners.kinds import OrgKind
 from partners.models import Organisation
+
+
+class CaseEventType(models.TextChoices):
+    CASE_CREATED = "case.created", "A case was opened"
+    CASE_TRANSITIONED = "case.transitioned", "A case moved along the escalation chain"
+    CASE_COMMENT_ADDED = "case.comment_added", "A partner-visible comment was added to a case"
+    CASE_ATTACHMENT_ADDED = "case.attachment_added", "A file was attached to a case"
 
 
 @dataclass(frozen=True)
@@ -47,4 +56,6 @@ def case_payload(case: Case, kind: OrgKind) -> dict[str, Any]:
 
 
 def register() -> None:
+    # The case's own thread with its partner and MTS: Dell sees only a dispatched case's dispatch rows.
+    register_event_types(CaseEventType, dell_receives=False)
     register_object_kind(ObjectKind(model=Case, object_type="case", audience=case_audience, payload=case_payload))

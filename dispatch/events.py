@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.db.models import Q
 
 from dispatch import workflow as flow
 from dispatch.models import Dispatch, Fee
-from partners.integrations.catalog import EventType
+from partners.integrations.catalog import register_event_types
 from partners.integrations.outbox import ObjectKind, active_orgs, partner_audience_q, register_object_kind
 from partners.kinds import OrgKind
 from partners.models import Organisation
+
+
+class DispatchEventType(models.TextChoices):
+    DISPATCH_REQUESTED = "dispatch.requested", "A Dell dispatch was requested"
+    DISPATCH_ACCEPTED = "dispatch.accepted", "Dell accepted a dispatch"
+    DISPATCH_DENIED = "dispatch.denied", "Dell denied a dispatch"
+    DISPATCH_SCHEDULED = "dispatch.scheduled", "A technician visit was scheduled"
+    DISPATCH_RESCHEDULED = "dispatch.rescheduled", "A technician visit was rescheduled"
+    DISPATCH_COMPLETED = "dispatch.completed", "A dispatch was completed"
+    DISPATCH_FAILED = "dispatch.failed", "A technician visit failed"
+    DISPATCH_NBD_MET = "dispatch.nbd_met", "A dispatch met its next-business-day target"
+    DISPATCH_NBD_MISSED = "dispatch.nbd_missed", "A dispatch missed its next-business-day target (with the cause)"
+    FEE_RECORDED = "fee.recorded", "A fee was recorded on a dispatch"
 
 
 def dispatch_audience(dispatch: Dispatch) -> list[Organisation]:
@@ -39,23 +53,28 @@ def fee_payload(fee: Fee, kind: OrgKind) -> dict[str, Any]:
 
 
 # The partner event each dispatch step is (steps not listed here send none).
-STEP_EVENTS: dict[flow.Action, EventType] = {
-    flow.Action.ACCEPT: EventType.DISPATCH_ACCEPTED,
-    flow.Action.DENY: EventType.DISPATCH_DENIED,
-    flow.Action.RESUBMIT: EventType.DISPATCH_REQUESTED,
-    flow.Action.SCHEDULE: EventType.DISPATCH_SCHEDULED,
-    flow.Action.RESCHEDULE: EventType.DISPATCH_RESCHEDULED,
-    flow.Action.COMPLETE: EventType.DISPATCH_COMPLETED,
+STEP_EVENTS: dict[flow.Action, DispatchEventType] = {
+    flow.Action.ACCEPT: DispatchEventType.DISPATCH_ACCEPTED,
+    flow.Action.DENY: DispatchEventType.DISPATCH_DENIED,
+    flow.Action.RESUBMIT: DispatchEventType.DISPATCH_REQUESTED,
+    flow.Action.SCHEDULE: DispatchEventType.DISPATCH_SCHEDULED,
+    flow.Action.RESCHEDULE: DispatchEventType.DISPATCH_RESCHEDULED,
+    flow.Action.COMPLETE: DispatchEventType.DISPATCH_COMPLETED,
 }
 
 
-def event_for_step(action: flow.Action, to_state: flow.State) -> EventType | None:
+def event_for_step(action: flow.Action, to_state: flow.State) -> DispatchEventType | None:
     if action is flow.Action.OUTCOME:
-        return EventType.DISPATCH_COMPLETED if to_state is flow.State.COMPLETED else EventType.DISPATCH_FAILED
+        return (
+            DispatchEventType.DISPATCH_COMPLETED
+            if to_state is flow.State.COMPLETED
+            else DispatchEventType.DISPATCH_FAILED
+        )
     return STEP_EVENTS.get(action)
 
 
 def register() -> None:
+    register_event_types(DispatchEventType, dell_receives=True)  # Dell's own dispatches and the fees it charges
     register_object_kind(
         ObjectKind(model=Dispatch, object_type="dispatch", audience=dispatch_audience, payload=dispatch_payload)
     )

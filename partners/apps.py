@@ -20,6 +20,7 @@ class PartnersConfig(AppConfig):
         )
         from partners.integrations import notices as integration_notices
         from partners.integrations import relay
+        from partners.integrations.catalog import IntegrationEventType, register_event_types
         from partners.integrations.endpoints import ENDPOINT_OBJECT_KIND
         from partners.integrations.outbox import register_object_kind
         from partners.notifications import services as notification_services
@@ -29,6 +30,8 @@ class PartnersConfig(AppConfig):
 
         context_processors.register()
         register_object_kind(ENDPOINT_OBJECT_KIND)
+        # The ping goes to the endpoint it was sent for, whoever owns it, and to no subscription.
+        register_event_types(IntegrationEventType, dell_receives=True, subscribable=False)
         connection_created.connect(dbpool.install_check, dispatch_uid="husky-pool-check")
         # The relay claims due deliveries itself (under lease): one wake-up whatever number is due.
         register_redelivery(

@@ -2,12 +2,20 @@
 
 from typing import Any
 
+from django.db import models
 from django.db.models import Q
 
+from partners.integrations.catalog import register_event_types
 from partners.integrations.outbox import ObjectKind, active_orgs, partner_audience_q, register_object_kind
 from partners.kinds import OrgKind
 from partners.models import Organisation
 from servicetags.models import ServiceTagTransfer, TransferStatus
+
+
+class TransferEventType(models.TextChoices):
+    TRANSFER_SUBMITTED = "transfer.submitted", "A service-tag transfer was submitted to Dell"
+    TRANSFER_CONFIRMED = "transfer.confirmed", "A service-tag transfer was confirmed"
+    TRANSFER_REJECTED = "transfer.rejected", "A service-tag transfer was rejected"
 
 
 def transfer_audience(transfer: ServiceTagTransfer) -> list[Organisation]:
@@ -26,6 +34,7 @@ def transfer_payload(transfer: ServiceTagTransfer, kind: OrgKind) -> dict[str, A
 
 
 def register() -> None:
+    register_event_types(TransferEventType, dell_receives=True)  # Dell confirms or rejects transfers
     register_object_kind(
         ObjectKind(
             model=ServiceTagTransfer, object_type="transfer", audience=transfer_audience, payload=transfer_payload

@@ -240,7 +240,7 @@ class MoveTeamInputSerializer(serializers.Serializer):
 
 class AvailableActionSerializer(serializers.Serializer):
     action = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the field named label, not Field.label
     note_required = serializers.BooleanField()
     to_state = serializers.CharField(allow_null=True)
 

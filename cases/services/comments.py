@@ -12,11 +12,11 @@ from django.db import transaction
 
 from cases import clocks, followers, notices, sla
 from cases.archives import UploadLimits, UploadRefused, check_upload
+from cases.events import CaseEventType
 from cases.models import Case, CaseAttachment, CaseEvent, EventKind
 from cases.services.base import lock_case, record_case_event
 from husky_support.domain import Conflict, DomainError, NotAllowed
 from husky_support.text import require_storable
-from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
 from partners.kinds import OrgKind
 from partners.models import User
@@ -69,7 +69,7 @@ def comment_create(*, actor: User, case: Case, body: str, internal: bool = False
     notices.notify_comment(event, now=now, mentions=notices.resolve_mentions(locked, body, internal=internal))
     if not internal:  # MTS-internal notes reach no partner system
         record_event(
-            type=EventType.CASE_COMMENT_ADDED,
+            type=CaseEventType.CASE_COMMENT_ADDED,
             obj=locked,
             now=now,
             details={"comment": {"id": event.pk, "body": body, "author": _author(actor), "created_at": now}},
@@ -127,7 +127,7 @@ def attachment_create(
             )
             if not internal:
                 record_event(
-                    type=EventType.CASE_ATTACHMENT_ADDED,
+                    type=CaseEventType.CASE_ATTACHMENT_ADDED,
                     obj=case,
                     now=now,
                     details={

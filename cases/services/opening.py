@@ -18,6 +18,7 @@ from cases.checklist import (
     normalize_ppid,
     validate_users_impacted,
 )
+from cases.events import CaseEventType
 from cases.models import Case, CaseIdempotencyKey, CaseNumberCounter, EventKind
 from cases.services.base import (
     CASE_EDITORS,
@@ -33,7 +34,6 @@ from cases.workflow import Action
 from husky_support.domain import Conflict, DomainError, ErrorKind, NotAllowed
 from husky_support.geo import single_timezone_for_country, timezone_fits_country
 from husky_support.text import has_line_break
-from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
 from partners.kinds import OrgKind
 from partners.models import Organisation, User
@@ -241,7 +241,7 @@ def _case_create(
     record_case_event(
         case, kind=EventKind.CREATED, actor=actor, now=now, to_state=case.state, data={"number": case.number}
     )
-    record_event(type=EventType.CASE_CREATED, obj=case, now=now)
+    record_event(type=CaseEventType.CASE_CREATED, obj=case, now=now)
     followers.follow_on_open(case, now=now)
     if key and owner is not None and actor.organisation is not None:
         # An expired key may be used again: its old row gives way to the new case. Only an expired one: a

@@ -12,6 +12,7 @@ from cases import clocks, followers, hooks, notices, sla
 from cases.checklist import (
     Category,
 )
+from cases.events import CaseEventType
 from cases.models import Case, EventKind
 from cases.services.base import (
     MTS_ANSWER_ACTIONS,
@@ -23,7 +24,6 @@ from cases.services.base import (
 )
 from cases.workflow import Action, CaseFacts, State, Step, plan
 from husky_support.domain import Conflict, NotAllowed
-from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
 from partners.kinds import OrgKind
 from partners.models import User
@@ -149,7 +149,7 @@ def case_transition(
         # After the transition's own row, so the timeline reads "escalated", then the dispatch's first step.
         hooks.registry.create_dispatch(case=case, actor=actor, note=note, now=now, request=dispatch_request)
     record_event(
-        type=EventType.CASE_TRANSITIONED,
+        type=CaseEventType.CASE_TRANSITIONED,
         obj=case,
         now=now,
         details={

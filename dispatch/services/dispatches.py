@@ -13,6 +13,7 @@ from django.db import transaction
 
 from dispatch import events
 from dispatch import workflow as flow
+from dispatch.events import DispatchEventType
 from dispatch.models import Dispatch, Fee, ScheduleChange
 from dispatch.rescheduling import free_window_closes_at, reschedule_terms
 from dispatch.services.base import (
@@ -26,7 +27,6 @@ from dispatch.services.nbd import announce_nbd, apply_nbd
 from dispatch.services.parts import delivered_today, fit_parts, set_return_due
 from husky_support.calendar import CalendarError, business_calendar, site_zone
 from partners.calendars import calendar_for
-from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
 from partners.kinds import PARTNER_KINDS
 from partners.models import User
@@ -228,7 +228,7 @@ def dispatch_transition(
         details = {"action": step.action.value, "from_state": step.from_state.value, "to_state": step.to_state.value}
         record_event(type=partner_event, obj=locked, now=now, details=details)
     if fee is not None:
-        record_event(type=EventType.FEE_RECORDED, obj=fee, now=now, details={"kind": fee.kind})
+        record_event(type=DispatchEventType.FEE_RECORDED, obj=fee, now=now, details={"kind": fee.kind})
     announce_nbd(locked, decided, now)
     return locked
 

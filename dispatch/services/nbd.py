@@ -7,8 +7,8 @@ from datetime import datetime
 
 from dispatch import nbd
 from dispatch import workflow as flow
+from dispatch.events import DispatchEventType
 from dispatch.models import Dispatch
-from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
 
 NBD_FIELDS = ("nbd_verdict", "nbd_miss_cause", "nbd_decided_at", "nbd_missed_at", "nbd_missed_due_at")
@@ -66,6 +66,6 @@ def announce_nbd(dispatch: Dispatch, decided: nbd.Verdict | None, now: datetime)
         return
     details = {"nbd_verdict": decided.verdict.value, "nbd_miss_cause": decided.cause.value if decided.cause else None}
     if decided.verdict is nbd.NbdVerdict.MET:
-        record_event(type=EventType.DISPATCH_NBD_MET, obj=dispatch, now=now, details=details)
+        record_event(type=DispatchEventType.DISPATCH_NBD_MET, obj=dispatch, now=now, details=details)
     else:
-        record_event(type=EventType.DISPATCH_NBD_MISSED, obj=dispatch, now=now, details=details)
+        record_event(type=DispatchEventType.DISPATCH_NBD_MISSED, obj=dispatch, now=now, details=details)

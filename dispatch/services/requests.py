@@ -17,13 +17,13 @@ from cases.workflow import State as CaseState
 from dispatch import notices
 from dispatch import workflow as flow
 from dispatch.eligibility import Eligibility, SiteFacts
+from dispatch.events import DispatchEventType
 from dispatch.models import Dispatch
 from dispatch.nbd import NbdVerdict
 from dispatch.selectors import eligibility_for_unit
 from dispatch.services.base import end_of_site_day, full_clean_or_refuse
 from husky_support.calendar import CalendarError
 from husky_support.domain import Conflict, DomainError
-from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
 from partners.kinds import OrgKind
 from partners.models import Organisation, User
@@ -207,6 +207,6 @@ def create_dispatch(*, case: Case, actor: User | None, note: str, now: datetime,
     full_clean_or_refuse(dispatch)
     dispatch.save()
     # No timeline row of its own: escalate_to_dell's transition row is the one entry of the escalation.
-    record_event(type=EventType.DISPATCH_REQUESTED, obj=dispatch, now=now, details={"action": "requested"})
+    record_event(type=DispatchEventType.DISPATCH_REQUESTED, obj=dispatch, now=now, details={"action": "requested"})
     notices.notify_requested(dispatch, actor=actor, now=now)
     return dispatch

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from husky_support.api.filters import FilterBackend, IsoDateTimeFilter
 from husky_support.api.pagination import StandardPagination
 from partners.integrations import endpoints, selectors
-from partners.integrations.catalog import SUBSCRIBABLE, EventType
+from partners.integrations.catalog import event_type_choices, event_types, subscribable
 from partners.integrations.models import (
     DeliveryAttempt,
     DeliveryStatus,
@@ -23,7 +23,8 @@ from partners.integrations.models import (
     WebhookEndpoint,
 )
 
-EVENT_TYPE_CHOICES = [(t.value, t.label) for t in SUBSCRIBABLE]
+# Read when the URL conf loads this module, once every app has registered its event types.
+EVENT_TYPE_CHOICES = [(t.value, t.label) for t in subscribable()]
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
@@ -111,7 +112,7 @@ class RedeliverInputSerializer(serializers.Serializer):
 
 class DeliveryFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=DeliveryStatus.choices)
-    event_type = django_filters.ChoiceFilter(field_name="event__type", choices=EventType.choices)
+    event_type = django_filters.ChoiceFilter(field_name="event__type", choices=event_type_choices())
     since = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     event_id = django_filters.CharFilter(field_name="event__public_id", max_length=40)
 
@@ -159,7 +160,7 @@ class WebhookViewSet(
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=DeliveryStatus.values),
-            OpenApiParameter("event_type", str, enum=EventType.values),
+            OpenApiParameter("event_type", str, enum=[t.value for t in event_types()]),
             OpenApiParameter("since", OpenApiTypes.DATETIME, description="Deliveries created at or after"),
             OpenApiParameter("event_id", str),
             OpenApiParameter("page", int),
@@ -223,7 +224,7 @@ class FeedEventSerializer(serializers.Serializer):
     """An event as webhooks send it: the object as your organisation sees it, and what happened."""
 
     id = serializers.CharField(source="event.public_id")
-    type = serializers.ChoiceField(source="event.type", choices=EventType.choices)
+    type = serializers.ChoiceField(source="event.type", choices=event_type_choices())
     timestamp = serializers.DateTimeField(source="event.occurred_at")
     object_type = serializers.CharField(source="event.object_type")
     object_id = serializers.CharField(source="event.object_id")
@@ -240,7 +241,7 @@ class EventCursorPagination(CursorPagination):
 
 
 class EventFilterSet(django_filters.FilterSet):
-    type = django_filters.ChoiceFilter(field_name="event__type", choices=EventType.choices)
+    type = django_filters.ChoiceFilter(field_name="event__type", choices=event_type_choices())
     object_type = django_filters.CharFilter(field_name="event__object_type", max_length=30)
     object_id = django_filters.CharFilter(field_name="event__object_id", max_length=40)
     since = IsoDateTimeFilter(field_name="event__occurred_at", lookup_expr="gte")

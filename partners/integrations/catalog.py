@@ -1,48 +1,90 @@
-"""The event types a partner system can subscribe to: one list, shared by the outbox, the API and the pages."""
+"""The event types a partner system can subscribe to: one catalogue, shared by the outbox, the API and the pages.
 
+Each app declares the types of its own objects as a `TextChoices` beside its object kind (cases/events.py,
+servicetags/events.py, dispatch/events.py) and registers them from its `ready()`, so this lower app names no
+higher app's events. The catalogue is ordered by topic (the part before the dot) alphabetically, then as each app
+declared its types: the order of the API's enums and of the subscription form whatever the apps' loading order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core.exceptions import AppRegistryNotReady
 from django.db import models
 
 from partners.kinds import OrgKind
 
 
-class EventType(models.TextChoices):
-    CASE_CREATED = "case.created", "A case was opened"
-    CASE_TRANSITIONED = "case.transitioned", "A case moved along the escalation chain"
-    CASE_COMMENT_ADDED = "case.comment_added", "A partner-visible comment was added to a case"
-    CASE_ATTACHMENT_ADDED = "case.attachment_added", "A file was attached to a case"
-    DISPATCH_REQUESTED = "dispatch.requested", "A Dell dispatch was requested"
-    DISPATCH_ACCEPTED = "dispatch.accepted", "Dell accepted a dispatch"
-    DISPATCH_DENIED = "dispatch.denied", "Dell denied a dispatch"
-    DISPATCH_SCHEDULED = "dispatch.scheduled", "A technician visit was scheduled"
-    DISPATCH_RESCHEDULED = "dispatch.rescheduled", "A technician visit was rescheduled"
-    DISPATCH_COMPLETED = "dispatch.completed", "A dispatch was completed"
-    DISPATCH_FAILED = "dispatch.failed", "A technician visit failed"
-    DISPATCH_NBD_MET = "dispatch.nbd_met", "A dispatch met its next-business-day target"
-    DISPATCH_NBD_MISSED = "dispatch.nbd_missed", "A dispatch missed its next-business-day target (with the cause)"
-    FEE_RECORDED = "fee.recorded", "A fee was recorded on a dispatch"
-    TRANSFER_SUBMITTED = "transfer.submitted", "A service-tag transfer was submitted to Dell"
-    TRANSFER_CONFIRMED = "transfer.confirmed", "A service-tag transfer was confirmed"
-    TRANSFER_REJECTED = "transfer.rejected", "A service-tag transfer was rejected"
+class IntegrationEventType(models.TextChoices):
     WEBHOOK_PING = "webhook.ping", "A test event sent on request"
 
 
-# What an endpoint may subscribe to; the ping always goes to the endpoint it was sent for.
-SUBSCRIBABLE = tuple(t for t in EventType if t is not EventType.WEBHOOK_PING)
+@dataclass(frozen=True)
+class EventTypeSpec:
+    value: str
+    label: str
+    # An endpoint subscribes to every type but the ping, which goes only to the endpoint it was sent for.
+    subscribable: bool
+    # Dell sees a dispatched case, but of its timeline only the dispatch's own rows
+    # (cases.selectors.events_visible): the case's opening, transitions, comments and files are the partner's
+    # thread with MTS. So a type reaches Dell only when its app says it may; a type added later without saying
+    # so stays out of Dell's feed and webhooks.
+    dell_receives: bool
+
+    @property
+    def topic(self) -> str:
+        return self.value.split(".", 1)[0]
 
 
-# The event types an organisation kind may receive of the objects it sees; a kind not listed receives every
-# type its objects' audience gives it. Dell sees a dispatched case, but of its timeline only the dispatch's
-# own rows (cases.selectors.events_visible): the case's opening, transitions (their notes), comments and files
-# are the partner's thread with MTS. So Dell's feed and webhooks carry the dispatch, its fees and the transfers
-# sent to it, and nothing else; an event type added later reaches Dell only once it is listed here.
-RECEIVABLE: dict[OrgKind, frozenset[EventType]] = {
-    OrgKind.DELL: frozenset(
-        {t for t in EventType if t.value.startswith(("dispatch.", "fee.", "transfer."))} | {EventType.WEBHOOK_PING}
-    ),
-}
+_REGISTERED: dict[str, EventTypeSpec] = {}
+_ordered: tuple[EventTypeSpec, ...] | None = None
 
 
-def may_receive(event_type: EventType, kind: OrgKind) -> bool:
+def register_event_types(choices: type[models.TextChoices], *, dell_receives: bool, subscribable: bool = True) -> None:
+    """Add an app's event types to the catalogue; registering the same types again (a second `ready()`) is a no-op."""
+    global _ordered
+    for member in choices:
+        _REGISTERED[member.value] = EventTypeSpec(
+            value=member.value, label=str(member.label), subscribable=subscribable, dell_receives=dell_receives
+        )
+    _ordered = None
+
+
+def event_types() -> tuple[EventTypeSpec, ...]:
+    """Every registered type in catalogue order. Read only once every app is ready: read earlier, it would miss
+    the types of the apps whose `ready()` has not run yet."""
+    global _ordered
+    if not apps.ready:
+        raise AppRegistryNotReady("The event catalogue is complete only once every app's ready() has run.")
+    if _ordered is None:
+        _ordered = tuple(sorted(_REGISTERED.values(), key=lambda spec: spec.topic))
+    return _ordered
+
+
+def event_type_choices() -> list[tuple[str, str]]:
+    """The model field's and the filters' choices, evaluated when first used (after the apps are ready)."""
+    return [(spec.value, spec.label) for spec in event_types()]
+
+
+def subscribable() -> tuple[EventTypeSpec, ...]:
+    return tuple(spec for spec in event_types() if spec.subscribable)
+
+
+def is_subscribable(event_type: str) -> bool:
+    spec = _REGISTERED.get(event_type)
+    return spec is not None and spec.subscribable
+
+
+def spec_of(event_type: str) -> EventTypeSpec:
+    """The registered type; LookupError for a value no app registered."""
+    try:
+        return _REGISTERED[event_type]
+    except KeyError:
+        raise LookupError(f"{event_type!r} is not a registered event type") from None
+
+
+def may_receive(event_type: str, kind: OrgKind) -> bool:
     """Whether an organisation of `kind` that sees an event's object may receive an event of `event_type`."""
-    allowed = RECEIVABLE.get(kind)
-    return allowed is None or event_type in allowed
+    return kind != OrgKind.DELL or spec_of(event_type).dell_receives

@@ -18,7 +18,7 @@ from husky_support.domain import FieldProblems, Invalid, NotAllowed, NotFound
 from husky_support.locking import lock_versioned
 from husky_support.queue import enqueue_after_commit
 from partners.integrations import signing
-from partners.integrations.catalog import SUBSCRIBABLE, EventType
+from partners.integrations.catalog import IntegrationEventType, subscribable
 from partners.integrations.models import DeliveryStatus, EventRecipient, WebhookDelivery, WebhookEndpoint
 from partners.integrations.outbox import ObjectKind, active_orgs, record_event
 from partners.integrations.sender import destination_policy
@@ -72,12 +72,12 @@ def _clean(values: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
         if isinstance(raw, str) or not isinstance(raw, Iterable):
             errors.add("event_types", "invalid", "Give a list of event types.")
         else:
-            known = {t.value for t in SUBSCRIBABLE}
+            catalogue = [t.value for t in subscribable()]
             chosen = [str(t) for t in raw]
-            bad = [t for t in chosen if t not in known]
+            bad = [t for t in chosen if t not in catalogue]
             for t in bad:
                 errors.add("event_types", "unknown_event_type", f"Unknown event type: {t}.")
-            out["event_types"] = [t.value for t in SUBSCRIBABLE if t.value in chosen]  # catalogue order, no repeats
+            out["event_types"] = [t for t in catalogue if t in chosen]  # catalogue order, no repeats
     if "is_enabled" in values:
         if not isinstance(values["is_enabled"], bool):
             errors.add("is_enabled", "invalid", "true or false.")
@@ -171,7 +171,9 @@ def endpoint_ping(*, actor: User, endpoint: WebhookEndpoint, now: datetime) -> W
     """Queue a `webhook.ping` event to this endpoint alone (enabled or not: testing a repaired receiver
     before enabling it is the point). Returns its delivery."""
     _require_admin(actor, endpoint)
-    event = record_event(type=EventType.WEBHOOK_PING, obj=endpoint, now=now, details={"requested_by": actor.username})
+    event = record_event(
+        type=IntegrationEventType.WEBHOOK_PING, obj=endpoint, now=now, details={"requested_by": actor.username}
+    )
     recipient = EventRecipient.objects.get(event=event, organisation_id=endpoint.organisation_id)
     delivery = WebhookDelivery.objects.create(
         endpoint=endpoint, event=event, recipient=recipient, next_attempt_at=now, created_at=now

@@ -4,10 +4,16 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
-from partners.integrations.catalog import SUBSCRIBABLE, EventType
+from partners.integrations.catalog import event_types, subscribable
 from partners.integrations.models import DeliveryStatus
 
-EVENT_TYPE_CHOICES = [(t.value, f"{t.value} — {t.label}") for t in SUBSCRIBABLE]
+
+def _subscribable_choices() -> list[tuple[str, str]]:
+    return [(t.value, f"{t.value} — {t.label}") for t in subscribable()]
+
+
+def _event_type_filter_choices() -> list[tuple[str, str]]:
+    return [("", "Any event type"), *[(t.value, t.value) for t in event_types()]]
 
 
 class EndpointForm(forms.Form):
@@ -16,7 +22,7 @@ class EndpointForm(forms.Form):
     )
     description = forms.CharField(max_length=200, required=False)
     event_types = forms.MultipleChoiceField(
-        choices=EVENT_TYPE_CHOICES,
+        choices=_subscribable_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every event type, including those added later.",
@@ -55,7 +61,5 @@ class RedeliverForm(forms.Form):
 
 class DeliveryFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *DeliveryStatus.choices], required=False)
-    event_type = forms.ChoiceField(
-        choices=[("", "Any event type"), *[(t.value, t.value) for t in EventType]], required=False
-    )
+    event_type = forms.ChoiceField(choices=_event_type_filter_choices, required=False)
     event_id = forms.CharField(max_length=40, required=False)

@@ -4,7 +4,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
-from partners.integrations.catalog import EventType
+from partners.integrations.catalog import event_type_choices
 
 
 class DeliveryStatus(models.TextChoices):
@@ -31,7 +31,7 @@ class Event(models.Model):
     """One domain change, written in the transaction of the change (a transactional outbox)."""
 
     public_id = models.CharField(max_length=40, unique=True, help_text="evt_…; the webhook-id of its deliveries")
-    type = models.CharField(max_length=40, choices=EventType.choices)
+    type = models.CharField(max_length=40, choices=event_type_choices)
     object_type = models.CharField(max_length=30)
     object_id = models.CharField(max_length=40)
     sequence = models.PositiveIntegerField(help_text="1, 2, 3… per object, so receivers can order events")

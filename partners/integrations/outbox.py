@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Model, Q
 
 from husky_support.queue import enqueue_after_commit
-from partners.integrations.catalog import SUBSCRIBABLE, EventType, may_receive
+from partners.integrations.catalog import is_subscribable, may_receive, spec_of
 from partners.integrations.models import (
     DeliveryStatus,
     Event,
@@ -91,26 +91,24 @@ def new_public_id() -> str:
     return f"evt_{uuid.uuid4().hex}"
 
 
-def record_event(
-    *, type: EventType | str, obj: Model, now: datetime, details: Mapping[str, Any] | None = None
-) -> Event:
+def record_event(*, type: str, obj: Model, now: datetime, details: Mapping[str, Any] | None = None) -> Event:
     """Write one event about `obj` (saved, registered through register_object_kind), its recipients and a
     pending delivery to each subscribed endpoint of theirs, all in the caller's transaction, so the event
     exists exactly when the change does. Call it after saving the change, inside the service's
     @transaction.atomic:
 
-        record_event(type=EventType.CASE_TRANSITIONED, obj=case, now=now,
+        record_event(type=CaseEventType.CASE_TRANSITIONED, obj=case, now=now,
                      details={"action": "take", "from_state": "l2_mts_queue", "to_state": "..."})
 
     `details` is what the event adds to the object (the transition, the comment), the same for every
     recipient; it must hold nothing a recipient may not see. The recipients are the object's audience less
     the organisations whose kind may not receive this type (catalog.may_receive: Dell gets no case events).
     The relay is started when the transaction commits; the beat sweep catches anything that start missed.
-    Raises RuntimeError outside a transaction, LookupError for an unregistered model."""
+    Raises RuntimeError outside a transaction, LookupError for an unregistered model or event type."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change it records")
     kind = object_kind_for(obj)
-    event_type = EventType(type)
+    event_type = spec_of(type)
     object_id = str(obj.pk)
     event = Event.objects.create(
         public_id=new_public_id(),
@@ -125,7 +123,7 @@ def record_event(
     recipients = []
     for org in kind.audience(obj):
         org_kind = OrgKind(org.kind)
-        if not may_receive(event_type, org_kind):  # sees the object, not this part of it (catalog.RECEIVABLE)
+        if not may_receive(event_type.value, org_kind):  # sees the object, not this part of it (catalog)
             continue
         if org_kind not in payloads:
             payloads[org_kind] = kind.payload(obj, org_kind)
@@ -150,7 +148,7 @@ def queue_deliveries(event: Event, recipients: list[EventRecipient], *, now: dat
             created_at=now,
         )
         for endpoint in endpoints
-        if event.type in SUBSCRIBABLE and endpoint.wants(event.type)
+        if is_subscribable(event.type) and endpoint.wants(event.type)
     ]
     if deliveries:
         WebhookDelivery.objects.bulk_create(deliveries)

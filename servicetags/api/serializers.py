@@ -78,7 +78,9 @@ class UnitSerializer(serializers.ModelSerializer):
 
 
 class LocationSerializer(serializers.ModelSerializer):
-    transfer = serializers.PrimaryKeyRelatedField(read_only=True)
+    transfer: serializers.PrimaryKeyRelatedField[ServiceTagTransfer] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
 
     class Meta:
         model = Location
@@ -182,7 +184,7 @@ def _today_at(zone: str) -> datetime:
 
 class TransferSerializer(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
-    unit = serializers.SlugRelatedField(slug_field="service_tag", read_only=True)
+    unit: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(slug_field="service_tag", read_only=True)
     destination = AddressSerializer(source="*", read_only=True)
     filed_by_org = OrgRefSerializer(read_only=True)
     overdue = serializers.SerializerMethodField()

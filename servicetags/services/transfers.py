@@ -14,12 +14,12 @@ from husky_support.calendar import WEEKDAYS, Calendar, CalendarError
 from husky_support.domain import FieldProblems, NotFound, problems_from_validation
 from husky_support.locking import lock_versioned
 from partners.calendars import calendar_for
-from partners.integrations.catalog import EventType
 from partners.integrations.outbox import record_event
 from partners.models import User
 from partners.visibility import viewer_kind
 from servicetags import notices
 from servicetags import transfers as flow
+from servicetags.events import TransferEventType
 from servicetags.models import Location, LocationSource, ServiceTagTransfer, TransferStatus, Unit
 from servicetags.selectors import units_visible_to
 from servicetags.services.orders import ADDRESS_FIELDS, clean_address, raise_invalid
@@ -157,7 +157,7 @@ def transfer_submit(*, actor: User, transfer: ServiceTagTransfer, now: datetime)
             "updated_at",
         ]
     )
-    record_event(type=EventType.TRANSFER_SUBMITTED, obj=locked, now=now)
+    record_event(type=TransferEventType.TRANSFER_SUBMITTED, obj=locked, now=now)
     notices.notify_transfer(locked, "transfer.submitted", actor=actor, now=now)
     return locked
 
@@ -210,7 +210,7 @@ def transfer_confirm(
         recorded_by=actor,
         **{name: getattr(locked, name) for name in ADDRESS_FIELDS},
     )
-    record_event(type=EventType.TRANSFER_CONFIRMED, obj=locked, now=now)
+    record_event(type=TransferEventType.TRANSFER_CONFIRMED, obj=locked, now=now)
     notices.notify_transfer(locked, "transfer.confirmed", actor=actor, now=now)
     return locked
 
@@ -225,6 +225,8 @@ def transfer_reject(*, actor: User, transfer: ServiceTagTransfer, reason: str, n
     locked.decided_at = now
     locked.decided_by = actor
     locked.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by", "updated_at"])
-    record_event(type=EventType.TRANSFER_REJECTED, obj=locked, now=now, details={"reason": locked.rejection_reason})
+    record_event(
+        type=TransferEventType.TRANSFER_REJECTED, obj=locked, now=now, details={"reason": locked.rejection_reason}
+    )
     notices.notify_transfer(locked, "transfer.rejected", actor=actor, now=now)
     return locked

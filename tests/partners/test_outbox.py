@@ -8,12 +8,14 @@ import pytest
 from django.db import transaction
 
 from cases import services as case_services
+from cases.events import CaseEventType
 from cases.selectors import cases_visible_to
 from cases.workflow import Action
-from partners.integrations.catalog import EventType
+from dispatch.events import DispatchEventType
 from partners.integrations.models import Event, EventRecipient, WebhookDelivery
 from partners.integrations.outbox import record_event
 from servicetags import services as tag_services
+from servicetags.events import TransferEventType
 from servicetags.selectors import transfers_visible_to
 from tests.cases.factories import NOW, open_case
 from tests.servicetags.factories import TransferFactory
@@ -41,12 +43,12 @@ def _attachment(case, user, now):
 
 
 CASE_ACTIONS = {
-    EventType.CASE_CREATED: None,
-    EventType.CASE_TRANSITIONED: lambda case, user, now: case_services.case_transition(
+    CaseEventType.CASE_CREATED: None,
+    CaseEventType.CASE_TRANSITIONED: lambda case, user, now: case_services.case_transition(
         actor=user, case=case, action=Action.ESCALATE_TO_MTS, version=case.version, now=now
     ),
-    EventType.CASE_COMMENT_ADDED: _comment,
-    EventType.CASE_ATTACHMENT_ADDED: _attachment,
+    CaseEventType.CASE_COMMENT_ADDED: _comment,
+    CaseEventType.CASE_ATTACHMENT_ADDED: _attachment,
 }
 
 
@@ -66,9 +68,9 @@ def test_case_events_reach_exactly_the_organisations_that_see_the_case(event_typ
 
 
 TRANSFER_ACTIONS = {
-    EventType.TRANSFER_SUBMITTED: [],
-    EventType.TRANSFER_CONFIRMED: ["confirm"],
-    EventType.TRANSFER_REJECTED: ["reject"],
+    TransferEventType.TRANSFER_SUBMITTED: [],
+    TransferEventType.TRANSFER_CONFIRMED: ["confirm"],
+    TransferEventType.TRANSFER_REJECTED: ["reject"],
 }
 
 
@@ -108,7 +110,7 @@ def test_an_inactive_organisation_receives_nothing(inactive_reseller, mts_org):
 
     case = open_case(UserFactory(username="closed", organisation=inactive_reseller))
     assert inactive_reseller.pk not in _recipients(
-        Event.objects.get(type=EventType.CASE_CREATED, object_id=str(case.pk))
+        Event.objects.get(type=CaseEventType.CASE_CREATED, object_id=str(case.pk))
     )
 
 
@@ -161,12 +163,12 @@ def test_a_refused_transition_writes_no_event(reseller_user, unit):
 def test_record_event_refuses_to_run_outside_a_transaction(reseller_user, unit):
     case = open_case(reseller_user, unit)
     with pytest.raises(RuntimeError, match="inside the transaction"):
-        record_event(type=EventType.CASE_CREATED, obj=case, now=NOW)
+        record_event(type=CaseEventType.CASE_CREATED, obj=case, now=NOW)
 
 
 def test_an_unregistered_object_is_refused(reseller_user):
     with pytest.raises(LookupError), transaction.atomic():
-        record_event(type=EventType.CASE_CREATED, obj=reseller_user, now=NOW)
+        record_event(type=CaseEventType.CASE_CREATED, obj=reseller_user, now=NOW)
 
 
 def test_each_subscribed_endpoint_of_a_recipient_gets_one_pending_delivery(reseller_user, distributor_user, unit):
@@ -201,11 +203,10 @@ def test_a_dispatched_case_reaches_its_dell_organisation_as_dispatch_events_only
     seeing = {u.organisation_id for u in users.values() if cases_visible_to(u).filter(pk=case.pk).exists()}
     assert dispatch.dell_org_id in seeing
     assert other_dell.organisation_id not in seeing
-    for event_type in (EventType.CASE_TRANSITIONED, EventType.CASE_COMMENT_ADDED):
+    for event_type in (CaseEventType.CASE_TRANSITIONED, CaseEventType.CASE_COMMENT_ADDED):
         event = Event.objects.filter(type=event_type, object_id=str(case.pk)).order_by("sequence").last()
         assert _recipients(event) == seeing - {dispatch.dell_org_id}, event_type
-    assert Event.objects.filter(type=EventType.CASE_TRANSITIONED, object_id=str(case.pk)).last().details["action"] == (
-        "escalate_to_dell"
-    )
-    requested = Event.objects.get(type=EventType.DISPATCH_REQUESTED, object_id=str(dispatch.pk))
+    escalation = Event.objects.filter(type=CaseEventType.CASE_TRANSITIONED, object_id=str(case.pk)).last()
+    assert escalation.details["action"] == "escalate_to_dell"
+    requested = Event.objects.get(type=DispatchEventType.DISPATCH_REQUESTED, object_id=str(dispatch.pk))
     assert _recipients(requested) == seeing
