@@ -132,14 +132,30 @@ def _clear() -> None:
     Dispatch.objects.all().delete()  # parts cascade
 
 
-def _drain(sweep) -> tuple[int, float]:
+def _drain(sweep) -> tuple[int, float, int, float]:
+    """Due items done, seconds, SQL statements sent (savepoints included) and seconds spent waiting on them
+    (commits excluded): what each item costs the database, the rest being Python."""
+    statements = 0
+    in_sql = 0.0
+
+    def count(execute, sql, params, many, context):
+        nonlocal statements, in_sql
+        statements += 1
+        sent = clock.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            in_sql += clock.perf_counter() - sent
+
     started = clock.perf_counter()
     done = 0
-    while True:
-        result = sweep(now=NOW)
-        done += result.done
-        if not result.more:
-            return done, clock.perf_counter() - started
+    with connection.execute_wrapper(count):
+        while True:
+            result = sweep(now=NOW)
+            done += result.done
+            if not result.more:
+                break
+    return done, clock.perf_counter() - started, statements, in_sql
 
 
 def main() -> None:
@@ -155,7 +171,7 @@ def main() -> None:
         print(f"database: {connection.vendor}; notifications stored, not sent; batch {sweeps.SWEEP_BATCH}")
         header = (
             f"{'sweep':<22} {'rows':>8} {'due':>6} {'done':>6} {'seconds':>8} {'ms/due':>7} {'re-run s':>9} "
-            f"{'× first':>7}"
+            f"{'× first':>7} {'SQL/due':>7} {'SQL ms/due':>10}"
         )
         print(header)
         print("-" * len(header))
@@ -167,14 +183,15 @@ def main() -> None:
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE dispatch_dispatch; ANALYZE dispatch_part")
             for (name, _, _), sweep in zip(SWEEP_FIELDS, sweeps.SWEEPS, strict=True):
-                done, seconds = _drain(sweep)
-                again, rerun = _drain(sweep)
+                done, seconds, statements, in_sql = _drain(sweep)
+                again, rerun, _, _ = _drain(sweep)
                 assert again == 0, f"{name} did {again} twice"
                 baseline.setdefault(name, seconds)
                 ratio = seconds / baseline[name]
                 print(
                     f"{name:<22} {rows:>8,} {due:>6,} {done:>6,} {seconds:>8.3f} {1000 * seconds / max(done, 1):>7.2f} "
-                    f"{rerun:>9.4f} {ratio:>7.1f}"
+                    f"{rerun:>9.4f} {ratio:>7.1f} {statements / max(done, 1):>7.1f} "
+                    f"{1000 * in_sql / max(done, 1):>10.2f}"
                 )
         print(f"({Notification.objects.count():,} notifications stored)")
     finally:

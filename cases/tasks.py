@@ -11,6 +11,7 @@ from cases.models import Case
 from cases.services import case_transition
 from cases.workflow import Action, State
 from husky_support.domain import DomainError
+from husky_support.locking import apply_in_commit_groups
 
 logger = logging.getLogger(__name__)
 
@@ -23,11 +24,8 @@ def sweep_sla_breaches_task() -> int:
     Returns how many it recorded."""
     now = timezone.now()
     batch = settings.CASES_SLA_SWEEP_BATCH
-    recorded = 0
-    for pk in dict.fromkeys([*breaches.due_breach(now, batch), *breaches.due_near_breach(now, batch)]):
-        if breaches.record_sla_alert(pk, now=now) is not None:
-            recorded += 1
-    return recorded
+    due = list(dict.fromkeys([*breaches.due_breach(now, batch), *breaches.due_near_breach(now, batch)]))
+    return apply_in_commit_groups(due, lambda pk: breaches.record_sla_alert(pk, now=now) is not None)
 
 
 @shared_task(name="cases.tasks.auto_close_resolved_cases_task")

@@ -16,6 +16,7 @@ from dispatch.models import Dispatch, Part
 from dispatch.nbd import NbdVerdict
 from dispatch.services.base import lock_dispatch, record_dispatch_event
 from dispatch.services.nbd import NBD_FIELDS, announce_nbd, apply_nbd
+from husky_support.locking import apply_in_commit_groups
 
 __all__ = [
     "SWEEP_BATCH",
@@ -40,7 +41,7 @@ class SweepResult:
 
 def _run(name: str, due: QuerySet, order: str, apply: Callable[[int, datetime], bool], now: datetime) -> SweepResult:
     pks = list(due.order_by(order).values_list("pk", flat=True)[:SWEEP_BATCH])
-    done = sum(1 for pk in pks if apply(pk, now))
+    done = apply_in_commit_groups(pks, lambda pk: apply(pk, now))
     return SweepResult(name=name, done=done, more=len(pks) == SWEEP_BATCH)
 
 

@@ -137,3 +137,29 @@ def test_a_stale_version_is_refused_with_the_current_one(reseller_user) -> None:
         lock_versioned(WebhookEndpoint.objects.all(), endpoint.pk, 2, noun="endpoint")
     assert stale.value.extra == {"current_version": 3}
     assert "endpoint" in stale.value.message
+
+
+@pytest.mark.django_db
+def test_a_sweep_commits_its_items_by_group_and_a_failure_undoes_only_its_own_group() -> None:
+    """A sweep pays one commit per group of due items; an item that fails takes back the writes of its group
+    (they stay due for the next run) and is raised, while the groups before it stay written."""
+    from django.db import transaction
+
+    from husky_support.locking import apply_in_commit_groups
+    from partners.models import Organisation
+    from tests.partners.factories import OrganisationFactory
+
+    orgs = [OrganisationFactory(name=f"Due {n}") for n in range(5)]
+
+    def rename(org: Organisation) -> bool:
+        with transaction.atomic():
+            Organisation.objects.filter(pk=org.pk).update(name=f"Done {org.pk}")
+            if org.pk == orgs[3].pk:
+                raise RuntimeError("the fourth item fails")
+        return True
+
+    assert apply_in_commit_groups(orgs[:3], lambda org: org.pk != orgs[1].pk, group=2) == 2
+    with pytest.raises(RuntimeError):
+        apply_in_commit_groups(orgs, rename, group=2)
+    names = dict(Organisation.objects.filter(pk__in=[o.pk for o in orgs]).values_list("pk", "name"))
+    assert [names[o.pk].split()[0] for o in orgs] == ["Done", "Done", "Due", "Due", "Due"]
