@@ -43,7 +43,7 @@ def lock_versioned(
     return row
 
 
-def apply_in_commit_groups(items: Sequence[T], apply: Callable[[T], bool], *, group: int = COMMIT_GROUP) -> int:
+def apply_in_commit_groups(items: Sequence[T], apply: Callable[[T], bool], *, group: int | None = None) -> int:
     """Run `apply` on each item, `group` items to a transaction, and count the items it returns True for.
 
     Each `apply` opens its own `transaction.atomic()` as it would alone; inside the group's transaction that is a
@@ -51,6 +51,7 @@ def apply_in_commit_groups(items: Sequence[T], apply: Callable[[T], bool], *, gr
     (a sweep's due order): two sweeps running at once lock the same rows in the same order, so one waits for the
     other's group instead of deadlocking, then finds the rows done. An error rolls back the group it happened
     in, whose items stay due for the next run, and is raised, as it was for one item."""
+    group = group or COMMIT_GROUP  # read at the call, so bench/bench_dispatch_sweeps.py can compare group sizes
     done = 0
     for start in range(0, len(items), group):
         with transaction.atomic():
