@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from dispatch.eligibility import DEFAULT_CUTOFF
 from dispatch.models import Coverage, validate_calendar_country
-from husky_support.domain import FieldProblems, Invalid
+from husky_support.domain import FieldProblems
 from partners.models import ChangeAction, ReferenceTable, User
-from partners.reference import record_changes, require_mts_admin
+from partners.reference import locked_with_changes, record_changes, require_mts_admin
 
 __all__ = ["COVERAGE_EDITORS_ONLY", "coverage_put", "coverage_update"]
 
@@ -84,14 +84,7 @@ def coverage_update(*, actor: User, coverage: Coverage, now: datetime | None = N
 
     Raises as `coverage_put`."""
     _require_coverage_editor(actor)
-    unknown = set(changes) - set(COVERAGE_FIELDS)
-    if unknown:
-        raise Invalid(f"Unknown coverage fields: {', '.join(sorted(unknown))}.", code="invalid")
-    row = Coverage.objects.select_for_update().get(pk=coverage.pk)
-    before = {name: getattr(row, name) for name in COVERAGE_FIELDS}
-    for name, value in changes.items():
-        setattr(row, name, value.strip() if name == "notes" else value)
-    row.updated_by = actor
+    row, before = locked_with_changes(coverage, COVERAGE_FIELDS, changes, actor=actor, what="coverage")
     row.full_clean(validate_unique=False)
     row.save(update_fields=[*changes, "updated_by", "updated_at"])
     _record(actor, row, ChangeAction.CHANGED, before, now or timezone.now())

@@ -12,6 +12,17 @@ from husky_support.locking import lock_versioned
 from partners.kinds import OrgKind
 from partners.models import User
 
+# The checklist's impact and diagnosis answers, in the order the case shows them (and the API lists them).
+DIAGNOSIS_FIELDS = (
+    "ppids",
+    "users_impacted",
+    "in_production",
+    "failure_description",
+    "troubleshooting_done",
+    "customer_available_for_diagnostics",
+    "diagnostics_unavailable_reason",
+    "supportassist_unavailable_reason",
+)
 # Fields a partner fills in (the checklist and the title); the service validates and normalises them.
 EDITABLE_FIELDS = (
     "title",
@@ -24,14 +35,7 @@ EDITABLE_FIELDS = (
     "site_postal_code",
     "site_country",
     "site_timezone",
-    "ppids",
-    "users_impacted",
-    "in_production",
-    "failure_description",
-    "troubleshooting_done",
-    "customer_available_for_diagnostics",
-    "diagnostics_unavailable_reason",
-    "supportassist_unavailable_reason",
+    *DIAGNOSIS_FIELDS,
 )
 SITE_FIELDS = ("site_address_line1", "site_address_line2", "site_city", "site_postal_code", "site_country")
 PARTNER_EDITABLE_STATES = frozenset({State.L1_RESELLER.value, State.AWAITING_PARTNER.value})

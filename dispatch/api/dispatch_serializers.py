@@ -16,6 +16,7 @@ from dispatch.models import (
     Part,
     ScheduleChange,
 )
+from dispatch.services.parts import PART_DETAILS
 
 _DATETIME = serializers.DateTimeField()
 _DATE = serializers.DateField()
@@ -49,13 +50,7 @@ class PartSerializer(serializers.ModelSerializer):
         model = Part
         fields = [
             "id",
-            "part_number",
-            "description",
-            "quantity",
-            "is_hard_drive",
-            "faulty_ppid",
-            "carrier",
-            "tracking_number",
+            *PART_DETAILS,
             "shipped_on",
             "delivered_on",
             "fitted_on",
