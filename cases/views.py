@@ -361,9 +361,7 @@ def case_create(request: HttpRequest):
                         escalate=escalate,
                     )
                     if upload:
-                        services.attachment_create(
-                            actor=request.user, case=case, name=upload.name, size=upload.size, fileobj=upload, now=now
-                        )
+                        services.attachment_upload(actor=request.user, case=case, upload=upload, now=now)
             except DomainError as exc:
                 _apply_domain_error(form, exc)
             else:
@@ -621,12 +619,10 @@ def attachment_upload(request: HttpRequest, number: str):
         messages.error(request, "Choose a file to upload.")
         return redirect("cases:detail", number=number)
     try:
-        attachment = services.attachment_create(
+        attachment = services.attachment_upload(
             actor=request.user,
             case=case,
-            name=upload.name,
-            size=upload.size,
-            fileobj=upload,
+            upload=upload,
             internal=request.POST.get("internal") == "1",
             now=timezone.now(),
         )
