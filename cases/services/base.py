@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from cases.models import Case, CaseEvent
+from cases.models import SITE_ADDRESS_FIELDS, Case, CaseEvent
 from cases.workflow import OPEN_STATES, Action, State
 from husky_support.locking import lock_versioned
 from partners.kinds import OrgKind
@@ -29,15 +29,11 @@ EDITABLE_FIELDS = (
     "category",
     "component",
     "unit",
-    "site_address_line1",
-    "site_address_line2",
-    "site_city",
-    "site_postal_code",
-    "site_country",
-    "site_timezone",
+    *SITE_ADDRESS_FIELDS,
     *DIAGNOSIS_FIELDS,
 )
-SITE_FIELDS = ("site_address_line1", "site_address_line2", "site_city", "site_postal_code", "site_country")
+# The address proper: the zone follows from it.
+SITE_FIELDS = tuple(name for name in SITE_ADDRESS_FIELDS if name != "site_timezone")
 PARTNER_EDITABLE_STATES = frozenset({State.L1_RESELLER.value, State.AWAITING_PARTNER.value})
 MTS_EDITABLE_STATES = frozenset(s.value for s in OPEN_STATES)
 # Dell works on its dispatch, never on the case's checklist.
