@@ -21,6 +21,8 @@ __all__ = [
     "holiday_override_update",
     "locked_with_changes",
     "override_subject",
+    "override_values",
+    "record_override",
     "require_mts_admin",
     "record_changes",
     "shown",
@@ -120,7 +122,8 @@ def override_subject(row: HolidayOverride) -> str:
     return f"{row.subdivision or row.country} {row.applies_on.isoformat()}"
 
 
-def _values(row: HolidayOverride) -> list[tuple[str, object, object]]:
+def override_values(row: HolidayOverride) -> list[tuple[str, object, object]]:
+    """An override's values as the history takes a created or deleted row."""
     return [(name, None, getattr(row, name)) for name in OVERRIDE_FIELDS]
 
 
@@ -132,13 +135,14 @@ def _save_checked(row: HolidayOverride, **save: Any) -> None:
     row.save(**save)
 
 
-def _record_override(
+def record_override(
     actor: User,
     row: HolidayOverride,
     action: ChangeAction,
     changes: Sequence[tuple[str, object, object]],
     now: datetime,
 ) -> None:
+    """The history rows of one write of an override (the pages', the API's and the admin's)."""
     record_changes(
         actor=actor,
         table=ReferenceTable.HOLIDAY_OVERRIDE,
@@ -168,7 +172,7 @@ def holiday_override_create(
         country=country, subdivision=subdivision, applies_on=applies_on, kind=kind, note=note.strip(), updated_by=actor
     )
     _save_checked(row)
-    _record_override(actor, row, ChangeAction.CREATED, _values(row), now)
+    record_override(actor, row, ChangeAction.CREATED, override_values(row), now)
     return row
 
 
@@ -180,7 +184,7 @@ def holiday_override_update(
     _require_editor(actor)
     row, before = locked_with_changes(override, OVERRIDE_FIELDS, changes, actor=actor, what="holiday override")
     _save_checked(row)
-    _record_override(
+    record_override(
         actor, row, ChangeAction.CHANGED, [(name, before[name], getattr(row, name)) for name in OVERRIDE_FIELDS], now
     )
     return row
@@ -193,5 +197,5 @@ def holiday_override_delete(*, actor: User, override: HolidayOverride, now: date
     row = HolidayOverride.objects.select_for_update().filter(pk=override.pk).first()
     if row is None:  # already gone: deleting twice records nothing twice
         return
-    _record_override(actor, row, ChangeAction.DELETED, _values(row), now)
+    record_override(actor, row, ChangeAction.DELETED, override_values(row), now)
     row.delete()
