@@ -29,6 +29,17 @@ QUEUE_STATES: tuple[str, ...] = tuple(
 OPEN_STATE_VALUES: tuple[str, ...] = tuple(sorted(s.value for s in OPEN_STATES))
 
 
+# Where the case's unit stands, as the checklist asks for it: a unit's address fields (servicetags), "site_" first.
+SITE_ADDRESS_FIELDS = (
+    "site_address_line1",
+    "site_address_line2",
+    "site_city",
+    "site_postal_code",
+    "site_country",
+    "site_timezone",
+)
+
+
 class Case(models.Model):
     """One support incident on a Husky IVO, owned by a reseller and moved along the escalation chain."""
 
@@ -157,6 +168,10 @@ class Case(models.Model):
         return bool(
             self.unit_id and self.site_country and self.unit is not None and self.unit.country != self.site_country
         )
+
+    def site_address(self) -> dict[str, str]:
+        """The site address by its field names (the case form's and the dispatch list's)."""
+        return {name: getattr(self, name) for name in SITE_ADDRESS_FIELDS}
 
     def checklist_input(self, *, supportassist_attached: bool = False) -> ChecklistInput:
         return ChecklistInput(

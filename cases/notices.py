@@ -200,25 +200,12 @@ def notify_comment(event: CaseEvent, *, now: datetime, mentions: Mentions) -> No
     case = event.case
     who = event.actor.get_full_name() or event.actor.username if event.actor is not None else "Husky Support"
     if event.internal:
-        return notify(
-            "case.internal_note",
-            case,
-            actor=event.actor,
-            now=now,
-            event_key=_key(event),
-            text=f"{case.number}: {who} mentioned you in an internal note",
-            data=case_facts(case),
-            mentions=mentions.users,
-        )
+        kind, line, data = "case.internal_note", f"{who} mentioned you in an internal note", case_facts(case)
+    else:
+        kind, line, data = "case.comment", f"new reply from {who}", {**case_facts(case), "note": event.note[:2000]}
+    text = f"{case.number}: {line}"
     return notify(
-        "case.comment",
-        case,
-        actor=event.actor,
-        now=now,
-        event_key=_key(event),
-        text=f"{case.number}: new reply from {who}",
-        data={**case_facts(case), "note": event.note[:2000]},
-        mentions=mentions.users,
+        kind, case, actor=event.actor, now=now, event_key=_key(event), text=text, data=data, mentions=mentions.users
     )
 
 

@@ -26,7 +26,7 @@ from cases.checklist import (
     warning_items,
 )
 from cases.forms import CaseForm, QueueFilterForm, checklist_from_post
-from cases.models import OPEN_STATE_VALUES, Case
+from cases.models import OPEN_STATE_VALUES, SITE_ADDRESS_FIELDS, Case
 from cases.pagination import WindowPage
 from cases.templatetags import cases_tags
 from cases.views_common import available_actions_for, upload_too_large
@@ -361,9 +361,7 @@ def case_create(request: HttpRequest):
                         escalate=escalate,
                     )
                     if upload:
-                        services.attachment_create(
-                            actor=request.user, case=case, name=upload.name, size=upload.size, fileobj=upload, now=now
-                        )
+                        services.attachment_upload(actor=request.user, case=case, upload=upload, now=now)
             except DomainError as exc:
                 _apply_domain_error(form, exc)
             else:
@@ -463,14 +461,7 @@ def unit_lookup(request: HttpRequest):
             "reseller": unit.reseller.name,
             "warranty_end_on": unit.warranty_end_on.isoformat(),
             "location_confirmed": unit.location_confirmed,
-            "site": {
-                "site_address_line1": unit.address_line1,
-                "site_address_line2": unit.address_line2,
-                "site_city": unit.city,
-                "site_postal_code": unit.postal_code,
-                "site_country": unit.country,
-                "site_timezone": unit.timezone,
-            },
+            "site": {name: getattr(unit, name.removeprefix("site_")) for name in SITE_ADDRESS_FIELDS},
             "country_name": country_name(unit.country) or unit.country,
         }
     )
@@ -621,12 +612,10 @@ def attachment_upload(request: HttpRequest, number: str):
         messages.error(request, "Choose a file to upload.")
         return redirect("cases:detail", number=number)
     try:
-        attachment = services.attachment_create(
+        attachment = services.attachment_upload(
             actor=request.user,
             case=case,
-            name=upload.name,
-            size=upload.size,
-            fileobj=upload,
+            upload=upload,
             internal=request.POST.get("internal") == "1",
             now=timezone.now(),
         )

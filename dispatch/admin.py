@@ -1,10 +1,10 @@
 from django.contrib import admin
+from django.utils import timezone
 
-from dispatch.coverage import COVERAGE_FIELDS
+from dispatch.coverage import COVERAGE_FIELDS, record_coverage
 from dispatch.models import Coverage
 from husky_support.geo import country_name
-from partners.admin import record_admin_edit
-from partners.models import ReferenceTable
+from partners.admin import admin_edit
 
 
 @admin.register(Coverage)
@@ -28,13 +28,5 @@ class CoverageAdmin(admin.ModelAdmin):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
         fields = [name for name in COVERAGE_FIELDS if name in form.fields or not change]
-        record_admin_edit(
-            request,
-            table=ReferenceTable.COVERAGE,
-            subject=obj.country,
-            country=obj.country,
-            fields=fields,
-            obj=obj,
-            form=form,
-            change=change,
-        )
+        action, changes = admin_edit(fields, obj, form, change)
+        record_coverage(request.user, obj, action, changes, timezone.now())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
 
@@ -11,26 +12,33 @@ from django.utils import timezone
 
 from dispatch.eligibility import DEFAULT_CUTOFF
 from dispatch.models import Coverage, validate_calendar_country
-from husky_support.domain import FieldProblems, Invalid
+from husky_support.domain import FieldProblems
 from partners.models import ChangeAction, ReferenceTable, User
-from partners.reference import record_changes, require_mts_admin
+from partners.reference import locked_with_changes, record_changes, require_mts_admin
 
-__all__ = ["COVERAGE_EDITORS_ONLY", "coverage_put", "coverage_update"]
+__all__ = ["COVERAGE_EDITORS_ONLY", "coverage_put", "coverage_update", "record_coverage"]
 
 COVERAGE_EDITORS_ONLY = "Only an admin of Milestone Technical Support may change the coverage table."
 COVERAGE_FIELDS = ("onsite_available", "nbd_available", "kyhd_available", "cutoff", "notes")
 
 
-def _record(actor: User, row: Coverage, action: ChangeAction, before: dict[str, object], now: datetime) -> None:
+def record_coverage(
+    actor: User, row: Coverage, action: ChangeAction, changes: Sequence[tuple[str, object, object]], now: datetime
+) -> None:
+    """The history rows of one write of a country's coverage (the page's, the API's and the admin's)."""
     record_changes(
         actor=actor,
         table=ReferenceTable.COVERAGE,
         subject=row.country,
         country=row.country,
         action=action,
-        changes=[(name, before.get(name), getattr(row, name)) for name in COVERAGE_FIELDS],
+        changes=changes,
         now=now,
     )
+
+
+def _record(actor: User, row: Coverage, action: ChangeAction, before: dict[str, object], now: datetime) -> None:
+    record_coverage(actor, row, action, [(name, before.get(name), getattr(row, name)) for name in COVERAGE_FIELDS], now)
 
 
 def _require_coverage_editor(actor: User) -> None:
@@ -84,14 +92,7 @@ def coverage_update(*, actor: User, coverage: Coverage, now: datetime | None = N
 
     Raises as `coverage_put`."""
     _require_coverage_editor(actor)
-    unknown = set(changes) - set(COVERAGE_FIELDS)
-    if unknown:
-        raise Invalid(f"Unknown coverage fields: {', '.join(sorted(unknown))}.", code="invalid")
-    row = Coverage.objects.select_for_update().get(pk=coverage.pk)
-    before = {name: getattr(row, name) for name in COVERAGE_FIELDS}
-    for name, value in changes.items():
-        setattr(row, name, value.strip() if name == "notes" else value)
-    row.updated_by = actor
+    row, before = locked_with_changes(coverage, COVERAGE_FIELDS, changes, actor=actor, what="coverage")
     row.full_clean(validate_unique=False)
     row.save(update_fields=[*changes, "updated_by", "updated_at"])
     _record(actor, row, ChangeAction.CHANGED, before, now or timezone.now())

@@ -6,8 +6,10 @@ from anyone else is 403. Writes go through the services the API uses, so both fe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -87,72 +89,79 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
 
+def _submit(
+    request: HttpRequest,
+    form: forms.Form,
+    key: str,
+    write: Callable[[dict[str, Any]], Any],
+    saying: Callable[[Any], str],
+) -> HttpResponse:
+    """One form's write through its service: saved, a message (`saying` what `write` returned) and back to
+    the page; invalid or refused, the page again (400) with this form open (`key`) and its errors."""
+    if form.is_valid():
+        try:
+            written = write(form.cleaned_data)
+        except DomainError as exc:
+            show_on_form(form, exc)
+        else:
+            messages.success(request, saying(written))
+            return redirect("dispatch:coverage")
+    return _page(request, status=400, **{key: form})
+
+
 @require_POST
 @_editors_only
 def coverage_add(request: HttpRequest) -> HttpResponse:
     form = CoverageAddForm(request.POST, prefix="add")
     if form.is_valid():
-        data = form.cleaned_data
-        if Coverage.objects.filter(country=data["country"]).exists():
-            form.add_error("country", f"{country_name(data['country'])} already has coverage; edit its row instead.")
-        else:
-            try:
-                coverage.coverage_put(actor=request.user, now=timezone.now(), **data)
-            except DomainError as exc:
-                show_on_form(form, exc)
-            else:
-                messages.success(request, f"Coverage added for {country_name(data['country'])}.")
-                return redirect("dispatch:coverage")
-    return _page(request, status=400, **{"add-coverage": form})
+        name = country_name(form.cleaned_data["country"])
+        if Coverage.objects.filter(country=form.cleaned_data["country"]).exists():
+            form.add_error("country", f"{name} already has coverage; edit its row instead.")
+    return _submit(
+        request,
+        form,
+        "add-coverage",
+        lambda data: coverage.coverage_put(actor=request.user, now=timezone.now(), **data),
+        lambda _written: f"Coverage added for {name}.",
+    )
 
 
 @require_POST
 @_editors_only
 def coverage_edit(request: HttpRequest, country: str) -> HttpResponse:
     row = get_object_or_404(Coverage, country=country.strip().upper())
-    form = CoverageForm(request.POST, prefix=f"c-{row.country}")
-    if form.is_valid():
-        try:
-            coverage.coverage_update(actor=request.user, coverage=row, now=timezone.now(), **form.cleaned_data)
-        except DomainError as exc:
-            show_on_form(form, exc)
-        else:
-            messages.success(request, f"Coverage of {country_name(row.country)} saved.")
-            return redirect("dispatch:coverage")
-    return _page(request, status=400, **{f"coverage-{row.country}": form})
+    return _submit(
+        request,
+        CoverageForm(request.POST, prefix=f"c-{row.country}"),
+        f"coverage-{row.country}",
+        lambda data: coverage.coverage_update(actor=request.user, coverage=row, now=timezone.now(), **data),
+        lambda _written: f"Coverage of {country_name(row.country)} saved.",
+    )
 
 
 @require_POST
 @_editors_only
 def override_add(request: HttpRequest) -> HttpResponse:
-    form = HolidayOverrideAddForm(request.POST, prefix="ov")
-    if form.is_valid():
-        try:
-            row = reference.holiday_override_create(actor=request.user, now=timezone.now(), **form.cleaned_data)
-        except DomainError as exc:
-            show_on_form(form, exc)
-        else:
-            messages.success(
-                request, f"Override added: {row.subdivision or country_name(row.country)}, {row.applies_on:%d %b %Y}."
-            )
-            return redirect("dispatch:coverage")
-    return _page(request, status=400, **{"add-override": form})
+    return _submit(
+        request,
+        HolidayOverrideAddForm(request.POST, prefix="ov"),
+        "add-override",
+        lambda data: reference.holiday_override_create(actor=request.user, now=timezone.now(), **data),
+        lambda row: f"Override added: {row.subdivision or country_name(row.country)}, {row.applies_on:%d %b %Y}.",
+    )
 
 
 @require_POST
 @_editors_only
 def override_edit(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(HolidayOverride, pk=pk)
-    form = HolidayOverrideForm(request.POST, prefix=f"o-{row.pk}")
-    if form.is_valid():
-        try:
-            reference.holiday_override_update(actor=request.user, override=row, now=timezone.now(), **form.cleaned_data)
-        except DomainError as exc:
-            show_on_form(form, exc)
-        else:
-            messages.success(request, "Override saved.")
-            return redirect("dispatch:coverage")
-    return _page(request, status=400, **{f"override-{row.pk}": form})
+    return _submit(
+        request,
+        HolidayOverrideForm(request.POST, prefix=f"o-{row.pk}"),
+        f"override-{row.pk}",
+        lambda data: reference.holiday_override_update(actor=request.user, override=row, now=timezone.now(), **data),
+        lambda _written: "Override saved.",
+    )
 
 
 @require_POST

@@ -90,16 +90,17 @@ def register() -> None:
 def notify_requested(dispatch: Dispatch, *, actor: User | None, now: datetime) -> Notified:
     """The request to Dell has no timeline row of its own (the escalation's row is the one entry of it):
     the parties hear of the dispatch itself."""
+    key = f"dispatch:{dispatch.pk}:requested"
+    return _notify("dispatch.requested", dispatch, actor=actor, now=now, event_key=key, line=flow.State.REQUESTED.label)
+
+
+def _notify(
+    kind: str, dispatch: Dispatch, *, actor: User | None, now: datetime, event_key: str, line: str, **data: Any
+) -> Notified:
+    """One notification about the dispatch: its line after the case's number, with the case's facts and `data`."""
     case = dispatch.case
-    return notify(
-        "dispatch.requested",
-        dispatch,
-        actor=actor,
-        now=now,
-        event_key=f"dispatch:{dispatch.pk}:requested",
-        text=f"{case.number}: {flow.State.REQUESTED.label}",
-        data=dict(case_notices.case_facts(case)),
-    )
+    facts = {**case_notices.case_facts(case), **data}
+    return notify(kind, dispatch, actor=actor, now=now, event_key=event_key, text=f"{case.number}: {line}", data=facts)
 
 
 def notify_step(dispatch: Dispatch, event: CaseEvent, *, now: datetime) -> Notified:
@@ -109,33 +110,23 @@ def notify_step(dispatch: Dispatch, event: CaseEvent, *, now: datetime) -> Notif
     kind = STEP_KINDS.get(event.action)
     if kind is None:
         return Notified(0, 0)
-    case = dispatch.case
     label = str(event.data.get("label") or event.action)
     label = label[:1].upper() + label[1:]
-    data: dict[str, Any] = dict(case_notices.case_facts(case))
+    data: dict[str, Any] = {}
     if event.data.get("visit_start_at") and event.data.get("visit_end_at"):
         data["window"] = [event.data["visit_start_at"], event.data["visit_end_at"]]
     if event.note and event.action in {"note", flow.Action.DENY.value, "fee_waived"}:
         data["note"] = event.note[:2000]
     actor = event.actor
-    sent = notify(
-        kind,
-        dispatch,
-        actor=actor,
-        now=now,
-        event_key=f"case_event:{event.pk}",
-        text=f"{case.number}: {label}",
-        data=data,
-    )
+    sent = _notify(kind, dispatch, actor=actor, now=now, event_key=f"case_event:{event.pk}", line=label, **data)
     if event.data.get("fee"):
-        fee = notify(
+        fee = _notify(
             "dispatch.fee_recorded",
             dispatch,
             actor=actor,
             now=now,
             event_key=f"case_event:{event.pk}:fee",
-            text=f"{case.number}: a fee was recorded on the Dell dispatch",
-            data=dict(case_notices.case_facts(case)),
+            line="a fee was recorded on the Dell dispatch",
         )
         sent = Notified(sent.in_app + fee.in_app, sent.email + fee.email)
     return sent

@@ -111,17 +111,6 @@ def nbd_story(dispatch: Dispatch, history: list[ScheduleChange]) -> dict[str, An
     return {"verdict": verdict, "cause": cause, "badge": badge, "label": label, "sentences": sentences}
 
 
-def _clearance_actions(dispatch: Dispatch, kind: OrgKind | None) -> list[flow.ClearanceAction]:
-    actions = []
-    for action in flow.ClearanceAction:
-        try:
-            flow.plan_clearance(dispatch.clearance_enum, action, kind, note="reason")
-        except flow.DispatchRefused:
-            continue
-        actions.append(action)
-    return actions
-
-
 def _escalation_context(request: HttpRequest, case: Any, now: datetime) -> dict[str, Any]:
     user = request.user
     may = (
@@ -185,7 +174,7 @@ def panel_context(request: HttpRequest, case: Any) -> dict[str, Any]:
         "asks_reason": kind == OrgKind.DELL and not history and dispatch.nbd_target_on is not None,
         "snapshot": snapshot,
         "clearance_pending": dispatch.clearance_enum.pending,
-        "clearance_actions": _clearance_actions(dispatch, kind),
+        "clearance_actions": flow.available_clearance_actions(dispatch.clearance_enum, kind),
         "can_edit_site": kind in {OrgKind.MTS, *PARTNER_KINDS} and not dispatch.is_finished,
         "can_add_part": kind in {OrgKind.DELL, OrgKind.MTS}
         and not dispatch.is_finished

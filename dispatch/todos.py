@@ -45,17 +45,6 @@ def current_dispatch(request: HttpRequest, case: Any) -> Dispatch | None:
     return cache[case.pk]
 
 
-def _clearance_todos(dispatch: Dispatch, kind: OrgKind | None) -> list[str]:
-    out = []
-    for action, label in CLEARANCE_LABELS.items():
-        try:
-            flow.plan_clearance(dispatch.clearance_enum, action, kind, note="reason")
-        except flow.DispatchRefused:
-            continue
-        out.append(label)
-    return out
-
-
 def case_todos(request: HttpRequest, case: Any) -> list[dict[str, str]]:
     dispatch = current_dispatch(request, case)
     if dispatch is None:
@@ -66,7 +55,8 @@ def case_todos(request: HttpRequest, case: Any) -> list[dict[str, str]]:
     facts = services.dispatch_facts(dispatch, now=now, parts_count=len(parts))
     actions = flow.available_actions(dispatch.kind, dispatch.state, kind, facts)
     todos = [{"label": TODO_LABELS[a][0], "url": TODO_LABELS[a][1]} for a in TODO_LABELS if a in actions]
-    todos += [{"label": label, "url": "#dispatch"} for label in _clearance_todos(dispatch, kind)]
+    open_now = flow.available_clearance_actions(dispatch.clearance_enum, kind)
+    todos += [{"label": label, "url": "#dispatch"} for action, label in CLEARANCE_LABELS.items() if action in open_now]
     partner_or_mts = kind in {OrgKind.MTS, OrgKind.RESELLER, OrgKind.DISTRIBUTOR}
     if partner_or_mts and not dispatch.is_finished and not dispatch.representative_named:
         todos.append({"label": "Name the site's authorised representative", "url": "#dispatch"})

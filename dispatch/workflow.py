@@ -384,3 +384,15 @@ def plan_clearance(
     if action is ClearanceAction.DECLINE and not note.strip():
         raise DispatchRefused("note_required", "Say why Dell declines the site's requirements.", kind=INPUT)
     return CLEARANCE_TRANSITIONS[(current, action)]
+
+
+def available_clearance_actions(current: Clearance, actor_kind: OrgKind | None) -> list[ClearanceAction]:
+    """The clearance actions this actor may take now (a decline's reason is input, so it hides nothing)."""
+    actions = []
+    for action in ClearanceAction:
+        try:
+            plan_clearance(current, action, actor_kind, note="reason")
+        except DispatchRefused:
+            continue
+        actions.append(action)
+    return actions

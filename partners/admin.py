@@ -9,23 +9,15 @@ from partners.models import (
     HolidayOverride,
     Organisation,
     ReferenceChange,
-    ReferenceTable,
     User,
 )
-from partners.reference import OVERRIDE_FIELDS, override_subject, record_changes
+from partners.reference import OVERRIDE_FIELDS, override_values, record_override
 
 
-def record_admin_edit(request, *, table, subject, country, fields, obj, form, change) -> None:
-    """Edits made in the Django admin go into the same change history as the page's and the API's."""
-    record_changes(
-        actor=request.user,
-        table=table,
-        subject=subject,
-        country=country,
-        action=ChangeAction.CHANGED if change else ChangeAction.CREATED,
-        changes=[(name, form.initial.get(name) if change else None, getattr(obj, name)) for name in fields],
-        now=timezone.now(),
-    )
+def admin_edit(fields, obj, form, change) -> tuple[ChangeAction, list[tuple[str, object, object]]]:
+    """What a save in the Django admin did, as the change history takes it (the page's and the API's history)."""
+    action = ChangeAction.CHANGED if change else ChangeAction.CREATED
+    return action, [(name, form.initial.get(name) if change else None, getattr(obj, name)) for name in fields]
 
 
 @admin.register(Organisation)
@@ -68,27 +60,11 @@ class HolidayOverrideAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
-        record_admin_edit(
-            request,
-            table=ReferenceTable.HOLIDAY_OVERRIDE,
-            subject=override_subject(obj),
-            country=obj.country,
-            fields=OVERRIDE_FIELDS,
-            obj=obj,
-            form=form,
-            change=change,
-        )
+        action, changes = admin_edit(OVERRIDE_FIELDS, obj, form, change)
+        record_override(request.user, obj, action, changes, timezone.now())
 
     def _record_deleted(self, request, obj) -> None:
-        record_changes(
-            actor=request.user,
-            table=ReferenceTable.HOLIDAY_OVERRIDE,
-            subject=override_subject(obj),
-            country=obj.country,
-            action=ChangeAction.DELETED,
-            changes=[(name, None, getattr(obj, name)) for name in OVERRIDE_FIELDS],
-            now=timezone.now(),
-        )
+        record_override(request.user, obj, ChangeAction.DELETED, override_values(obj), timezone.now())
 
     def delete_model(self, request, obj):
         self._record_deleted(request, obj)

@@ -3,12 +3,12 @@ and the change history both write, one `ReferenceChange` row per changed field i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from husky_support.domain import Invalid, NotAllowed, problems_from_validation
 from partners.kinds import is_mts_admin
@@ -19,7 +19,10 @@ __all__ = [
     "holiday_override_create",
     "holiday_override_delete",
     "holiday_override_update",
+    "locked_with_changes",
     "override_subject",
+    "override_values",
+    "record_override",
     "require_mts_admin",
     "record_changes",
     "shown",
@@ -88,12 +91,39 @@ def record_changes(
     return ReferenceChange.objects.bulk_create(rows)
 
 
+class _EditedRow(Protocol):
+    pk: Any
+    updated_by: Any
+
+
+R = TypeVar("R", bound=_EditedRow)
+
+
+def locked_with_changes(
+    row: R, fields: Sequence[str], changes: Mapping[str, Any], *, actor: User, what: str
+) -> tuple[R, dict[str, object]]:
+    """A partial edit of a reference row (PATCH): the row locked afresh with `changes` set (text stripped) and
+    `actor` as its editor, and the values of `fields` it had before, for the history. Raises Invalid for a
+    field that is not one of `fields`; saves nothing."""
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise Invalid(f"Unknown {what} fields: {', '.join(sorted(unknown))}.", code="invalid")
+    model: type[models.Model] = type(row)  # type: ignore[assignment]
+    locked: R = model._default_manager.select_for_update().get(pk=row.pk)  # type: ignore[assignment]
+    before = {name: getattr(locked, name) for name in fields}
+    for name, value in changes.items():
+        setattr(locked, name, value.strip() if isinstance(value, str) else value)
+    locked.updated_by = actor
+    return locked, before
+
+
 def override_subject(row: HolidayOverride) -> str:
     """How the history names an override: its place and date ("US-CA 2026-12-24")."""
     return f"{row.subdivision or row.country} {row.applies_on.isoformat()}"
 
 
-def _values(row: HolidayOverride) -> list[tuple[str, object, object]]:
+def override_values(row: HolidayOverride) -> list[tuple[str, object, object]]:
+    """An override's values as the history takes a created or deleted row."""
     return [(name, None, getattr(row, name)) for name in OVERRIDE_FIELDS]
 
 
@@ -105,13 +135,14 @@ def _save_checked(row: HolidayOverride, **save: Any) -> None:
     row.save(**save)
 
 
-def _record_override(
+def record_override(
     actor: User,
     row: HolidayOverride,
     action: ChangeAction,
     changes: Sequence[tuple[str, object, object]],
     now: datetime,
 ) -> None:
+    """The history rows of one write of an override (the pages', the API's and the admin's)."""
     record_changes(
         actor=actor,
         table=ReferenceTable.HOLIDAY_OVERRIDE,
@@ -141,7 +172,7 @@ def holiday_override_create(
         country=country, subdivision=subdivision, applies_on=applies_on, kind=kind, note=note.strip(), updated_by=actor
     )
     _save_checked(row)
-    _record_override(actor, row, ChangeAction.CREATED, _values(row), now)
+    record_override(actor, row, ChangeAction.CREATED, override_values(row), now)
     return row
 
 
@@ -151,16 +182,9 @@ def holiday_override_update(
 ) -> HolidayOverride:
     """Change some of OVERRIDE_FIELDS, one history row per field that changed. Raises as the create."""
     _require_editor(actor)
-    unknown = set(changes) - set(OVERRIDE_FIELDS)
-    if unknown:
-        raise Invalid(f"Unknown holiday override fields: {', '.join(sorted(unknown))}.", code="invalid")
-    row = HolidayOverride.objects.select_for_update().get(pk=override.pk)
-    before = {name: getattr(row, name) for name in OVERRIDE_FIELDS}
-    for name, value in changes.items():
-        setattr(row, name, value.strip() if isinstance(value, str) else value)
-    row.updated_by = actor
+    row, before = locked_with_changes(override, OVERRIDE_FIELDS, changes, actor=actor, what="holiday override")
     _save_checked(row)
-    _record_override(
+    record_override(
         actor, row, ChangeAction.CHANGED, [(name, before[name], getattr(row, name)) for name in OVERRIDE_FIELDS], now
     )
     return row
@@ -173,5 +197,5 @@ def holiday_override_delete(*, actor: User, override: HolidayOverride, now: date
     row = HolidayOverride.objects.select_for_update().filter(pk=override.pk).first()
     if row is None:  # already gone: deleting twice records nothing twice
         return
-    _record_override(actor, row, ChangeAction.DELETED, _values(row), now)
+    record_override(actor, row, ChangeAction.DELETED, override_values(row), now)
     row.delete()

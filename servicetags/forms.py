@@ -9,8 +9,6 @@ from partners.models import Organisation
 from partners.widgets import CountryField, TimezoneField
 from servicetags.models import UnitModel
 
-ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "postal_code", "country", "subdivision", "timezone")
-
 
 def add_address_fields(form: forms.Form) -> None:
     form.fields["address_line1"] = forms.CharField(label="Address line 1", max_length=200)

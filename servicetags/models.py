@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from partners.validators import validate_country, validate_timezone
 from servicetags.transfers import TransferStatus
-from servicetags.validation import InvalidInput, RegisteredLocation, check_place, normalise_service_tag
+from servicetags.validation import ADDRESS_FIELDS, InvalidInput, RegisteredLocation, check_place, normalise_service_tag
 
 SERVICE_TAG_PATTERN = r"^[A-Z0-9]{5,7}$"
 
@@ -52,16 +52,6 @@ class AddressFields(models.Model):
     class Meta:
         abstract = True
 
-    ADDRESS_FIELDS = (
-        "address_line1",
-        "address_line2",
-        "city",
-        "postal_code",
-        "country",
-        "subdivision",
-        "timezone",
-    )
-
     def clean_fields(self, exclude=None) -> None:
         # The place is checked as a whole in clean() (zone derived, zone fits country), once per field.
         super().clean_fields(exclude={*(exclude or ()), "country", "subdivision", "timezone"})
@@ -80,7 +70,7 @@ class AddressFields(models.Model):
         self.country, self.subdivision, self.timezone = place.country, place.subdivision, place.timezone
 
     def address_values(self) -> dict[str, str]:
-        return {name: getattr(self, name) for name in self.ADDRESS_FIELDS}
+        return {name: getattr(self, name) for name in ADDRESS_FIELDS}
 
     @property
     def address_one_line(self) -> str:
@@ -192,16 +182,7 @@ class Unit(AddressFields):
     @property
     def registered_location(self) -> RegisteredLocation:
         """The registered location as a frozen value (for eligibility and the case form)."""
-        return RegisteredLocation(
-            address_line1=self.address_line1,
-            address_line2=self.address_line2,
-            city=self.city,
-            postal_code=self.postal_code,
-            country=self.country,
-            subdivision=self.subdivision,
-            timezone=self.timezone,
-            confirmed=self.location_confirmed,
-        )
+        return RegisteredLocation(**self.address_values(), confirmed=self.location_confirmed)
 
     def warranty_active(self, on: date) -> bool:
         return self.warranty_start_on <= on <= self.warranty_end_on

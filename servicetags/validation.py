@@ -7,12 +7,14 @@ page and the API can show them beside the right field with a stable `code`.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import Any
 from zoneinfo import available_timezones
 
 import holidays
@@ -109,6 +111,10 @@ class Place:
     country: str
     subdivision: str
     timezone: str
+
+
+# A postal address, as every address of a unit, an order, a transfer and a location names its parts.
+ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "postal_code", "country", "subdivision", "timezone")
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +239,10 @@ class UnitRow:
     kyhd: bool
     extended_years: int
 
+    def unit_values(self) -> dict[str, object]:
+        """The unit's own fields, by the unit's names (all but the row number)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "row"}
+
 
 @dataclass(frozen=True, slots=True)
 class RowProblem:
@@ -253,6 +263,13 @@ class UnitDefaults:
     nbd_onsite: bool = False
     kyhd: bool = False
     extended_years: int = 0
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> UnitDefaults:
+        """The defaults among an order's submitted values; one left out or empty is the default."""
+        return dataclasses.replace(
+            cls(), **{f.name: values[f.name] for f in dataclasses.fields(cls) if values.get(f.name)}
+        )
 
 
 def _parse_bool(value: str) -> bool | None:

@@ -20,7 +20,6 @@ from partners.visibility import organisations_visible_to, viewer_kind
 from servicetags import hooks, selectors, services
 from servicetags import transfers as flow
 from servicetags.forms import (
-    ADDRESS_FIELDS,
     ConfirmForm,
     OrderForm,
     RejectForm,
@@ -29,7 +28,7 @@ from servicetags.forms import (
     apply_errors,
 )
 from servicetags.models import Location, ServiceTagTransfer, TransferStatus, Unit
-from servicetags.validation import InvalidInput, UnitDefaults, split_unit_text
+from servicetags.validation import ADDRESS_FIELDS, InvalidInput, split_unit_text
 
 
 def _site_today(zone: str, now: datetime) -> date:
@@ -306,24 +305,7 @@ def order_new(request: HttpRequest):
         data = form.cleaned_data
         try:
             units = _unit_rows(data["units_text"])
-            order = services.order_create(
-                actor=request.user,
-                reseller=data["reseller"],
-                store_reference=data["store_reference"],
-                end_customer_name=data["end_customer_name"],
-                shipped_on=data["shipped_on"],
-                address={name: data.get(name) or "" for name in ADDRESS_FIELDS},
-                units=units,
-                defaults=UnitDefaults(
-                    model=data["model"] or "",
-                    warranty_start_on=data["warranty_start_on"],
-                    warranty_end_on=data["warranty_end_on"],
-                    nbd_onsite=data["nbd_onsite"],
-                    kyhd=data["kyhd"],
-                    extended_years=data["extended_years"] or 0,
-                ),
-                now=timezone.now(),
-            )
+            order = services.order_from_values(actor=request.user, values=data, units=units, now=timezone.now())
         except Invalid as exc:
             apply_errors(form, exc.fields or {})
             row_errors = (exc.fields or {}).get("units", [])

@@ -7,6 +7,7 @@ from cases import clocks, followers, sla
 from cases.archives import AttachmentKind
 from cases.checklist import ITEM_LABELS, Priority
 from cases.models import CATEGORY_CHOICES, COMPONENT_CHOICES, Case, CaseAttachment, CaseEvent
+from cases.services.base import DIAGNOSIS_FIELDS
 from cases.workflow import NOTE_REQUIRED, Action, State
 from partners.api.serializers import OrgRefSerializer
 
@@ -165,14 +166,7 @@ class CaseSerializer(CaseListSerializer):
             "site_timezone",
             "unit_country",
             "site_country_differs",
-            "ppids",
-            "users_impacted",
-            "in_production",
-            "failure_description",
-            "troubleshooting_done",
-            "customer_available_for_diagnostics",
-            "diagnostics_unavailable_reason",
-            "supportassist_unavailable_reason",
+            *DIAGNOSIS_FIELDS,
             "checklist_missing",
             "escalated_at",
             "first_responded_at",

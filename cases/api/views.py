@@ -295,12 +295,10 @@ class CaseViewSet(
         serializer = AttachmentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
-        attachment = services.attachment_create(
+        attachment = services.attachment_upload(
             actor=request.user,
             case=case,
-            name=upload.name,
-            size=upload.size,
-            fileobj=upload,
+            upload=upload,
             internal=serializer.validated_data["internal"],
             now=timezone.now(),
         )

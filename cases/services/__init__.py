@@ -11,7 +11,7 @@ from cases.services.base import (
     may_edit_case,
     record_case_event,
 )
-from cases.services.comments import attachment_create, comment_create, upload_limits
+from cases.services.comments import attachment_create, attachment_upload, comment_create, upload_limits
 from cases.services.opening import IdempotencyKeyReused, case_create, case_update, clean_case_values
 from cases.services.transitions import case_facts, case_transition
 from cases.workflow import TransitionRefused
@@ -25,6 +25,7 @@ __all__ = [
     "IdempotencyKeyReused",
     "TransitionRefused",
     "attachment_create",
+    "attachment_upload",
     "case_create",
     "case_facts",
     "case_transition",

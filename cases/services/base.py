@@ -6,24 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from cases.models import Case, CaseEvent
+from cases.models import SITE_ADDRESS_FIELDS, Case, CaseEvent
 from cases.workflow import OPEN_STATES, Action, State
 from husky_support.locking import lock_versioned
 from partners.kinds import OrgKind
 from partners.models import User
 
-# Fields a partner fills in (the checklist and the title); the service validates and normalises them.
-EDITABLE_FIELDS = (
-    "title",
-    "category",
-    "component",
-    "unit",
-    "site_address_line1",
-    "site_address_line2",
-    "site_city",
-    "site_postal_code",
-    "site_country",
-    "site_timezone",
+# The checklist's impact and diagnosis answers, in the order the case shows them (and the API lists them).
+DIAGNOSIS_FIELDS = (
     "ppids",
     "users_impacted",
     "in_production",
@@ -33,7 +23,17 @@ EDITABLE_FIELDS = (
     "diagnostics_unavailable_reason",
     "supportassist_unavailable_reason",
 )
-SITE_FIELDS = ("site_address_line1", "site_address_line2", "site_city", "site_postal_code", "site_country")
+# Fields a partner fills in (the checklist and the title); the service validates and normalises them.
+EDITABLE_FIELDS = (
+    "title",
+    "category",
+    "component",
+    "unit",
+    *SITE_ADDRESS_FIELDS,
+    *DIAGNOSIS_FIELDS,
+)
+# The address proper: the zone follows from it.
+SITE_FIELDS = tuple(name for name in SITE_ADDRESS_FIELDS if name != "site_timezone")
 PARTNER_EDITABLE_STATES = frozenset({State.L1_RESELLER.value, State.AWAITING_PARTNER.value})
 MTS_EDITABLE_STATES = frozenset(s.value for s in OPEN_STATES)
 # Dell works on its dispatch, never on the case's checklist.

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from cases import clocks, followers, notices, sla
@@ -145,3 +146,11 @@ def attachment_create(
         attachment.file.delete(save=False)  # no row, no file
         raise
     return attachment
+
+
+def attachment_upload(
+    *, actor: User, case: Case, upload: UploadedFile, internal: bool = False, now: datetime
+) -> CaseAttachment:
+    """`attachment_create` for a file as a page or the API receives it: its name and size as the browser sent them."""
+    name, size, fileobj = upload.name or "", upload.size or 0, cast(BinaryIO, upload)
+    return attachment_create(actor=actor, case=case, name=name, size=size, fileobj=fileobj, internal=internal, now=now)

@@ -98,11 +98,8 @@ def _fill_site(case: Case) -> None:
     zone from the unit (same country) or the country's only zone."""
     unit = case.unit
     if unit is not None and not any(getattr(case, name) for name in SITE_FIELDS):
-        case.site_address_line1 = unit.address_line1
-        case.site_address_line2 = unit.address_line2
-        case.site_city = unit.city
-        case.site_postal_code = unit.postal_code
-        case.site_country = unit.country
+        for name in SITE_FIELDS:
+            setattr(case, name, getattr(unit, name.removeprefix("site_")))
     if not case.site_timezone and case.site_country:
         if unit is not None and unit.country == case.site_country:
             case.site_timezone = unit.timezone

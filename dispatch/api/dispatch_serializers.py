@@ -16,6 +16,7 @@ from dispatch.models import (
     Part,
     ScheduleChange,
 )
+from dispatch.services.parts import PART_DETAILS
 
 _DATETIME = serializers.DateTimeField()
 _DATE = serializers.DateField()
@@ -49,13 +50,7 @@ class PartSerializer(serializers.ModelSerializer):
         model = Part
         fields = [
             "id",
-            "part_number",
-            "description",
-            "quantity",
-            "is_hard_drive",
-            "faulty_ppid",
-            "carrier",
-            "tracking_number",
+            *PART_DETAILS,
             "shipped_on",
             "delivered_on",
             "fitted_on",
@@ -176,12 +171,7 @@ class DispatchListSerializer(serializers.ModelSerializer):
                 "component": case.component,
                 "service_tag": unit.service_tag if unit is not None else None,
                 "unit_model": unit.model if unit is not None else None,
-                "site_address_line1": case.site_address_line1,
-                "site_address_line2": case.site_address_line2,
-                "site_city": case.site_city,
-                "site_postal_code": case.site_postal_code,
-                "site_country": case.site_country,
-                "site_timezone": case.site_timezone,
+                **case.site_address(),
             },
             "kind": d.kind,
             "state": d.state,

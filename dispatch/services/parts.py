@@ -41,7 +41,8 @@ def set_return_due(part: Part, dispatch: Dispatch) -> None:
     part.return_overdue_at = end_of_site_day(part.return_due_on, dispatch.site_timezone)
 
 
-PART_FIELDS = (
+# What describes a part and its shipment (the API shows them in this order); a writer may also ask for a pickup.
+PART_DETAILS = (
     "part_number",
     "description",
     "quantity",
@@ -49,8 +50,8 @@ PART_FIELDS = (
     "faulty_ppid",
     "carrier",
     "tracking_number",
-    "faulty_pickup",
 )
+PART_FIELDS = (*PART_DETAILS, "faulty_pickup")
 
 
 def _part_ppid(value: str) -> str:

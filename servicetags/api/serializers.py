@@ -10,6 +10,7 @@ from partners.models import Organisation
 from partners.visibility import viewer_kind
 from servicetags import transfers as flow
 from servicetags.models import Location, Order, ServiceTagTransfer, Unit, UnitModel
+from servicetags.validation import ADDRESS_FIELDS
 
 
 class AddressSerializer(serializers.Serializer):
@@ -84,7 +85,7 @@ class LocationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Location
-        fields = [*Location.ADDRESS_FIELDS, "source", "confirmed", "transfer", "recorded_at"]
+        fields = [*ADDRESS_FIELDS, "source", "confirmed", "transfer", "recorded_at"]
         read_only_fields = fields
 
 

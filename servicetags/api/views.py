@@ -26,7 +26,7 @@ from servicetags.api.serializers import (
     UnitSerializer,
 )
 from servicetags.models import Location, Order, ServiceTagTransfer, TransferStatus, Unit, UnitModel
-from servicetags.validation import InvalidInput, UnitDefaults, normalise_service_tag, split_unit_text
+from servicetags.validation import InvalidInput, normalise_service_tag, split_unit_text
 
 ADDRESS_FIELDS = services.ADDRESS_FIELDS
 
@@ -115,24 +115,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             for p in exc.problems:
                 errors.add("units_csv", p.code, p.message)
         errors.raise_if_any()
-        order = services.order_create(
-            actor=request.user,
-            reseller=v["reseller"],
-            store_reference=v["store_reference"],
-            end_customer_name=v["end_customer_name"],
-            shipped_on=v["shipped_on"],
-            address={name: v.get(name, "") for name in ADDRESS_FIELDS},
-            units=rows,
-            defaults=UnitDefaults(
-                model=v["model"],
-                warranty_start_on=v["warranty_start_on"],
-                warranty_end_on=v["warranty_end_on"],
-                nbd_onsite=v["nbd_onsite"],
-                kyhd=v["kyhd"],
-                extended_years=v["extended_years"],
-            ),
-            now=timezone.now(),
-        )
+        order = services.order_from_values(actor=request.user, values=v, units=rows, now=timezone.now())
         order = self.get_queryset().get(pk=order.pk)
         return Response(OrderSerializer(order, context=self.get_serializer_context()).data, status=201)
 

@@ -1,7 +1,7 @@
 """Every write of the servicetags app, by noun: orders (and the units they register), transfers, and the
 daily reminder sweep. Callers pass objects fetched through the visibility gate; `now` comes from the edge."""
 
-from servicetags.services.orders import ADDRESS_FIELDS, clean_address, order_create
+from servicetags.services.orders import clean_address, order_create, order_from_values
 from servicetags.services.reminders import SweepResult, transfer_reminder_sweep
 from servicetags.services.transfers import (
     expected_confirmation,
@@ -11,6 +11,7 @@ from servicetags.services.transfers import (
     transfer_submit,
     transfer_update,
 )
+from servicetags.validation import ADDRESS_FIELDS
 
 __all__ = [
     "ADDRESS_FIELDS",
@@ -18,6 +19,7 @@ __all__ = [
     "clean_address",
     "expected_confirmation",
     "order_create",
+    "order_from_values",
     "transfer_confirm",
     "transfer_create",
     "transfer_reject",

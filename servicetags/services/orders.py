@@ -16,9 +16,7 @@ from partners.kinds import OrgKind
 from partners.models import Organisation, User
 from partners.visibility import viewer_kind
 from servicetags.models import Location, LocationSource, Order, Unit
-from servicetags.validation import UnitDefaults, parse_unit_rows
-
-ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "postal_code", "country", "subdivision", "timezone")
+from servicetags.validation import ADDRESS_FIELDS, UnitDefaults, parse_unit_rows
 
 
 def raise_invalid(problems: FieldProblems, message: str | None = None) -> None:
@@ -108,13 +106,7 @@ def order_create(
             created = Unit.objects.bulk_create(
                 [
                     Unit(
-                        service_tag=r.service_tag,
-                        model=r.model,
-                        warranty_start_on=r.warranty_start_on,
-                        warranty_end_on=r.warranty_end_on,
-                        nbd_onsite=r.nbd_onsite,
-                        kyhd=r.kyhd,
-                        extended_years=r.extended_years,
+                        **r.unit_values(),
                         reseller=reseller,
                         order=order,
                         end_customer_name=order.end_customer_name,
@@ -160,3 +152,21 @@ def order_create(
             },
         ) from exc
     return order
+
+
+def order_from_values(
+    *, actor: User, values: Mapping[str, Any], units: Sequence[Mapping[str, object]], now: datetime
+) -> Order:
+    """`order_create` from what the order page or the API validated, by field name: the order's fields, its
+    shipping address (ADDRESS_FIELDS) and the unit defaults. Raises as `order_create`."""
+    return order_create(
+        actor=actor,
+        reseller=values["reseller"],
+        store_reference=values["store_reference"],
+        end_customer_name=values["end_customer_name"],
+        shipped_on=values["shipped_on"],
+        address=values,
+        units=units,
+        defaults=UnitDefaults.of(values),
+        now=now,
+    )

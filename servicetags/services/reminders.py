@@ -32,27 +32,8 @@ def transfer_reminder_sweep(*, now: datetime) -> SweepResult:
     transaction, so a second run (or a concurrent one) sends nothing twice.
     """
     today = now.astimezone(ZoneInfo("UTC")).date()
-    reminded = reminder_emails = assisted = assist_emails = 0
-    reseller_ids = (
-        Unit.objects.filter(transfer_reminder_due_on__lte=today)
-        .order_by()
-        .values_list("reseller_id", flat=True)
-        .distinct()
-    )
-    for reseller_id in list(reseller_ids):
-        count = _email_due(REMIND, reseller_id, today=today, now=now)
-        reminded += count
-        reminder_emails += 1 if count else 0
-    distributor_ids = (
-        Unit.objects.filter(transfer_assist_due_on__lte=today)
-        .order_by()
-        .values_list("reseller__distributor_id", flat=True)
-        .distinct()
-    )
-    for distributor_id in list(distributor_ids):
-        count = _email_due(ASSIST, distributor_id, today=today, now=now)
-        assisted += count
-        assist_emails += 1 if count else 0
+    reminded, reminder_emails = _sweep_step(REMIND, today=today, now=now)
+    assisted, assist_emails = _sweep_step(ASSIST, today=today, now=now)
     result = SweepResult(reminded, reminder_emails, assisted, assist_emails)
     logger.info("transfer reminder sweep %s", result)
     return result
@@ -70,6 +51,22 @@ class _Step:
 
 REMIND = _Step("transfer_reminder_due_on", "transfer_reminder_sent_at", "reseller_id", "transfer.reminder")
 ASSIST = _Step("transfer_assist_due_on", "transfer_assist_sent_at", "reseller__distributor_id", "transfer.assistance")
+
+
+def _sweep_step(step: _Step, *, today: date, now: datetime) -> tuple[int, int]:
+    """Email every organisation with units due in this step, one group each; returns (units, emails)."""
+    org_ids = (
+        Unit.objects.filter(**{f"{step.due_field}__lte": today})
+        .order_by()
+        .values_list(step.owner_lookup, flat=True)
+        .distinct()
+    )
+    units = emails = 0
+    for org_id in list(org_ids):
+        count = _email_due(step, org_id, today=today, now=now)
+        units += count
+        emails += 1 if count else 0
+    return units, emails
 
 
 @transaction.atomic

@@ -22,7 +22,8 @@ from servicetags import transfers as flow
 from servicetags.events import TransferEventType
 from servicetags.models import Location, LocationSource, ServiceTagTransfer, TransferStatus, Unit
 from servicetags.selectors import units_visible_to
-from servicetags.services.orders import ADDRESS_FIELDS, clean_address, raise_invalid
+from servicetags.services.orders import clean_address, raise_invalid
+from servicetags.validation import ADDRESS_FIELDS
 
 
 def _clean_transfer(transfer: ServiceTagTransfer) -> None:
@@ -208,7 +209,7 @@ def transfer_confirm(
         transfer=locked,
         recorded_at=now,
         recorded_by=actor,
-        **{name: getattr(locked, name) for name in ADDRESS_FIELDS},
+        **locked.address_values(),
     )
     record_event(type=TransferEventType.TRANSFER_CONFIRMED, obj=locked, now=now)
     notices.notify_transfer(locked, "transfer.confirmed", actor=actor, now=now)
