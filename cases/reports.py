@@ -14,26 +14,25 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
-    F,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
 from django.db.models import (
     Case as SqlCase,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 
 from cases.checklist import Category, HardwareComponent, Priority
 from cases.clocks import teams_hours
 from cases.models import Case, CaseEvent, EventKind, Team
+from cases.rollups import backlog_at, rolled_backlog
 from cases.selectors import cases_visible_to
 from cases.teams import teams_visible_to
-from cases.workflow import OPEN_STATES, Action, State
+from cases.workflow import Action, State
 from husky_support.reports import (
     AGE_BUCKETS,
     BusinessTimeline,
@@ -64,7 +63,6 @@ from servicetags.models import UnitModel
 
 PARTNERS_AND_MTS = frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR, OrgKind.MTS})
 MTS_AND_DISTRIBUTOR = frozenset({OrgKind.DISTRIBUTOR, OrgKind.MTS})
-OPEN = [s.value for s in OPEN_STATES]
 
 # The case fields each report filter narrows (a path prefix lets the dispatch figures reuse them).
 CASE_FILTER_FIELDS: dict[str, str] = {
@@ -108,38 +106,8 @@ def _as_of(ctx: ReportContext, period: Period) -> datetime:
     return min(period.end_at, ctx.now)
 
 
-def _state_at(at: datetime) -> SqlCase:
-    """The case's state at `at`: its current state when nothing changed since (every transition bumps
-    `updated_at`), otherwise read back from its append-only timeline (the database evaluates the subquery only
-    for the cases that changed after `at`)."""
-    last = (
-        CaseEvent.objects.filter(case=OuterRef("pk"), at__lt=at)
-        .exclude(to_state="")
-        .order_by("-at", "-id")
-        .values("to_state")[:1]
-    )
-    return SqlCase(
-        When(updated_at__lt=at, then=F("state")),
-        default=Coalesce(Subquery(last), F("state"), output_field=CharField()),
-        output_field=CharField(),
-    )
-
-
 def _backlog_at(ctx: ReportContext, at: datetime) -> QuerySet[Case]:
-    """The cases open at `at`. Only cases opened before it and not closed by then are looked at, so the
-    timeline is read for the open and the recently resolved cases, never for the whole archive."""
-    if at >= ctx.now:
-        # The backlog now is the cases in an open state: the stored state, no timeline to read.
-        return _cases(ctx).filter(state__in=OPEN).annotate(state_at=F("state"))
-    # Left out without reading their timeline: closed before `at`, or last resolved before it and not reopened
-    # since (a reopened case is open now or was resolved again later).
-    candidates = (
-        _cases(ctx)
-        .filter(created_at__lt=at)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=at))
-        .exclude(Q(resolved_at__lt=at) & Q(state__in=[State.RESOLVED.value, State.CLOSED.value]))
-    )
-    return candidates.annotate(state_at=_state_at(at)).filter(state_at__in=OPEN)
+    return backlog_at(_cases(ctx), at, now=ctx.now)
 
 
 def _cases_list(ctx: ReportContext, **params: Any) -> str:
@@ -160,6 +128,10 @@ def _backlog_by_state(ctx: ReportContext, period: Period) -> dict[str, int]:
     """Open cases at the period's end per state: one grouped query, shared by the headline and the table."""
 
     def grouped() -> dict[str, int]:
+        if period.end_at < ctx.now:  # a period that has ended: its day's snapshot, when the beat job took it
+            rolled = rolled_backlog(ctx.user, ctx.filters, period.zone, period.end_on)
+            if rolled is not None:
+                return rolled
         rows = _backlog_at(ctx, _as_of(ctx, period)).values("state_at").annotate(n=Count("id")).order_by()  # type: ignore[misc]  # an annotation
         return {row["state_at"]: row["n"] for row in rows}
 
