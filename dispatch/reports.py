@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from cases.checklist import HardwareComponent
 from cases.models import Case, CaseEvent, EventKind
-from cases.reports import CASE_FILTERS, filter_cases, minutes, spread, team_timeline
+from cases.reports import CASE_FILTERS, Micros, filter_cases, instant, minutes, spread, team_timeline
 from cases.selectors import cases_visible_to
 from dispatch import workload
 from dispatch.models import Dispatch, Fee, Part, ScheduleChange
@@ -159,8 +159,8 @@ def health_detail(ctx: ReportContext) -> list[Table]:
 
 
 def _case_column(name: str) -> Subquery:
-    """One column of the dispatch's case, looked up by its primary key."""
-    return Subquery(Case.objects.filter(pk=OuterRef("case_id")).values(name)[:1])
+    """One column of the dispatch's case, looked up by its primary key (unordered: one row, no sort)."""
+    return Subquery(Case.objects.filter(pk=OuterRef("case_id")).order_by().values(name)[:1])
 
 
 def _completed(ctx: ReportContext, period: Period) -> QuerySet[Dispatch]:
@@ -367,16 +367,19 @@ def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], li
             _dispatches(ctx)
             .filter(_in(period, "created_at"))
             .annotate(
-                first_accepted_at=Subquery(accepted),
-                escalated_at=_case_column("escalated_at"),
+                first_accepted_us=Micros(Subquery(accepted)),
+                escalated_us=Micros(_case_column("escalated_at")),
                 team_ref=_case_column("team_id"),
             )
-            .values_list("created_at", "escalated_at", "team_ref", "first_accepted_at")
+            .values_list(Micros("created_at"), "escalated_us", "team_ref", "first_accepted_us")
             .order_by()
         )
         to_request, to_accept = [], []
-        for requested_at, escalated_at, team_id, accepted_at in rows:
+        for requested_us, escalated_us, team_id, accepted_us in rows:
             timeline = team_timeline(ctx, team_id)
+            requested_at, escalated_at, accepted_at = instant(requested_us), instant(escalated_us), instant(accepted_us)
+            if requested_at is None:  # every dispatch has its creation time; said again for the types
+                continue
             if escalated_at is not None:
                 to_request.append(minutes(timeline.between(escalated_at, requested_at)))
             if accepted_at is not None:
