@@ -292,6 +292,8 @@ class CaseEvent(models.Model):
             models.Index(fields=["case", "at", "id"], name="caseevent_case_at_idx"),
             # The reports' SLA misses of a period: only the breach rows.
             models.Index(fields=["at"], name="caseevent_breach_at_idx", condition=Q(kind="sla_breached")),
+            # The partner scorecard's escalations returned for missing information in a period: only those rows.
+            models.Index(fields=["at"], name="caseevent_return_at_idx", condition=Q(action="return_to_partner")),
         ]
         constraints = [
             models.CheckConstraint(name="caseevent_kind_valid", condition=Q(kind__in=EventKind.values)),
