@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -76,6 +77,8 @@ CASE_FILTER_FIELDS: dict[str, str] = {
     "model": "unit__model",
 }
 CASE_FILTERS = frozenset(CASE_FILTER_FIELDS)
+# The case figures each honour every case filter.
+case_figure = partial(Figure, applies=CASE_FILTERS)
 
 # docs/rules.md "Reports", backlog: who an open case waits on, by its state.
 WAITS_ON: tuple[tuple[str, tuple[State, ...]], ...] = (
@@ -598,7 +601,7 @@ def register() -> None:
     register_filter(choice_filter("category", "Category", ALL_KINDS, _choices(Category), order=41))
     register_filter(choice_filter("component", "Component", ALL_KINDS, _choices(HardwareComponent), order=42))
     register_figure(
-        Figure(
+        case_figure(
             key="backlog",
             title="Backlog and age",
             description="Cases open at the end of the period, by who they wait on and by business-day age "
@@ -608,12 +611,11 @@ def register() -> None:
             headline=backlog_headline,
             detail=backlog_detail,
             link=lambda ctx: _cases_list(ctx, view="open"),
-            applies=CASE_FILTERS,
             order=20,
         )
     )
     register_figure(
-        Figure(
+        case_figure(
             key="sla",
             title="SLA attainment: first response",
             description="Cases that reached MTS in the period whose first response was due: answered in time "
@@ -623,7 +625,6 @@ def register() -> None:
             headline=sla_headline,
             detail=sla_detail,
             link=lambda ctx: _cases_list(ctx, view="all"),
-            applies=CASE_FILTERS,
             higher_is_better=True,
             order=30,
         )
@@ -651,7 +652,7 @@ def register() -> None:
         )
     )
     register_figure(
-        Figure(
+        case_figure(
             key="repeat_units",
             title="Repeat units",
             description="Service tags with 2 or more cases opened within the 90 days up to the end of the period.",
@@ -660,12 +661,11 @@ def register() -> None:
             headline=repeat_headline,
             detail=repeat_detail,
             link=lambda ctx: list_url(reverse("servicetags:unit_list"), {"reseller": ctx.filters.get("reseller", "")}),
-            applies=CASE_FILTERS,
             order=45,
         )
     )
     register_figure(
-        Figure(
+        case_figure(
             key="scorecard",
             title="Partner scorecard",
             description="Per reseller: cases opened, resolved at first level and escalated to MTS in the period "
@@ -675,7 +675,6 @@ def register() -> None:
             headline=scorecard_headline,
             detail=scorecard_detail,
             link=lambda ctx: _cases_list(ctx, view="all", queue=False),
-            applies=CASE_FILTERS,
             order=90,
         )
     )

@@ -8,6 +8,7 @@ NBD attainment counts the stored rule 9 verdicts (docs/rules.md rule 9), raw and
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -412,6 +413,8 @@ def time_detail(ctx: ReportContext) -> list[Table]:
 
 
 DELL = frozenset({OrgKind.DELL})
+# Every organisation has the dispatch figures, and each honours every case filter (through the dispatch's case).
+dispatch_figure = partial(Figure, kinds=ALL_KINDS, applies=CASE_FILTERS)
 
 
 def register() -> None:
@@ -451,64 +454,56 @@ def register() -> None:
         )
     )
     register_figure(
-        Figure(
+        dispatch_figure(
             key="time_to_dispatch",
             title="Time to dispatch",
             description="Median business time (the MTS team's hours) from a case reaching MTS to its dispatch "
             "request, for the dispatches requested in the period; and from the request to Dell's acceptance.",
-            kinds=ALL_KINDS,
             unit="dispatches requested",
             headline=time_headline,
             detail=time_detail,
             link=lambda ctx: _dispatch_list(ctx, sort="newest"),
-            applies=CASE_FILTERS,
             order=35,
         )
     )
     register_figure(
-        Figure(
+        dispatch_figure(
             key="nbd_attainment",
             title="NBD attainment, raw and adjusted",
             description="Onsite dispatches whose next-business-day target day fell in the period: met over met and "
             "missed. Raw counts every miss; adjusted leaves out the customer's side (a visit moved at the customer's "
             "request, site requirements not accepted in time, no representative named in time).",
-            kinds=ALL_KINDS,
             unit="decided NBD targets",
             headline=nbd_headline,
             detail=nbd_detail,
             link=lambda ctx: _dispatch_list(ctx),
-            applies=CASE_FILTERS,
             higher_is_better=True,
             order=25,
         )
     )
     register_figure(
-        Figure(
+        dispatch_figure(
             key="dispatch_health",
             title="Dell dispatch health: denial rate",
             description="Dispatches requested in the period that Dell denied at least once; reschedules, fees and "
             "the return of faulty parts.",
-            kinds=ALL_KINDS,
             unit="dispatches requested",
             headline=health_headline,
             detail=health_detail,
             link=lambda ctx: _dispatch_list(ctx, sort="newest"),
-            applies=CASE_FILTERS,
             order=50,
         )
     )
     register_figure(
-        Figure(
+        dispatch_figure(
             key="first_time_fix",
             title="First-time fix",
             description="Onsite dispatches completed in the period with no further dispatch or case on the same "
             "service tag and component within 30 days, over all completed (recent ones may still repeat).",
-            kinds=ALL_KINDS,
             unit="completed onsite dispatches",
             headline=fix_headline,
             detail=fix_detail,
             link=lambda ctx: _dispatch_list(ctx, state=DispatchState.COMPLETED.value),
-            applies=CASE_FILTERS,
             higher_is_better=True,
             order=40,
         )
