@@ -307,6 +307,8 @@ class CaseEvent(models.Model):
             models.Index(fields=["case", "at", "id"], name="caseevent_case_at_idx"),
             # The reports' SLA misses of a period: only the breach rows.
             models.Index(fields=["at"], name="caseevent_breach_at_idx", condition=Q(kind="sla_breached")),
+            # The partner scorecard's escalations returned for missing information in a period: only those rows.
+            models.Index(fields=["at"], name="caseevent_return_at_idx", condition=Q(action="return_to_partner")),
         ]
         constraints = [
             models.CheckConstraint(name="caseevent_kind_valid", condition=Q(kind__in=EventKind.values)),
@@ -401,3 +403,33 @@ class CaseView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} opened {self.case_id} at {self.seen_at}"
+
+
+class BacklogSnapshot(models.Model):
+    """The backlog figure's daily rollup (cases.rollups): the open cases at the midnight ending `day` in `zone`
+    (a zone some viewer reads reports in) were counted, once. Its BacklogCount rows hold the counts; a day
+    without a snapshot is counted from the cases directly."""
+
+    zone = models.CharField(max_length=64, validators=[validate_timezone])
+    day = models.DateField()
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["zone", "day"], name="backlog_snapshot_once")]
+
+    def __str__(self) -> str:
+        return f"backlog at the end of {self.day} ({self.zone})"
+
+
+class BacklogCount(models.Model):
+    """Open cases at a snapshot's instant per state and reseller: the one filter dimension a case never changes
+    (team, priority, the site's country and the checklist's fields can be edited while it is open, so those
+    filters read the cases themselves)."""
+
+    snapshot = models.ForeignKey(BacklogSnapshot, on_delete=models.CASCADE, related_name="counts")
+    state = models.CharField(max_length=24, choices=STATE_CHOICES)
+    reseller = models.ForeignKey("partners.Organisation", on_delete=models.CASCADE, related_name="+")
+    cases = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.cases} {self.state} at {self.snapshot_id}"

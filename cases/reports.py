@@ -5,35 +5,35 @@ queries, whatever the number of cases; registered from CasesConfig.ready()."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     CharField,
     Count,
-    Exists,
-    F,
-    OuterRef,
+    Func,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
 from django.db.models import (
     Case as SqlCase,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 
 from cases.checklist import Category, HardwareComponent, Priority
 from cases.clocks import teams_hours
 from cases.models import Case, CaseEvent, EventKind, Team
+from cases.rollups import backlog_at, rolled_backlog
 from cases.selectors import cases_visible_to
 from cases.teams import teams_visible_to
-from cases.workflow import OPEN_STATES, Action, State
+from cases.workflow import Action, State
 from husky_support.reports import (
     AGE_BUCKETS,
     BusinessTimeline,
@@ -60,11 +60,10 @@ from partners.reports.registry import (
     register_filter,
     register_tile,
 )
-from servicetags.models import UnitModel
+from servicetags.models import Unit, UnitModel
 
 PARTNERS_AND_MTS = frozenset({OrgKind.RESELLER, OrgKind.DISTRIBUTOR, OrgKind.MTS})
 MTS_AND_DISTRIBUTOR = frozenset({OrgKind.DISTRIBUTOR, OrgKind.MTS})
-OPEN = [s.value for s in OPEN_STATES]
 
 # The case fields each report filter narrows (a path prefix lets the dispatch figures reuse them).
 CASE_FILTER_FIELDS: dict[str, str] = {
@@ -78,6 +77,8 @@ CASE_FILTER_FIELDS: dict[str, str] = {
     "model": "unit__model",
 }
 CASE_FILTERS = frozenset(CASE_FILTER_FIELDS)
+# The case figures each honour every case filter.
+case_figure = partial(Figure, applies=CASE_FILTERS)
 
 # docs/rules.md "Reports", backlog: who an open case waits on, by its state.
 WAITS_ON: tuple[tuple[str, tuple[State, ...]], ...] = (
@@ -108,38 +109,8 @@ def _as_of(ctx: ReportContext, period: Period) -> datetime:
     return min(period.end_at, ctx.now)
 
 
-def _state_at(at: datetime) -> SqlCase:
-    """The case's state at `at`: its current state when nothing changed since (every transition bumps
-    `updated_at`), otherwise read back from its append-only timeline (the database evaluates the subquery only
-    for the cases that changed after `at`)."""
-    last = (
-        CaseEvent.objects.filter(case=OuterRef("pk"), at__lt=at)
-        .exclude(to_state="")
-        .order_by("-at", "-id")
-        .values("to_state")[:1]
-    )
-    return SqlCase(
-        When(updated_at__lt=at, then=F("state")),
-        default=Coalesce(Subquery(last), F("state"), output_field=CharField()),
-        output_field=CharField(),
-    )
-
-
 def _backlog_at(ctx: ReportContext, at: datetime) -> QuerySet[Case]:
-    """The cases open at `at`. Only cases opened before it and not closed by then are looked at, so the
-    timeline is read for the open and the recently resolved cases, never for the whole archive."""
-    if at >= ctx.now:
-        # The backlog now is the cases in an open state: the stored state, no timeline to read.
-        return _cases(ctx).filter(state__in=OPEN).annotate(state_at=F("state"))
-    # Left out without reading their timeline: closed before `at`, or last resolved before it and not reopened
-    # since (a reopened case is open now or was resolved again later).
-    candidates = (
-        _cases(ctx)
-        .filter(created_at__lt=at)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=at))
-        .exclude(Q(resolved_at__lt=at) & Q(state__in=[State.RESOLVED.value, State.CLOSED.value]))
-    )
-    return candidates.annotate(state_at=_state_at(at)).filter(state_at__in=OPEN)
+    return backlog_at(_cases(ctx), at, now=ctx.now)
 
 
 def _cases_list(ctx: ReportContext, **params: Any) -> str:
@@ -160,6 +131,10 @@ def _backlog_by_state(ctx: ReportContext, period: Period) -> dict[str, int]:
     """Open cases at the period's end per state: one grouped query, shared by the headline and the table."""
 
     def grouped() -> dict[str, int]:
+        if period.end_at < ctx.now:  # a period that has ended: its day's snapshot, when the beat job took it
+            rolled = rolled_backlog(ctx.user, ctx.filters, period.zone, period.end_on)
+            if rolled is not None:
+                return rolled
         rows = _backlog_at(ctx, _as_of(ctx, period)).values("state_at").annotate(n=Count("id")).order_by()  # type: ignore[misc]  # an annotation
         return {row["state_at"]: row["n"] for row in rows}
 
@@ -327,6 +302,40 @@ def team_timeline(ctx: ReportContext, team_id: int | None) -> BusinessTimeline:
     return ctx.remember(("timeline", key), lambda: BusinessTimeline(hours[key], first, last))  # type: ignore[no-any-return]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Micros(Func):
+    """An instant as whole microseconds since 1970, exactly. The figures that measure thousands of durations
+    in Python read their instants this way: an integer loads several times faster than psycopg parses an ISO
+    timestamp, which was most of those figures' time (bench/profile_reports.py)."""
+
+    output_field = BigIntegerField()
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # SQLite (tests, the demo) keeps instants as UTC text: read as is, turned into microseconds below.
+        return compiler.compile(self.source_expressions[0])
+
+    def get_db_converters(self, connection: Any) -> list[Any]:
+        if connection.vendor == "sqlite":
+            return [_sqlite_micros, *super().get_db_converters(connection)]
+        return super().get_db_converters(connection)
+
+
+def _sqlite_micros(value: Any, _expression: Any, _connection: Any) -> int | None:
+    if value is None:
+        return None
+    # A column comes back parsed (a naive UTC datetime), a subquery's value as its text.
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return (moment.replace(tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+
+
+def instant(micros: int | None) -> datetime | None:
+    """The aware instant (UTC) of a Micros value."""
+    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+
+
 def minutes(duration: timedelta) -> float:
     return duration.total_seconds() / 60
 
@@ -344,10 +353,12 @@ def _first_response_times(ctx: ReportContext) -> Table:
     rows = (
         _cases(ctx)
         .filter(escalated_at__gte=p.start_at, escalated_at__lt=p.end_at, first_responded_at__isnull=False)
-        .values_list("priority", "team_id", "escalated_at", "first_responded_at")
+        .values_list("priority", "team_id", Micros("escalated_at"), Micros("first_responded_at"))
+        .order_by()
     )
     by_priority: dict[str, list[float]] = {}
-    for priority, team_id, escalated_at, responded_at in rows:
+    for priority, team_id, escalated_us, responded_us in rows:
+        escalated_at, responded_at = instant(escalated_us), instant(responded_us)
         if escalated_at is None or responded_at is None:  # excluded by the filter; said again for the types
             continue
         spent = minutes(team_timeline(ctx, team_id).between(escalated_at, responded_at))
@@ -423,15 +434,18 @@ def _repeat_window(ctx: ReportContext, period: Period) -> QuerySet[Case]:
 
 
 def _repeat_units(ctx: ReportContext, period: Period) -> list[dict[str, Any]]:
-    """Service tags with 2 or more cases opened in the 90 days up to the period's end, with their model and
-    owning reseller: one grouped query (a row per repeat unit), shared by the headline and the breakdowns."""
+    """Service tags with 2 or more cases opened in the 90 days up to the period's end, counted per model and
+    owning reseller (`units`): the database groups the window's cases by unit and then the repeat units, so a
+    few rows come back however many units repeat; shared by the headline, the breakdowns and the scorecard."""
 
     def query() -> list[dict[str, Any]]:
+        repeats = (
+            _repeat_window(ctx, period).values("unit_id").annotate(n=Count("id")).filter(n__gte=2).values("unit_id")
+        )
         rows = (
-            _repeat_window(ctx, period)
-            .values("unit_id", "unit__model", "unit__reseller_id", "unit__reseller__name")
-            .annotate(n=Count("id"))
-            .filter(n__gte=2)
+            Unit.objects.filter(pk__in=repeats)
+            .values("model", "reseller_id", "reseller__name")
+            .annotate(units=Count("id"))
             .order_by()
         )
         return list(rows)
@@ -440,15 +454,15 @@ def _repeat_units(ctx: ReportContext, period: Period) -> list[dict[str, Any]]:
 
 
 def repeat_headline(ctx: ReportContext, period: Period) -> int:
-    return len(_repeat_units(ctx, period))
+    return sum(row["units"] for row in _repeat_units(ctx, period))
 
 
 def _tally(rows: Iterable[dict[str, Any]], *fields: str) -> list[tuple[tuple[Any, ...], int]]:
-    """Repeat units per value of `fields`, most first (over the repeat units' rows, not over cases)."""
+    """Repeat units per value of `fields`, most first (a row stands for its `units`, one when it has none)."""
     counts: dict[tuple[Any, ...], int] = {}
     for row in rows:
         key = tuple(row[f] for f in fields)
-        counts[key] = counts.get(key, 0) + 1
+        counts[key] = counts.get(key, 0) + row.get("units", 1)
     return sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
 
 
@@ -460,11 +474,11 @@ def repeat_detail(ctx: ReportContext) -> list[Table]:
             key="model",
             title="Repeat units by model",
             columns=("Units",),
-            rows=tuple((models.get(model, model), (n,)) for (model,), n in _tally(units, "unit__model")),
+            rows=tuple((models.get(model, model), (n,)) for (model,), n in _tally(units, "model")),
         )
     ]
     if ctx.kind in MTS_AND_DISTRIBUTOR:
-        by_reseller = _tally(units, "unit__reseller_id", "unit__reseller__name")
+        by_reseller = _tally(units, "reseller_id", "reseller__name")
         unit_list = reverse("servicetags:unit_list")
         tables.append(
             Table(
@@ -501,12 +515,13 @@ def repeat_detail(ctx: ReportContext) -> list[Table]:
 # --- Partner scorecard -------------------------------------------------------------------------------
 
 
-def _returned(period: Period) -> Exists:
-    return Exists(
-        CaseEvent.objects.filter(
-            case=OuterRef("pk"), action=Action.RETURN_TO_PARTNER.value, at__gte=period.start_at, at__lt=period.end_at
-        )
-    )
+def _returned(period: Period) -> Q:
+    """The case was returned to the partner in the period: a semi-join on the period's return rows (the partial
+    index caseevent_return_at_idx). A correlated EXISTS let the planner hash every timeline row of the archive."""
+    returns = CaseEvent.objects.filter(
+        action=Action.RETURN_TO_PARTNER.value, at__gte=period.start_at, at__lt=period.end_at
+    ).values("case_id")
+    return Q(pk__in=returns)
 
 
 def scorecard_headline(ctx: ReportContext, period: Period) -> int:
@@ -521,18 +536,17 @@ def scorecard_detail(ctx: ReportContext) -> list[Table]:
     rows = list(
         _cases(ctx)
         .filter(in_period | resolved_in | escalated_in)  # the period's cases, not the archive
-        .annotate(returned=_returned(p))
         .values("reseller_id", "reseller__name")
         .annotate(
             opened=Count("id", filter=in_period),
             resolved_l1=Count("id", filter=resolved_in & Q(resolved_at_l1=True)),
             escalated=Count("id", filter=escalated_in),
-            escalated_complete=Count("id", filter=escalated_in & Q(returned=False)),
+            escalated_complete=Count("id", filter=escalated_in & ~_returned(p)),
         )
         .filter(Q(opened__gt=0) | Q(resolved_l1__gt=0) | Q(escalated__gt=0))
         .order_by("reseller__name")
     )
-    repeat = {pk: n for (pk,), n in _tally(_repeat_units(ctx, p), "unit__reseller_id")}
+    repeat = {pk: n for (pk,), n in _tally(_repeat_units(ctx, p), "reseller_id")}
     return [
         Table(
             key="resellers",
@@ -587,7 +601,7 @@ def register() -> None:
     register_filter(choice_filter("category", "Category", ALL_KINDS, _choices(Category), order=41))
     register_filter(choice_filter("component", "Component", ALL_KINDS, _choices(HardwareComponent), order=42))
     register_figure(
-        Figure(
+        case_figure(
             key="backlog",
             title="Backlog and age",
             description="Cases open at the end of the period, by who they wait on and by business-day age "
@@ -597,12 +611,11 @@ def register() -> None:
             headline=backlog_headline,
             detail=backlog_detail,
             link=lambda ctx: _cases_list(ctx, view="open"),
-            applies=CASE_FILTERS,
             order=20,
         )
     )
     register_figure(
-        Figure(
+        case_figure(
             key="sla",
             title="SLA attainment: first response",
             description="Cases that reached MTS in the period whose first response was due: answered in time "
@@ -612,7 +625,6 @@ def register() -> None:
             headline=sla_headline,
             detail=sla_detail,
             link=lambda ctx: _cases_list(ctx, view="all"),
-            applies=CASE_FILTERS,
             higher_is_better=True,
             order=30,
         )
@@ -640,7 +652,7 @@ def register() -> None:
         )
     )
     register_figure(
-        Figure(
+        case_figure(
             key="repeat_units",
             title="Repeat units",
             description="Service tags with 2 or more cases opened within the 90 days up to the end of the period.",
@@ -649,12 +661,11 @@ def register() -> None:
             headline=repeat_headline,
             detail=repeat_detail,
             link=lambda ctx: list_url(reverse("servicetags:unit_list"), {"reseller": ctx.filters.get("reseller", "")}),
-            applies=CASE_FILTERS,
             order=45,
         )
     )
     register_figure(
-        Figure(
+        case_figure(
             key="scorecard",
             title="Partner scorecard",
             description="Per reseller: cases opened, resolved at first level and escalated to MTS in the period "
@@ -664,7 +675,6 @@ def register() -> None:
             headline=scorecard_headline,
             detail=scorecard_detail,
             link=lambda ctx: _cases_list(ctx, view="all", queue=False),
-            applies=CASE_FILTERS,
             order=90,
         )
     )

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from cases import breaches
+from cases import breaches, rollups
 from cases.models import Case
 from cases.services import case_transition
 from cases.workflow import Action, State
@@ -50,3 +50,10 @@ def auto_close_resolved_cases_task() -> int:
     if closed == AUTO_CLOSE_BATCH:  # more may be due: continue right away rather than in 15 minutes
         auto_close_resolved_cases_task.delay()
     return closed
+
+
+@shared_task(name="cases.tasks.backlog_snapshots_task")
+def backlog_snapshots_task() -> int:
+    """Hourly: the reports' backlog at the end of each day that ended in a viewer's zone (cases.rollups), the
+    missing days first after a downtime. Idempotent: a day counted once is never counted again."""
+    return rollups.take_snapshots(now=timezone.now())

@@ -8,6 +8,7 @@ NBD attainment counts the stored rule 9 verdicts (docs/rules.md rule 9), raw and
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -16,7 +17,7 @@ from django.urls import reverse
 
 from cases.checklist import HardwareComponent
 from cases.models import Case, CaseEvent, EventKind
-from cases.reports import CASE_FILTERS, filter_cases, minutes, spread, team_timeline
+from cases.reports import CASE_FILTERS, Micros, filter_cases, instant, minutes, spread, team_timeline
 from cases.selectors import cases_visible_to
 from dispatch import workload
 from dispatch.models import Dispatch, Fee, Part, ScheduleChange
@@ -159,8 +160,8 @@ def health_detail(ctx: ReportContext) -> list[Table]:
 
 
 def _case_column(name: str) -> Subquery:
-    """One column of the dispatch's case, looked up by its primary key."""
-    return Subquery(Case.objects.filter(pk=OuterRef("case_id")).values(name)[:1])
+    """One column of the dispatch's case, looked up by its primary key (unordered: one row, no sort)."""
+    return Subquery(Case.objects.filter(pk=OuterRef("case_id")).order_by().values(name)[:1])
 
 
 def _completed(ctx: ReportContext, period: Period) -> QuerySet[Dispatch]:
@@ -367,16 +368,19 @@ def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], li
             _dispatches(ctx)
             .filter(_in(period, "created_at"))
             .annotate(
-                first_accepted_at=Subquery(accepted),
-                escalated_at=_case_column("escalated_at"),
+                first_accepted_us=Micros(Subquery(accepted)),
+                escalated_us=Micros(_case_column("escalated_at")),
                 team_ref=_case_column("team_id"),
             )
-            .values_list("created_at", "escalated_at", "team_ref", "first_accepted_at")
+            .values_list(Micros("created_at"), "escalated_us", "team_ref", "first_accepted_us")
             .order_by()
         )
         to_request, to_accept = [], []
-        for requested_at, escalated_at, team_id, accepted_at in rows:
+        for requested_us, escalated_us, team_id, accepted_us in rows:
             timeline = team_timeline(ctx, team_id)
+            requested_at, escalated_at, accepted_at = instant(requested_us), instant(escalated_us), instant(accepted_us)
+            if requested_at is None:  # every dispatch has its creation time; said again for the types
+                continue
             if escalated_at is not None:
                 to_request.append(minutes(timeline.between(escalated_at, requested_at)))
             if accepted_at is not None:
@@ -409,6 +413,8 @@ def time_detail(ctx: ReportContext) -> list[Table]:
 
 
 DELL = frozenset({OrgKind.DELL})
+# Every organisation has the dispatch figures, and each honours every case filter (through the dispatch's case).
+dispatch_figure = partial(Figure, kinds=ALL_KINDS, applies=CASE_FILTERS)
 
 
 def register() -> None:
@@ -448,64 +454,56 @@ def register() -> None:
         )
     )
     register_figure(
-        Figure(
+        dispatch_figure(
             key="time_to_dispatch",
             title="Time to dispatch",
             description="Median business time (the MTS team's hours) from a case reaching MTS to its dispatch "
             "request, for the dispatches requested in the period; and from the request to Dell's acceptance.",
-            kinds=ALL_KINDS,
             unit="dispatches requested",
             headline=time_headline,
             detail=time_detail,
             link=lambda ctx: _dispatch_list(ctx, sort="newest"),
-            applies=CASE_FILTERS,
             order=35,
         )
     )
     register_figure(
-        Figure(
+        dispatch_figure(
             key="nbd_attainment",
             title="NBD attainment, raw and adjusted",
             description="Onsite dispatches whose next-business-day target day fell in the period: met over met and "
             "missed. Raw counts every miss; adjusted leaves out the customer's side (a visit moved at the customer's "
             "request, site requirements not accepted in time, no representative named in time).",
-            kinds=ALL_KINDS,
             unit="decided NBD targets",
             headline=nbd_headline,
             detail=nbd_detail,
             link=lambda ctx: _dispatch_list(ctx),
-            applies=CASE_FILTERS,
             higher_is_better=True,
             order=25,
         )
     )
     register_figure(
-        Figure(
+        dispatch_figure(
             key="dispatch_health",
             title="Dell dispatch health: denial rate",
             description="Dispatches requested in the period that Dell denied at least once; reschedules, fees and "
             "the return of faulty parts.",
-            kinds=ALL_KINDS,
             unit="dispatches requested",
             headline=health_headline,
             detail=health_detail,
             link=lambda ctx: _dispatch_list(ctx, sort="newest"),
-            applies=CASE_FILTERS,
             order=50,
         )
     )
     register_figure(
-        Figure(
+        dispatch_figure(
             key="first_time_fix",
             title="First-time fix",
             description="Onsite dispatches completed in the period with no further dispatch or case on the same "
             "service tag and component within 30 days, over all completed (recent ones may still repeat).",
-            kinds=ALL_KINDS,
             unit="completed onsite dispatches",
             headline=fix_headline,
             detail=fix_detail,
             link=lambda ctx: _dispatch_list(ctx, state=DispatchState.COMPLETED.value),
-            applies=CASE_FILTERS,
             higher_is_better=True,
             order=40,
         )

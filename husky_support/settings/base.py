@@ -480,6 +480,12 @@ CELERY_BEAT_SCHEDULE["partners-monthly-reports"] = {
     "task": "partners.tasks.monthly_reports_task",
     "schedule": crontab(minute=7),
 }
+# The reports' backlog rollup (cases.rollups): hourly, so each zone's day that ended is counted within the hour;
+# a run after a downtime takes the missing days, the most recent first.
+CELERY_BEAT_SCHEDULE["cases-backlog-snapshots"] = {
+    "task": "cases.tasks.backlog_snapshots_task",
+    "schedule": crontab(minute=17),
+}
 # The domain of each notification email's Message-ID (empty: SITE_URL's host name).
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = os.environ.get("NOTIFICATIONS_MESSAGE_ID_DOMAIN", "")
 # Lists count their rows exactly up to this many, then say "more than N" instead of counting every row.

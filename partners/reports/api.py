@@ -23,16 +23,18 @@ class _RowSerializer(serializers.Serializer):
     list_url = serializers.CharField(help_text="The list of the records this row counts (empty when none).")
 
 
-class _TableSerializer(serializers.Serializer):
+# What a figure and each of its tables are known by (a comment: a docstring would enter the schema).
+class _TitledSerializer(serializers.Serializer):
     key = serializers.CharField()
     title = serializers.CharField()
+
+
+class _TableSerializer(_TitledSerializer):
     columns = serializers.ListField(child=serializers.CharField())
     rows = _RowSerializer(many=True)
 
 
-class FigureSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    title = serializers.CharField()
+class FigureSerializer(_TitledSerializer):
     description = serializers.CharField()
     kind = serializers.ChoiceField(
         choices=["count", "ratio", "duration"],

@@ -11,8 +11,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from cases import rollups
 from cases import services as case_services
-from cases.models import CaseEvent, EventKind
+from cases.models import BacklogSnapshot, CaseEvent, EventKind
 from dispatch.models import Dispatch
 from husky_support import queue
 from partners.notifications.models import Notification
@@ -139,4 +140,24 @@ def monthly_reports(distributor_org) -> Due:
         lambda pk: MonthlyReport.objects.filter(organisation_id=pk).count(),
         "partners_monthlyreport",
         "organisation_id",
+    )
+
+
+def backlog_snapshots(reseller_user, unit) -> Due:
+    """A case opened three days ago: the backlog at the end of each of the last three days, in every zone reports
+    are read in, is owed one snapshot (an item is one zone's day). The older days of the other scenes' cases
+    are taken here, as an archive's past would be, so the job owes a few dozen items, not hundreds."""
+    now = timezone.now()
+    open_case(reseller_user, unit, now=now - timedelta(days=ITEMS), escalate=True)
+    zones = sorted(rollups.viewer_zones())
+    for zone in zones:
+        for day in rollups.missing_days(zone, now=now)[ITEMS:]:
+            rollups.take_snapshot(zone, day, now=now)
+    days = [(zone, day) for zone in zones for day in rollups.missing_days(zone, now=now)]
+    return Due(
+        "cases.tasks.backlog_snapshots_task",
+        list(range(len(days))),
+        lambda n: BacklogSnapshot.objects.filter(zone=days[n][0], day=days[n][1]).count(),
+        "cases_backlogsnapshot",
+        "id",
     )

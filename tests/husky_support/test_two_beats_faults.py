@@ -63,6 +63,7 @@ def test_two_beats_do_each_job_once(
             scenes.transfer_reminders(distributor_org),
             scenes.window_reminders(reseller_org, dell_org),
             scenes.monthly_reports(distributor_org),
+            scenes.backlog_snapshots(reseller_user, unit),
         ]
     since = timezone.now()
     # Every scheduled job has its due work here (a job added to the schedule must be added to this test).
