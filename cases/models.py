@@ -307,6 +307,8 @@ class CaseEvent(models.Model):
             models.Index(fields=["case", "at", "id"], name="caseevent_case_at_idx"),
             # The reports' SLA misses of a period: only the breach rows.
             models.Index(fields=["at"], name="caseevent_breach_at_idx", condition=Q(kind="sla_breached")),
+            # The reports' next updates met or missed in a period: only the MTS answers that decided one.
+            models.Index(fields=["at"], name="caseevent_update_at_idx", condition=Q(data__has_key="next_update")),
             # The partner scorecard's escalations returned for missing information in a period: only those rows.
             models.Index(fields=["at"], name="caseevent_return_at_idx", condition=Q(action="return_to_partner")),
         ]

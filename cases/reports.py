@@ -32,6 +32,7 @@ from cases.clocks import teams_hours
 from cases.models import Case, CaseEvent, EventKind, Team
 from cases.rollups import backlog_at, rolled_backlog
 from cases.selectors import cases_visible_to
+from cases.sla import UpdateOutcome
 from cases.teams import teams_visible_to
 from cases.workflow import Action, State
 from husky_support.reports import (
@@ -400,29 +401,31 @@ def sla_detail(ctx: ReportContext) -> list[Table]:
             )
         )
     tables.append(_first_response_times(ctx))
-    # From the period's breach rows (index caseevent_breach_at_idx), narrowed to the visible, filtered cases.
-    updates_missed = (
-        CaseEvent.objects.filter(
-            kind=EventKind.SLA_BREACHED,
-            at__gte=ctx.period.start_at,
-            at__lt=ctx.period.end_at,
-            data__target="next_update",
-            case__in=_cases(ctx),
-        )
-        .values("case_id")
-        .distinct()
-        .count()
-    )
+    due, met = _next_updates(ctx, ctx.period)
     tables.append(
         Table(
             key="next_update",
-            title="Next updates missed in the period",
-            columns=("Cases",),
-            rows=(("Next update past due", (updates_missed,)),),
-            chart="",
+            title="Next updates decided in the period",
+            columns=("Due", "Met"),
+            rows=(("Next updates", (due, met)),),
         )
     )
     return tables
+
+
+def _next_updates(ctx: ReportContext, period: Period) -> tuple[int, int]:
+    """(due, met) of the next updates MTS owed that were decided in the period: each partner-visible MTS answer
+    that met or missed the one it owed (marked on its timeline row, cases.sla.next_update_outcome) and each
+    breach the sweep recorded (a late answer after a recorded breach is not marked, so nothing counts twice).
+    Two partial indexes on the period's rows (caseevent_update_at_idx, caseevent_breach_at_idx), narrowed to
+    the visible, filtered cases."""
+    decided = CaseEvent.objects.filter(
+        Q(data__has_key="next_update") | Q(kind=EventKind.SLA_BREACHED, data__target="next_update"),
+        at__gte=period.start_at,
+        at__lt=period.end_at,
+        case__in=_cases(ctx),
+    ).aggregate(due=Count("id"), met=Count("id", filter=Q(data__next_update=UpdateOutcome.MET.value)))
+    return decided["due"], decided["met"]
 
 
 # --- Repeat units ------------------------------------------------------------------------------------

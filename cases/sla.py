@@ -150,6 +150,24 @@ def on_mts_answer(*, current: SlaClock, now: datetime, ctx: Context) -> SlaClock
     return _restart(answered, now=now, ctx=ctx)
 
 
+class UpdateOutcome(StrEnum):
+    """What an MTS answer did to the next update it owed, kept on the answer's timeline row (data
+    `next_update`) for the reports' next-update attainment."""
+
+    MET = "met"  # by its due time
+    LATE = "late"  # after it, before the breach sweep recorded the breach (a recorded breach counts it already)
+
+
+def next_update_outcome(current: SlaClock, now: datetime) -> UpdateOutcome | None:
+    """What a partner-visible MTS answer at `now` does to the next update the clock owes; None when it owes
+    none (the first response still runs, the clock is paused or stopped) or its breach is already recorded."""
+    if current.target is not Target.NEXT_UPDATE or current.due_at is None:
+        return None
+    if now <= current.due_at:
+        return UpdateOutcome.MET
+    return UpdateOutcome.LATE if current.alerted < Alerted.BREACHED else None
+
+
 def on_partner_message(*, current: SlaClock, now: datetime, ctx: Context) -> SlaClock:
     """A partner message restarts a running next-update target; the first response keeps its due time."""
     if not current.running or current.responded_at is None:

@@ -56,16 +56,21 @@ def comment_create(*, actor: User, case: Case, body: str, internal: bool = False
         raise NotAllowed("Dell comments on its dispatch, not on the case.")
     locked = lock_case(case)
     clock = clocks.clock_of(locked)
+    data: dict[str, str] = {}
     if not internal:  # an internal note answers nobody
         ctx = clocks.context_for(locked, now=now)
         if actor.org_kind == OrgKind.MTS:
+            if outcome := sla.next_update_outcome(clock, now):
+                data["next_update"] = outcome.value
             clock = sla.on_mts_answer(current=clock, now=now, ctx=ctx)
         else:
             clock = sla.on_partner_message(current=clock, now=now, ctx=ctx)
     locked.updated_at = now
     # Comments do not bump the version: they do not move the case, so nobody's open form goes stale.
     locked.save(update_fields=["updated_at", *clocks.store(locked, clock)])
-    event = record_case_event(locked, kind=EventKind.COMMENT, actor=actor, now=now, note=body, internal=internal)
+    event = record_case_event(
+        locked, kind=EventKind.COMMENT, actor=actor, now=now, note=body, internal=internal, data=data
+    )
     followers.add_followers(locked, [actor], now=now)  # whoever comments follows the case
     notices.notify_comment(event, now=now, mentions=notices.resolve_mentions(locked, body, internal=internal))
     if not internal:  # MTS-internal notes reach no partner system

@@ -124,6 +124,9 @@ def case_transition(
     facts = case_facts(case, actor=actor, now=now, note=note, dispatch_request=dispatch_request)
     step = plan(case.state, action, actor_kind_of(actor), facts)  # TransitionRefused: nothing written
     previous_assignee = case.assignee_id
+    answered = None
+    if step.action in MTS_ANSWER_ACTIONS and actor_kind_of(actor) is OrgKind.MTS:
+        answered = sla.next_update_outcome(clocks.clock_of(case), now)  # the clock before the answer moves it
     fields = _apply(case, step, actor=actor, now=now)
     if step.creates_dispatch and hooks.registry.create_dispatch is None:
         raise Conflict("Dell dispatches are not available yet.", code="dispatch_unavailable")
@@ -134,6 +137,8 @@ def case_transition(
         data["assignee"] = {"from": previous_assignee, "to": case.assignee_id}
     if step.by_system:
         data["by_system"] = True
+    if answered is not None:
+        data["next_update"] = answered.value
     event = record_case_event(
         case,
         kind=EventKind.TRANSITION,

@@ -73,6 +73,21 @@ def test_the_first_mts_answer_meets_the_first_response_and_starts_the_next_updat
     assert local(answered.due_at) == datetime(2026, 12, 2, 13, 0)
 
 
+def test_an_mts_answer_meets_or_misses_the_next_update_it_owes_and_a_recorded_breach_is_not_counted_twice():
+    first = escalate(TUESDAY_NOON)
+    assert sla.next_update_outcome(first, TUESDAY_NOON + timedelta(hours=1)) is None  # the first response runs
+    answered = sla.on_mts_answer(current=first, now=TUESDAY_NOON + timedelta(hours=1), ctx=CTX)
+    due = answered.due_at  # Wednesday 13:00
+    assert sla.next_update_outcome(answered, due) is sla.UpdateOutcome.MET
+    assert sla.next_update_outcome(answered, due + timedelta(minutes=1)) is sla.UpdateOutcome.LATE
+    breached = replace(answered, alerted=Alerted.BREACHED)  # the sweep's breach row counts this one
+    assert sla.next_update_outcome(breached, due + timedelta(minutes=1)) is None
+    paused = sla.on_enter(
+        from_state=State.L2_MTS_INVESTIGATING, to_state=State.AWAITING_PARTNER, now=due, current=answered, ctx=CTX
+    )
+    assert sla.next_update_outcome(paused, due) is None  # nothing owed while the partner has the case
+
+
 def test_a_partner_message_restarts_the_next_update_but_not_the_first_response():
     first = escalate(TUESDAY_NOON)
     later = TUESDAY_NOON + timedelta(hours=2)

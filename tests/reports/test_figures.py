@@ -102,7 +102,34 @@ class TestMts:
         )
         sla = report(api_as, mts_user)["sla"]
         assert (sla["met"], sla["count"]) == (2, 4)
-        assert rows(sla, "next_update") == {"Next update past due": [1]}
+        assert rows(sla, "next_update") == {"Next updates": [1, 0]}
+
+    def test_next_updates_met_and_missed_in_the_period(
+        self, api_as, report_data, mts_user, reseller_user, other_reseller_user
+    ):
+        """A answered at MTS on Monday 9 March (its first response) and updated two hours later (a next update
+        met), then the sweep recorded the following one as breached (missed), each counted in the period it was
+        decided in; A's reseller sees the same, another reseller none of it."""
+        from cases import services as case_services
+        from cases.models import CaseEvent, EventKind
+        from tests.reports.data import at
+
+        for hour in (9, 11):
+            case_services.comment_create(actor=mts_user, case=report_data.a, body="Looking at it.", now=at(9, hour))
+        CaseEvent.objects.create(
+            case=report_data.a,
+            kind=EventKind.SLA_BREACHED,
+            at=at(10, 15),
+            internal=True,
+            data={"target": "next_update"},
+        )
+        assert rows(report(api_as, mts_user)["sla"], "next_update") == {"Next updates": [2, 1]}
+        assert rows(report(api_as, reseller_user)["sla"], "next_update") == {"Next updates": [2, 1]}
+        assert rows(report(api_as, other_reseller_user)["sla"], "next_update") == {"Next updates": [0, 0]}
+        later = "period=custom&from=2026-03-10&to=2026-03-20"
+        assert rows(report(api_as, mts_user, later)["sla"], "next_update") == {"Next updates": [1, 0]}
+        earlier = "period=custom&from=2026-03-01&to=2026-03-09"
+        assert rows(report(api_as, mts_user, earlier)["sla"], "next_update") == {"Next updates": [1, 1]}
 
     def test_dell_dispatch_health_and_first_time_fix(self, api_as, report_data, mts_user):
         figures = report(api_as, mts_user)
