@@ -10,7 +10,6 @@ from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
@@ -34,6 +33,7 @@ from cases.workflow import NOTE_REQUIRED, Action, State
 from husky_support.domain import DomainError
 from husky_support.filtering import filters_applied
 from husky_support.geo import country_name
+from husky_support.markup import fill
 from husky_support.pages import VersionField
 from husky_support.text import plain_number
 from partners.access import page_for
@@ -69,7 +69,7 @@ def _queue_row(
     age): the queue is the portal's busiest page, and its template then only places strings. A dict key is
     the template engine's cheapest lookup (an attribute lookup first fails a dict lookup, then retries)."""
     sla = clocks.sla_display(case, hours)
-    nbd_target_on = getattr(case, "dispatch_nbd_target_on", None)
+    nbd_target_on = details.nbd_target_on if details else None
     return {
         "pk": case.pk,
         "number": case.number,
@@ -103,7 +103,7 @@ _NBD_FLAG_CLASS = {"missed": "text-bg-danger", "at_risk": "text-bg-warning", "wa
 
 def _queue_row_html(row: dict, csrf: str, error: str = "") -> SafeString:
     """One queue row's <tr>, built here rather than by ~35 template variables a row (the queue's largest
-    rendering cost): every value is escaped by format_html, the badges come already rendered (safe)."""
+    rendering cost): fill escapes every value as format_html does, the badges come already rendered (safe)."""
     new_dot = (
         mark_safe(  # noqa: S308 - constant markup
             ' <span class="new-activity-dot" title="New activity since you last opened it">'
@@ -114,30 +114,26 @@ def _queue_row_html(row: dict, csrf: str, error: str = "") -> SafeString:
     )
     due = ""
     if row["due_text"]:
-        team = format_html(" · {}", row["team_name"]) if row["team_name"] else ""
-        due = format_html('<div class="small text-body-secondary">due {}{}</div>', row["due_text"], team)
-    tag_line = format_html(' · <a class="font-monospace" href="{}">{}</a>', row["unit_url"], row["service_tag"])
-    tag_block = format_html(
-        '<div><a class="font-monospace" href="{}">{}</a></div>', row["unit_url"], row["service_tag"]
-    )
+        team = fill(" · {}", row["team_name"]) if row["team_name"] else ""
+        due = fill('<div class="small text-body-secondary">due {}{}</div>', row["due_text"], team)
+    tag_line = fill(' · <a class="font-monospace" href="{}">{}</a>', row["unit_url"], row["service_tag"])
+    tag_block = fill('<div><a class="font-monospace" href="{}">{}</a></div>', row["unit_url"], row["service_tag"])
     state_extra = (
-        format_html('<div class="small mt-1 text-body-secondary">{}</div>', row["dispatch_text"])
+        fill('<div class="small mt-1 text-body-secondary">{}</div>', row["dispatch_text"])
         if row["dispatch_text"]
         else ""
     )
     if row["nbd_text"] or row["nbd_flag"]:
-        nbd = format_html('<span class="text-nowrap">NBD {}</span>', row["nbd_text"]) if row["nbd_text"] else ""
+        nbd = fill('<span class="text-nowrap">NBD {}</span>', row["nbd_text"]) if row["nbd_text"] else ""
         flag = row["nbd_flag"]
         badge = (
-            format_html(' <span class="badge {} text-wrap">{}</span>', _NBD_FLAG_CLASS[flag], row["nbd_flag_text"])
+            fill(' <span class="badge {} text-wrap">{}</span>', _NBD_FLAG_CLASS[flag], row["nbd_flag_text"])
             if flag in _NBD_FLAG_CLASS
             else ""
         )
-        state_extra = format_html('{}<div class="small mt-1">{}{}</div>', state_extra, nbd, badge)
+        state_extra = fill('{}<div class="small mt-1">{}{}</div>', state_extra, nbd, badge)
     assignee = (
-        conditional_escape(row["assignee_name"])
-        if row["assignee_id"]
-        else mark_safe('<span class="text-body-secondary">unassigned</span>')  # noqa: S308 - constant markup
+        row["assignee_name"] if row["assignee_id"] else mark_safe('<span class="text-body-secondary">unassigned</span>')  # noqa: S308 - constant markup
     )
     if row["mine"]:
         take = mark_safe(  # noqa: S308 - constant markup
@@ -145,7 +141,7 @@ def _queue_row_html(row: dict, csrf: str, error: str = "") -> SafeString:
         )
     else:
         # Every queue state allows "take" to an MTS technician who is not already the assignee (workflow.TRANSITIONS).
-        take = format_html(
+        take = fill(
             '\n    <form method="post" action="{url}" hx-post="{url}" hx-target="#case-row-{pk}" hx-swap="outerHTML">'
             '\n      {csrf}<input type="hidden" name="action" value="take"><input type="hidden" name="version" '
             'value="{version}"><input type="hidden" name="from" value="queue">'
@@ -157,7 +153,7 @@ def _queue_row_html(row: dict, csrf: str, error: str = "") -> SafeString:
             style="btn-outline-secondary" if row["assignee_id"] else "btn-primary",
             label="Take over" if row["assignee_id"] else "Take",
         )
-    return format_html(
+    return fill(
         '<tr id="case-row-{pk}" data-href="{url}" tabindex="-1">'
         '\n  <td class="d-none d-md-table-cell sla-cell">{sla}{due}</td>'
         '\n  <td><a class="fw-semibold text-decoration-none" href="{url}">{number}</a>{new_dot}'
@@ -183,9 +179,9 @@ def _queue_row_html(row: dict, csrf: str, error: str = "") -> SafeString:
         state=row["state_html"],
         reseller=row["reseller_name"],
         tag_line=tag_line if row["service_tag"] else "",
-        country_line=format_html(" · {}", row["site_country"]) if row["site_country"] else "",
+        country_line=fill(" · {}", row["site_country"]) if row["site_country"] else "",
         age=row["age"],
-        error=format_html('<div class="small text-danger" role="alert">{}</div>', error) if error else "",
+        error=fill('<div class="small text-danger" role="alert">{}</div>', error) if error else "",
         state_extra=state_extra,
         tag_block=tag_block if row["service_tag"] else "",
         country=row["site_country"] or "—",
