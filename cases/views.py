@@ -7,10 +7,12 @@ from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.backends.utils import csrf_input
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from cases import activity, clocks, followers, hooks, notices, selectors, services
@@ -62,13 +64,29 @@ def _set_urls(case: Case, prefix: str, units_prefix: str) -> Case:
     return case
 
 
+def _due_text(moment, day_names: dict[int, str]) -> str:
+    """date_format(localtime(moment), "D H:i"), the weekday's name formatted once per page and weekday."""
+    local = timezone.localtime(moment)
+    name = day_names.get(local.weekday())
+    if name is None:
+        name = day_names[local.weekday()] = date_format(local, "D")
+    return f"{name} {local.hour:02d}:{local.minute:02d}"
+
+
 def _queue_row(
-    case: Case, *, viewer_id: int | None, hours: clocks.TeamHoursCache, now, details: hooks.QueueDetails | None = None
+    case: Case,
+    *,
+    viewer_id: int | None,
+    hours: clocks.TeamHoursCache,
+    now,
+    details: hooks.QueueDetails | None = None,
+    day_names: dict[int, str] | None = None,
 ) -> dict:
     """One triage-queue row as a plain dict with everything it shows already rendered (badges, SLA, dates,
     age): the queue is the portal's busiest page, and its template then only places strings. A dict key is
     the template engine's cheapest lookup (an attribute lookup first fails a dict lookup, then retries)."""
     sla = clocks.sla_display(case, hours)
+    day_names = {} if day_names is None else day_names
     nbd_target_on = details.nbd_target_on if details else None
     return {
         "pk": case.pk,
@@ -85,7 +103,7 @@ def _queue_row(
         "assignee_name": case.assignee_name,
         "mine": case.assignee_id is not None and case.assignee_id == viewer_id,
         "sla_html": cases_tags.sla_status(sla),
-        "due_text": date_format(timezone.localtime(sla["due_at"]), "D H:i") if sla["due_at"] else "",
+        "due_text": _due_text(sla["due_at"], day_names) if sla["due_at"] else "",
         "priority_html": cases_tags.priority_badge(case.priority),
         "state_html": cases_tags.state_badge(case.state),
         "team_name": case.team.name if case.team_id and case.team is not None else "",
@@ -278,23 +296,52 @@ def triage_queue(request: HttpRequest):
     hours.add(all_teams)  # the rows' teams are among those already read for the filter
     details = hooks.queue_row_details(list(page.object_list), now)
     csrf = csrf_input(request)  # one token for every row's take form
+    day_names: dict[int, str] = {}
+    viewer_id = request.user.pk
     page.object_list = [
         _queue_row_html(
-            _queue_row(case, viewer_id=request.user.pk, hours=hours, now=now, details=details.get(case.pk)), csrf
+            _queue_row(
+                case,
+                viewer_id=viewer_id,
+                hours=hours,
+                now=now,
+                details=details.get(case.pk),
+                day_names=day_names,
+            ),
+            csrf,
         )
         for case in page.object_list
     ]
     context = {
         "page": page,
-        "form": form,
         "now": now,
         "querystring": _query_without_page(request),
         "filter_errors": filter_errors,
         # Another team than the viewer's own is a filter too (its empty queue is not "the queue is clear").
         "filtered": filters_applied(request.GET, ignore=("team",)) or chosen_team.isdigit() or bool(filter_errors),
     }
-    template = "cases/_queue_table.html" if request.htmx and not request.htmx.boosted else "cases/queue.html"
-    return render(request, template, context)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "cases/_queue_table.html", context)
+    return render(request, "cases/queue.html", {**context, "filter_bar": _queue_filter_bar(form)})
+
+
+_FILTER_BARS: dict[tuple, str] = {}
+_FILTER_BARS_KEPT = 256
+
+
+def _queue_filter_bar(form: QueueFilterForm) -> str:
+    """The queue's filter bar, rendered once per language, set of filters and list of teams: it is the same
+    for every technician asking the same thing, and drawing its ~270 options and checkboxes is a large part
+    of the page. Bounded: the search box makes the keys unbounded."""
+    data = sorted((name, tuple(values)) for name, values in form.data.lists() if name in form.fields)
+    key = (get_language(), tuple(data) if form.is_bound else None, tuple(form.fields["team"].choices))
+    html = _FILTER_BARS.get(key)
+    if html is None:
+        html = render_to_string("cases/_queue_filter_bar.html", {"form": form})
+        if len(_FILTER_BARS) >= _FILTER_BARS_KEPT:
+            _FILTER_BARS.clear()
+        _FILTER_BARS[key] = html
+    return html
 
 
 # --- Open and edit -----------------------------------------------------------------------------------

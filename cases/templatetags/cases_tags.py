@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 
 from cases.checklist import Priority
 from cases.workflow import Action, State
+from husky_support.markup import fill
 
 register = template.Library()
 
@@ -78,10 +79,10 @@ def sla_badge(due: datetime | None, now: datetime):
 def sla_status(display: dict | None):
     """The SLA badge and the business time left in words ("2 h 10 min left"), coloured by sla_state."""
     if not display or display["state"] == "none":
-        return format_html('<span class="text-body-secondary small">{}</span>', "—")
+        return fill('<span class="text-body-secondary small">{}</span>', "—")
     if display["state"] == "ok":
-        return format_html('<span class="badge {}" data-sla="ok">{}</span>', display["css"], display["words"])
-    return format_html(
+        return fill('<span class="badge {}" data-sla="ok">{}</span>', display["css"], display["words"])
+    return fill(
         '<span class="badge {}" data-sla="{}">{}</span> <span class="small">{}</span>',
         display["css"],
         display["state"],
