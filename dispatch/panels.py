@@ -159,8 +159,15 @@ def panel_context(request: HttpRequest, case: Any) -> dict[str, Any]:
     typed = _typed_back(request, dispatch)
     proposed = typed.get("visit_start_at")
     settled = not dispatch.clearance_enum.pending
+    rescheduling = flow.Action.RESCHEDULE in actions
     return {
         **context,
+        # what the template asks more than once, decided here (each {% if %} of a lookup costs a dozen calls)
+        "parts_only": dispatch.kind == flow.DispatchKind.PARTS_ONLY,
+        "onsite": dispatch.kind == flow.DispatchKind.ONSITE,
+        "finished": dispatch.is_finished,
+        "rescheduling": rescheduling,
+        "schedule_action": "reschedule" if rescheduling else ("schedule" if flow.Action.SCHEDULE in actions else ""),
         "actions": set(actions),
         "action_buttons": [
             a
