@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
@@ -73,40 +73,82 @@ def _due_text(moment, day_names: dict[int, str]) -> str:
     return f"{name} {local.hour:02d}:{local.minute:02d}"
 
 
+# What a queue row shows, read with .values(): no model instances (a case and its reseller, unit, assignee and
+# team: ~100 a page), the page's other annotations (the dispatch's, the new-activity flag) come along.
+QUEUE_ROW_FIELDS = (
+    "id",
+    "number",
+    "title",
+    "version",
+    "priority",
+    "state",
+    "site_country",
+    "created_at",
+    "team_id",
+    "unit_id",
+    "assignee_id",
+    *clocks.CLOCK_FIELDS,
+    "reseller__name",
+    "unit__service_tag",
+    "team__name",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+
+
+class QueueCase:
+    """A queue row's values as attributes: what clocks.sla_display and the dispatch hook read of a case."""
+
+    def __init__(self, values: dict) -> None:
+        self.__dict__.update(values)
+        self.pk = values["id"]
+
+
+def _queue_values(qs) -> object:
+    return qs.values(*QUEUE_ROW_FIELDS, *qs.query.annotations)
+
+
 def _queue_row(
-    case: Case,
+    case: QueueCase,
     *,
     viewer_id: int | None,
     hours: clocks.TeamHoursCache,
     now,
+    prefixes: tuple[str, str],
     details: hooks.QueueDetails | None = None,
     day_names: dict[int, str] | None = None,
 ) -> dict:
     """One triage-queue row as a plain dict with everything it shows already rendered (badges, SLA, dates,
-    age): the queue is the portal's busiest page, and its template then only places strings. A dict key is
-    the template engine's cheapest lookup (an attribute lookup first fails a dict lookup, then retries)."""
-    sla = clocks.sla_display(case, hours)
+    age): the queue is the portal's busiest page, and its row is then only filled in. `prefixes` are the case
+    list's and the unit list's URLs (one reverse() a page, not several a row)."""
+    sla = clocks.sla_display(case, hours)  # reads only the clock columns and team_id of its case
     day_names = {} if day_names is None else day_names
     nbd_target_on = details.nbd_target_on if details else None
+    page_url = f"{prefixes[0]}{case.number}/"
+    assignee_name = ""
+    if case.assignee_id:
+        full = f"{case.assignee__first_name} {case.assignee__last_name}".strip()  # User.get_full_name()
+        assignee_name = full or case.assignee__username
     return {
         "pk": case.pk,
         "number": case.number,
         "title": case.title,
-        "page_url": case.page_url,
-        "transition_url": case.transition_url,
+        "page_url": page_url,
+        "transition_url": f"{page_url}transition/",
         "version": case.version,
-        "reseller_name": case.reseller.name,
-        "service_tag": case.unit.service_tag if case.unit_id else "",
-        "unit_url": case.unit_url,
+        "reseller_name": case.reseller__name,
+        "service_tag": case.unit__service_tag if case.unit_id else "",
+        "unit_url": f"{prefixes[1]}{case.unit__service_tag}/" if case.unit_id else "",
         "site_country": case.site_country,
         "assignee_id": case.assignee_id,
-        "assignee_name": case.assignee_name,
+        "assignee_name": assignee_name,
         "mine": case.assignee_id is not None and case.assignee_id == viewer_id,
         "sla_html": cases_tags.sla_status(sla),
         "due_text": _due_text(sla["due_at"], day_names) if sla["due_at"] else "",
         "priority_html": cases_tags.priority_badge(case.priority),
         "state_html": cases_tags.state_badge(case.state),
-        "team_name": case.team.name if case.team_id and case.team is not None else "",
+        "team_name": (case.team__name or "") if case.team_id else "",
         "age": cases_tags.age(case.created_at, now),
         "nbd_text": date_format(nbd_target_on, "D j M") if nbd_target_on else "",
         "dispatch_text": details.dispatch_text if details else "",
@@ -291,13 +333,15 @@ def triage_queue(request: HttpRequest):
         team_id=team_id,
     )
     qs = activity.with_new_activity(qs, request.user)
-    page = _page(request, qs.none() if filter_errors else qs)
+    page = WindowPage(_queue_values(qs.none() if filter_errors else qs), request.GET.get("page"), PAGE_SIZE)
+    cases = [QueueCase(values) for values in page.object_list]
     hours = clocks.TeamHoursCache(now)
     hours.add(all_teams)  # the rows' teams are among those already read for the filter
-    details = hooks.queue_row_details(list(page.object_list), now)
+    details = hooks.queue_row_details(cases, now)
     csrf = csrf_input(request)  # one token for every row's take form
     day_names: dict[int, str] = {}
     viewer_id = request.user.pk
+    prefixes = (reverse("cases:list"), reverse("servicetags:unit_list"))
     page.object_list = [
         _queue_row_html(
             _queue_row(
@@ -305,12 +349,13 @@ def triage_queue(request: HttpRequest):
                 viewer_id=viewer_id,
                 hours=hours,
                 now=now,
+                prefixes=prefixes,
                 details=details.get(case.pk),
                 day_names=day_names,
             ),
             csrf,
         )
-        for case in page.object_list
+        for case in cases
     ]
     context = {
         "page": page,
@@ -592,10 +637,20 @@ def case_follow(request: HttpRequest, number: str):
 
 def _queue_row_response(request: HttpRequest, number: str, *, error: str = ""):
     """The refreshed queue row an htmx take swaps in."""
-    case = _set_urls(_get_case(request, number), reverse("cases:list"), reverse("servicetags:unit_list"))
+    values = _queue_values(selectors.case_detail_queryset(request.user).filter(number=number)).first()
+    if values is None:
+        raise Http404("No such case.")
+    case = QueueCase(values)
     now = timezone.now()
     details = hooks.queue_row_details([case], now).get(case.pk)
-    row = _queue_row(case, viewer_id=request.user.pk, hours=clocks.TeamHoursCache(now), now=now, details=details)
+    row = _queue_row(
+        case,
+        viewer_id=request.user.pk,
+        hours=clocks.TeamHoursCache(now),
+        now=now,
+        prefixes=(reverse("cases:list"), reverse("servicetags:unit_list")),
+        details=details,
+    )
     context = {"rows": [_queue_row_html(row, csrf_input(request), error)], "now": now}
     return render(request, "cases/_queue_rows.html", context)
 
