@@ -242,17 +242,17 @@ class TestQueryCounts:
         assert page.content.decode().count("dispatch-state-scheduled") == 50  # one page
 
     def test_the_triage_queue_with_dispatches_costs_the_same_for_2_and_40(
-        self, client, mts_user, reseller_org, dell_org, django_assert_num_queries
+        self, client, mts_user, reseller_org, dell_org, django_assert_max_num_queries
     ):
         client.force_login(mts_user)
         bulk_dispatches(2, reseller=reseller_org, dell_org=dell_org)
-        # session, user, organisation, the teams, the page (each case's newest open dispatch by id, one
-        # subquery), the page's dispatches (what the rows say of them)
-        with time_machine.travel(NOW, tick=False), django_assert_num_queries(6):
+        # session (none with the sessions in Redis), user, organisation, the teams, the page (each case's
+        # newest open dispatch by id, one subquery), the page's dispatches (what the rows say of them)
+        with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(6) as small:
             page = client.get("/cases/queue/?state=l3_dell")
         assert page.content.decode().count("Visit scheduled · 0 business days") == 2
         bulk_dispatches(40, reseller=reseller_org, dell_org=dell_org)
-        with time_machine.travel(NOW, tick=False), django_assert_num_queries(6):
+        with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(len(small.captured_queries)):
             page = client.get("/cases/queue/?state=l3_dell")
         assert page.content.decode().count("Visit scheduled · 0 business days") == 25  # one page
 
