@@ -13,7 +13,7 @@ from django.conf import settings
 from cases import sla
 from cases.checklist import Priority
 from cases.models import Case, SlaPolicy, Team, TeamCountry
-from husky_support.business_hours import WEEKDAYS, BusinessHours, Calendar, parse_weekly_hours
+from husky_support.business_hours import WEEKDAYS, BusinessHours, BusinessTimeline, Calendar, parse_weekly_hours
 from husky_support.calendar import OverriddenCalendar
 from partners.calendars import calendar_for, calendars_for
 
@@ -182,6 +182,7 @@ class TeamHoursCache:
         self.now = now
         self._teams: dict[int, Team] = {}
         self._hours: dict[int | None, BusinessHours] = {}
+        self._timelines: dict[int | None, BusinessTimeline] = {}
 
     def add(self, teams: list[Team]) -> None:
         """Teams the caller already read (the queue's filter lists them all): no query for those."""
@@ -200,6 +201,12 @@ class TeamHoursCache:
             self._hours[team_id] = team_hours(team, now=self.now)
         return self._hours[team_id]
 
+    def timeline(self, team_id: int | None) -> BusinessTimeline:
+        """The team's hours walked once for every row of the page (the rows' time left in words)."""
+        if team_id not in self._timelines:
+            self._timelines[team_id] = BusinessTimeline(self.hours(team_id))
+        return self._timelines[team_id]
+
 
 _BADGES = {
     sla.SlaState.OK: "text-bg-light border",
@@ -214,5 +221,7 @@ def sla_display(case: Case, cache: TeamHoursCache) -> dict[str, object]:
     """What the queue and the case page show: state, badge colour, time left in business hours in words."""
     clock = clock_of(case)
     state = sla.sla_state(clock, cache.now)
-    words = sla.time_left_words(clock, cache.now, cache.hours(case.team_id)) if state is not sla.SlaState.NONE else ""
+    words = (
+        sla.time_left_words(clock, cache.now, cache.timeline(case.team_id)) if state is not sla.SlaState.NONE else ""
+    )
     return {"state": state.value, "label": state.label, "css": _BADGES[state], "words": words, "due_at": clock.due_at}

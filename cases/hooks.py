@@ -9,9 +9,10 @@ The dispatch app registers, from its AppConfig.ready():
   organisation), for `cases_visible_to`;
 - `case_panels`: callables `(request, case) -> str` rendering extra sections of the case page, and
   `panel_actions`: the case actions such a panel offers with its own form (left out of the action bar);
-- `queue_annotations`: callables `(queryset) -> queryset` adding columns the triage queue shows
-  (`dispatch_nbd_target_on`, `dispatch_nbd_missed`), and `queue_row_details(cases, now) -> {pk: QueueDetails}`:
-  what each L3 row says of its dispatch, in words (its state and age, "NBD missed" with the cause, "NBD at risk").
+- `queue_annotations`: callables `(queryset) -> queryset` adding columns the triage queue needs (the open
+  dispatch's id, `dispatch_open_id`), and `queue_row_details(cases, now) -> {pk: QueueDetails}`: what each L3
+  row says of its dispatch (its NBD target, its state and age in words, "NBD missed" with the cause, "NBD at
+  risk"), in a constant number of queries for the page.
 - `case_todos`: callables `(request, case) -> list of {"label", "url"}`: what the viewer may do in a panel's
   own forms, listed under "What you can do" with a link to it.
 Until then Dell sees no case and escalate_to_dell is refused with `dispatch_unavailable`.
@@ -41,6 +42,7 @@ class QueueDetails:
     dispatch_text: str = ""  # e.g. "Requested from Dell · 3 business days"
     nbd_flag: str = ""  # "missed", "at_risk", "waiting" (not accepted in time) or ""
     nbd_flag_text: str = ""  # e.g. "NBD missed: Dell had not accepted the dispatch by the target day"
+    nbd_target_on: Any = None  # the dispatch's next-business-day target (a date), if it has one
 
 
 @dataclass

@@ -19,7 +19,7 @@ from enum import IntEnum, StrEnum
 from django.db.models import TextChoices
 
 from cases.workflow import SLA_PAUSED_STATES, State
-from husky_support.business_hours import BusinessHours, add_business_time, business_time_between
+from husky_support.business_hours import BusinessHours, BusinessTimeline, add_business_time, business_time_between
 
 # The states in which MTS owes an answer by `due_at`.
 SLA_RUNNING_STATES: frozenset[State] = frozenset({State.L2_MTS_QUEUE, State.L2_MTS_INVESTIGATING})
@@ -224,13 +224,17 @@ def duration_words(duration: timedelta) -> str:
     return " ".join(parts) or "under a minute"
 
 
-def time_left_words(clock: SlaClock, now: datetime, hours: BusinessHours) -> str:
-    """'2 h 10 min left' in business hours, 'overdue by 35 min', '4 h left, paused', or '' with no clock."""
+def time_left_words(clock: SlaClock, now: datetime, hours: BusinessHours | BusinessTimeline) -> str:
+    """'2 h 10 min left' in business hours, 'overdue by 35 min', '4 h left, paused', or '' with no clock.
+    A BusinessTimeline answers a page of rows with one walk of the business intervals."""
     if clock.paused_remaining is not None:
         return f"{duration_words(clock.paused_remaining)} left, paused"
     if clock.due_at is None:
         return ""
-    left = business_time_between(now, clock.due_at, hours)
+    if isinstance(hours, BusinessTimeline):
+        left = hours.between(now, clock.due_at)
+    else:
+        left = business_time_between(now, clock.due_at, hours)
     if now >= clock.due_at:
         return f"overdue by {duration_words(left)}"
     return f"{duration_words(left)} left"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.backends.utils import csrf_input
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from cases import activity, clocks, followers, hooks, notices, selectors, services
@@ -34,6 +35,7 @@ from cases.workflow import NOTE_REQUIRED, Action, State
 from husky_support.domain import DomainError
 from husky_support.filtering import filters_applied
 from husky_support.geo import country_name
+from husky_support.markup import fill
 from husky_support.pages import VersionField
 from husky_support.text import plain_number
 from partners.access import page_for
@@ -62,33 +64,91 @@ def _set_urls(case: Case, prefix: str, units_prefix: str) -> Case:
     return case
 
 
+def _due_text(moment, day_names: dict[int, str]) -> str:
+    """date_format(localtime(moment), "D H:i"), the weekday's name formatted once per page and weekday."""
+    local = timezone.localtime(moment)
+    name = day_names.get(local.weekday())
+    if name is None:
+        name = day_names[local.weekday()] = date_format(local, "D")
+    return f"{name} {local.hour:02d}:{local.minute:02d}"
+
+
+# What a queue row shows, read with .values(): no model instances (a case and its reseller, unit, assignee and
+# team: ~100 a page), the page's other annotations (the dispatch's, the new-activity flag) come along.
+QUEUE_ROW_FIELDS = (
+    "id",
+    "number",
+    "title",
+    "version",
+    "priority",
+    "state",
+    "site_country",
+    "created_at",
+    "team_id",
+    "unit_id",
+    "assignee_id",
+    *clocks.CLOCK_FIELDS,
+    "reseller__name",
+    "unit__service_tag",
+    "team__name",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+
+
+class QueueCase:
+    """A queue row's values as attributes: what clocks.sla_display and the dispatch hook read of a case."""
+
+    def __init__(self, values: dict) -> None:
+        self.__dict__.update(values)
+        self.pk = values["id"]
+
+
+def _queue_values(qs) -> object:
+    return qs.values(*QUEUE_ROW_FIELDS, *qs.query.annotations)
+
+
 def _queue_row(
-    case: Case, *, viewer_id: int | None, hours: clocks.TeamHoursCache, now, details: hooks.QueueDetails | None = None
+    case: QueueCase,
+    *,
+    viewer_id: int | None,
+    hours: clocks.TeamHoursCache,
+    now,
+    prefixes: tuple[str, str],
+    details: hooks.QueueDetails | None = None,
+    day_names: dict[int, str] | None = None,
 ) -> dict:
     """One triage-queue row as a plain dict with everything it shows already rendered (badges, SLA, dates,
-    age): the queue is the portal's busiest page, and its template then only places strings. A dict key is
-    the template engine's cheapest lookup (an attribute lookup first fails a dict lookup, then retries)."""
-    sla = clocks.sla_display(case, hours)
-    nbd_target_on = getattr(case, "dispatch_nbd_target_on", None)
+    age): the queue is the portal's busiest page, and its row is then only filled in. `prefixes` are the case
+    list's and the unit list's URLs (one reverse() a page, not several a row)."""
+    sla = clocks.sla_display(case, hours)  # reads only the clock columns and team_id of its case
+    day_names = {} if day_names is None else day_names
+    nbd_target_on = details.nbd_target_on if details else None
+    page_url = f"{prefixes[0]}{case.number}/"
+    assignee_name = ""
+    if case.assignee_id:
+        full = f"{case.assignee__first_name} {case.assignee__last_name}".strip()  # User.get_full_name()
+        assignee_name = full or case.assignee__username
     return {
         "pk": case.pk,
         "number": case.number,
         "title": case.title,
-        "page_url": case.page_url,
-        "transition_url": case.transition_url,
+        "page_url": page_url,
+        "transition_url": f"{page_url}transition/",
         "version": case.version,
-        "reseller_name": case.reseller.name,
-        "service_tag": case.unit.service_tag if case.unit_id else "",
-        "unit_url": case.unit_url,
+        "reseller_name": case.reseller__name,
+        "service_tag": case.unit__service_tag if case.unit_id else "",
+        "unit_url": f"{prefixes[1]}{case.unit__service_tag}/" if case.unit_id else "",
         "site_country": case.site_country,
         "assignee_id": case.assignee_id,
-        "assignee_name": case.assignee_name,
+        "assignee_name": assignee_name,
         "mine": case.assignee_id is not None and case.assignee_id == viewer_id,
         "sla_html": cases_tags.sla_status(sla),
-        "due_text": date_format(timezone.localtime(sla["due_at"]), "D H:i") if sla["due_at"] else "",
+        "due_text": _due_text(sla["due_at"], day_names) if sla["due_at"] else "",
         "priority_html": cases_tags.priority_badge(case.priority),
         "state_html": cases_tags.state_badge(case.state),
-        "team_name": case.team.name if case.team_id and case.team is not None else "",
+        "team_name": (case.team__name or "") if case.team_id else "",
         "age": cases_tags.age(case.created_at, now),
         "nbd_text": date_format(nbd_target_on, "D j M") if nbd_target_on else "",
         "dispatch_text": details.dispatch_text if details else "",
@@ -103,7 +163,7 @@ _NBD_FLAG_CLASS = {"missed": "text-bg-danger", "at_risk": "text-bg-warning", "wa
 
 def _queue_row_html(row: dict, csrf: str, error: str = "") -> SafeString:
     """One queue row's <tr>, built here rather than by ~35 template variables a row (the queue's largest
-    rendering cost): every value is escaped by format_html, the badges come already rendered (safe)."""
+    rendering cost): fill escapes every value as format_html does, the badges come already rendered (safe)."""
     new_dot = (
         mark_safe(  # noqa: S308 - constant markup
             ' <span class="new-activity-dot" title="New activity since you last opened it">'
@@ -114,30 +174,26 @@ def _queue_row_html(row: dict, csrf: str, error: str = "") -> SafeString:
     )
     due = ""
     if row["due_text"]:
-        team = format_html(" · {}", row["team_name"]) if row["team_name"] else ""
-        due = format_html('<div class="small text-body-secondary">due {}{}</div>', row["due_text"], team)
-    tag_line = format_html(' · <a class="font-monospace" href="{}">{}</a>', row["unit_url"], row["service_tag"])
-    tag_block = format_html(
-        '<div><a class="font-monospace" href="{}">{}</a></div>', row["unit_url"], row["service_tag"]
-    )
+        team = fill(" · {}", row["team_name"]) if row["team_name"] else ""
+        due = fill('<div class="small text-body-secondary">due {}{}</div>', row["due_text"], team)
+    tag_line = fill(' · <a class="font-monospace" href="{}">{}</a>', row["unit_url"], row["service_tag"])
+    tag_block = fill('<div><a class="font-monospace" href="{}">{}</a></div>', row["unit_url"], row["service_tag"])
     state_extra = (
-        format_html('<div class="small mt-1 text-body-secondary">{}</div>', row["dispatch_text"])
+        fill('<div class="small mt-1 text-body-secondary">{}</div>', row["dispatch_text"])
         if row["dispatch_text"]
         else ""
     )
     if row["nbd_text"] or row["nbd_flag"]:
-        nbd = format_html('<span class="text-nowrap">NBD {}</span>', row["nbd_text"]) if row["nbd_text"] else ""
+        nbd = fill('<span class="text-nowrap">NBD {}</span>', row["nbd_text"]) if row["nbd_text"] else ""
         flag = row["nbd_flag"]
         badge = (
-            format_html(' <span class="badge {} text-wrap">{}</span>', _NBD_FLAG_CLASS[flag], row["nbd_flag_text"])
+            fill(' <span class="badge {} text-wrap">{}</span>', _NBD_FLAG_CLASS[flag], row["nbd_flag_text"])
             if flag in _NBD_FLAG_CLASS
             else ""
         )
-        state_extra = format_html('{}<div class="small mt-1">{}{}</div>', state_extra, nbd, badge)
+        state_extra = fill('{}<div class="small mt-1">{}{}</div>', state_extra, nbd, badge)
     assignee = (
-        conditional_escape(row["assignee_name"])
-        if row["assignee_id"]
-        else mark_safe('<span class="text-body-secondary">unassigned</span>')  # noqa: S308 - constant markup
+        row["assignee_name"] if row["assignee_id"] else mark_safe('<span class="text-body-secondary">unassigned</span>')  # noqa: S308 - constant markup
     )
     if row["mine"]:
         take = mark_safe(  # noqa: S308 - constant markup
@@ -145,7 +201,7 @@ def _queue_row_html(row: dict, csrf: str, error: str = "") -> SafeString:
         )
     else:
         # Every queue state allows "take" to an MTS technician who is not already the assignee (workflow.TRANSITIONS).
-        take = format_html(
+        take = fill(
             '\n    <form method="post" action="{url}" hx-post="{url}" hx-target="#case-row-{pk}" hx-swap="outerHTML">'
             '\n      {csrf}<input type="hidden" name="action" value="take"><input type="hidden" name="version" '
             'value="{version}"><input type="hidden" name="from" value="queue">'
@@ -157,7 +213,7 @@ def _queue_row_html(row: dict, csrf: str, error: str = "") -> SafeString:
             style="btn-outline-secondary" if row["assignee_id"] else "btn-primary",
             label="Take over" if row["assignee_id"] else "Take",
         )
-    return format_html(
+    return fill(
         '<tr id="case-row-{pk}" data-href="{url}" tabindex="-1">'
         '\n  <td class="d-none d-md-table-cell sla-cell">{sla}{due}</td>'
         '\n  <td><a class="fw-semibold text-decoration-none" href="{url}">{number}</a>{new_dot}'
@@ -183,9 +239,9 @@ def _queue_row_html(row: dict, csrf: str, error: str = "") -> SafeString:
         state=row["state_html"],
         reseller=row["reseller_name"],
         tag_line=tag_line if row["service_tag"] else "",
-        country_line=format_html(" · {}", row["site_country"]) if row["site_country"] else "",
+        country_line=fill(" · {}", row["site_country"]) if row["site_country"] else "",
         age=row["age"],
-        error=format_html('<div class="small text-danger" role="alert">{}</div>', error) if error else "",
+        error=fill('<div class="small text-danger" role="alert">{}</div>', error) if error else "",
         state_extra=state_extra,
         tag_block=tag_block if row["service_tag"] else "",
         country=row["site_country"] or "—",
@@ -277,28 +333,60 @@ def triage_queue(request: HttpRequest):
         team_id=team_id,
     )
     qs = activity.with_new_activity(qs, request.user)
-    page = _page(request, qs.none() if filter_errors else qs)
+    page = WindowPage(_queue_values(qs.none() if filter_errors else qs), request.GET.get("page"), PAGE_SIZE)
+    cases = [QueueCase(values) for values in page.object_list]
     hours = clocks.TeamHoursCache(now)
     hours.add(all_teams)  # the rows' teams are among those already read for the filter
-    details = hooks.queue_row_details(list(page.object_list), now)
+    details = hooks.queue_row_details(cases, now)
     csrf = csrf_input(request)  # one token for every row's take form
+    day_names: dict[int, str] = {}
+    viewer_id = request.user.pk
+    prefixes = (reverse("cases:list"), reverse("servicetags:unit_list"))
     page.object_list = [
         _queue_row_html(
-            _queue_row(case, viewer_id=request.user.pk, hours=hours, now=now, details=details.get(case.pk)), csrf
+            _queue_row(
+                case,
+                viewer_id=viewer_id,
+                hours=hours,
+                now=now,
+                prefixes=prefixes,
+                details=details.get(case.pk),
+                day_names=day_names,
+            ),
+            csrf,
         )
-        for case in page.object_list
+        for case in cases
     ]
     context = {
         "page": page,
-        "form": form,
         "now": now,
         "querystring": _query_without_page(request),
         "filter_errors": filter_errors,
         # Another team than the viewer's own is a filter too (its empty queue is not "the queue is clear").
         "filtered": filters_applied(request.GET, ignore=("team",)) or chosen_team.isdigit() or bool(filter_errors),
     }
-    template = "cases/_queue_table.html" if request.htmx and not request.htmx.boosted else "cases/queue.html"
-    return render(request, template, context)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "cases/_queue_table.html", context)
+    return render(request, "cases/queue.html", {**context, "filter_bar": _queue_filter_bar(form)})
+
+
+_FILTER_BARS: dict[tuple, str] = {}
+_FILTER_BARS_KEPT = 256
+
+
+def _queue_filter_bar(form: QueueFilterForm) -> str:
+    """The queue's filter bar, rendered once per language, set of filters and list of teams: it is the same
+    for every technician asking the same thing, and drawing its ~270 options and checkboxes is a large part
+    of the page. Bounded: the search box makes the keys unbounded."""
+    data = sorted((name, tuple(values)) for name, values in form.data.lists() if name in form.fields)
+    key = (get_language(), tuple(data) if form.is_bound else None, tuple(form.fields["team"].choices))
+    html = _FILTER_BARS.get(key)
+    if html is None:
+        html = render_to_string("cases/_queue_filter_bar.html", {"form": form})
+        if len(_FILTER_BARS) >= _FILTER_BARS_KEPT:
+            _FILTER_BARS.clear()
+        _FILTER_BARS[key] = html
+    return html
 
 
 # --- Open and edit -----------------------------------------------------------------------------------
@@ -540,10 +628,20 @@ def case_follow(request: HttpRequest, number: str):
 
 def _queue_row_response(request: HttpRequest, number: str, *, error: str = ""):
     """The refreshed queue row an htmx take swaps in."""
-    case = _set_urls(_get_case(request, number), reverse("cases:list"), reverse("servicetags:unit_list"))
+    values = _queue_values(selectors.case_detail_queryset(request.user).filter(number=number)).first()
+    if values is None:
+        raise Http404("No such case.")
+    case = QueueCase(values)
     now = timezone.now()
     details = hooks.queue_row_details([case], now).get(case.pk)
-    row = _queue_row(case, viewer_id=request.user.pk, hours=clocks.TeamHoursCache(now), now=now, details=details)
+    row = _queue_row(
+        case,
+        viewer_id=request.user.pk,
+        hours=clocks.TeamHoursCache(now),
+        now=now,
+        prefixes=(reverse("cases:list"), reverse("servicetags:unit_list")),
+        details=details,
+    )
     context = {"rows": [_queue_row_html(row, csrf_input(request), error)], "now": now}
     return render(request, "cases/_queue_rows.html", context)
 

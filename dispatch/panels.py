@@ -148,8 +148,15 @@ def panel_context(request: HttpRequest, case: Any) -> dict[str, Any]:
     typed = _typed_back(request, dispatch)
     proposed = typed.get("visit_start_at")
     settled = not dispatch.clearance_enum.pending
+    rescheduling = flow.Action.RESCHEDULE in actions
     return {
         **context,
+        # what the template asks more than once, decided here (each {% if %} of a lookup costs a dozen calls)
+        "parts_only": dispatch.kind == flow.DispatchKind.PARTS_ONLY,
+        "onsite": dispatch.kind == flow.DispatchKind.ONSITE,
+        "finished": dispatch.is_finished,
+        "rescheduling": rescheduling,
+        "schedule_action": "reschedule" if rescheduling else ("schedule" if flow.Action.SCHEDULE in actions else ""),
         "actions": set(actions),
         "action_buttons": [
             a
@@ -246,32 +253,37 @@ def _business_days_since(moment: datetime, now: datetime, country: str, zone: st
 
 
 def queue_details(cases: list[Any], now: datetime) -> dict[int, QueueDetails]:
-    """The cases.hooks seam for the triage queue: each L3 row's dispatch in words, from the annotations
-    annotate_queue added to the page's query (no query here): its state and age in business days, "NBD missed"
-    with the cause, "NBD at risk" when the target day has come at the site with nothing decided, and a request
-    Dell has not accepted within a business day."""
+    """The cases.hooks seam for the triage queue: each L3 row's dispatch in words, from the open dispatch
+    annotate_queue named (one query for the page): its state and age in business days, "NBD missed" with the
+    cause, "NBD at risk" when the target day has come at the site with nothing decided, and a request Dell
+    has not accepted within a business day."""
+    ids = [pk for case in cases if (pk := getattr(case, "dispatch_open_id", None)) is not None]
+    if not ids:
+        return {}
+    dispatches = selectors.queue_dispatches(ids)
     out: dict[int, QueueDetails] = {}
     for case in cases:
-        state = getattr(case, "dispatch_state", None)
-        if not state:
+        dispatch = dispatches.get(getattr(case, "dispatch_open_id", None))
+        if dispatch is None:
             continue
-        requested = case.dispatch_requested_at
-        age = _business_days_since(requested, now, case.dispatch_site_country, case.dispatch_site_timezone)
+        state = dispatch["state"]
+        zone = dispatch["site_timezone"]
+        age = _business_days_since(dispatch["created_at"], now, dispatch["site_country"], zone)
         state_label = flow.State(state).label
         text = state_label if age is None else f"{state_label} · {age} business day{'s' if age != 1 else ''}"
-        verdict = nbd.NbdVerdict(case.dispatch_nbd_verdict or nbd.NbdVerdict.PENDING)
-        target = case.dispatch_nbd_target_on
+        verdict = nbd.NbdVerdict(dispatch["nbd_verdict"] or nbd.NbdVerdict.PENDING)
+        target = dispatch["nbd_target_on"]
         flag, flag_text = "", ""
         if verdict is nbd.NbdVerdict.MISSED:
-            cause = nbd.MissCause(case.dispatch_nbd_miss_cause) if case.dispatch_nbd_miss_cause else None
+            cause = nbd.MissCause(dispatch["nbd_miss_cause"]) if dispatch["nbd_miss_cause"] else None
             flag, flag_text = "missed", f"NBD missed: {cause.label}" if cause else "NBD missed"
         elif verdict is nbd.NbdVerdict.AWAITING_OUTCOME:
             flag, flag_text = "at_risk", "NBD at risk: the visit's outcome is not reported"
         elif verdict is nbd.NbdVerdict.PENDING and target is not None:
-            today = now.astimezone(site_zone(case.dispatch_site_timezone)).date()
+            today = now.astimezone(site_zone(zone)).date()
             if today >= target:
                 flag, flag_text = "at_risk", "NBD at risk: the target day has come at the site"
         if not flag and state == flow.State.REQUESTED and age is not None and age >= 1:
             flag, flag_text = "waiting", f"Not accepted by Dell for {text.split(' · ')[-1]}"
-        out[case.pk] = QueueDetails(dispatch_text=text, nbd_flag=flag, nbd_flag_text=flag_text)
+        out[case.pk] = QueueDetails(dispatch_text=text, nbd_flag=flag, nbd_flag_text=flag_text, nbd_target_on=target)
     return out

@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 
 from cases.checklist import Priority
 from cases.workflow import Action, State
+from husky_support.markup import esc, fill
 
 register = template.Library()
 
@@ -78,10 +79,10 @@ def sla_badge(due: datetime | None, now: datetime):
 def sla_status(display: dict | None):
     """The SLA badge and the business time left in words ("2 h 10 min left"), coloured by sla_state."""
     if not display or display["state"] == "none":
-        return format_html('<span class="text-body-secondary small">{}</span>', "—")
+        return fill('<span class="text-body-secondary small">{}</span>', "—")
     if display["state"] == "ok":
-        return format_html('<span class="badge {}" data-sla="ok">{}</span>', display["css"], display["words"])
-    return format_html(
+        return fill('<span class="badge {}" data-sla="ok">{}</span>', display["css"], display["words"])
+    return fill(
         '<span class="badge {}" data-sla="{}">{}</span> <span class="small">{}</span>',
         display["css"],
         display["state"],
@@ -157,3 +158,89 @@ def is_new(event, seen_before, user) -> bool:
     if not isinstance(seen_before, datetime) or event.at <= seen_before:
         return False
     return event.actor_id != getattr(user, "pk", None)
+
+
+def _key(data, name: str):
+    # A template's `data.name` on a JSON value: a missing key (or a value that is not a mapping) is "".
+    try:
+        return data[name]
+    except (KeyError, TypeError, IndexError):
+        return ""
+
+
+_NEW_BADGE = '<span class="badge text-bg-primary me-1">New</span>'
+_INTERNAL_BADGE = '<span class="badge text-bg-warning ms-1">MTS internal</span>'
+_ARROW = ' <i class="bi bi-arrow-right" aria-hidden="true"></i> '
+
+
+def _event_body(e) -> str:
+    """What the event did, as the timeline's old per-kind {% if %} chain wrote it (escaped)."""
+    if e.kind == "transition":
+        return fill(
+            "\n      <div><strong>{}</strong>: {}{}{}</div>\n    ",
+            action_label(e.action),
+            state_badge(e.from_state),
+            mark_safe(_ARROW),  # noqa: S308 - constant markup
+            state_badge(e.to_state),
+        )
+    if e.kind == "created":
+        return "<div><strong>Opened the case</strong></div>\n    "
+    if e.kind == "attachment":
+        return fill(
+            '<div><i class="bi bi-paperclip" aria-hidden="true"></i> Attached <strong>{}</strong></div>\n    ',
+            _key(e.data, "filename"),
+        )
+    if e.kind == "dispatch":
+        return fill(
+            '<div><i class="bi bi-truck" aria-hidden="true"></i> <strong>Dell dispatch</strong>: {}</div>\n    ',
+            _key(e.data, "label") or e.action,
+        )
+    if e.kind == "field_change":
+        changes = _key(e.data, "changes") or []
+        return fill("<div>Changed {}</div>\n    ", mark_safe(", ".join(esc(field_label(f)) for f in changes)))  # noqa: S308
+    return ""
+
+
+@register.simple_tag
+def timeline_items(events, case, seen_before, user):
+    """The timeline's entries (<li>s), built here rather than by ~25 template nodes an entry: the case page's
+    largest rendering cost. Every value is escaped as the template escaped it; tests hold it to the old markup."""
+    from partners.templatetags.husky_time import dual_time
+
+    parts = []
+    zone = case.site_timezone
+    for e in events:
+        fresh = is_new(e, seen_before, user)
+        actor = e.actor
+        if actor:
+            org = actor.organisation
+            who = fill(
+                '<strong class="text-body">{}</strong> <span class="org-{}">{}</span>',
+                actor.get_full_name() or actor.username,
+                org.kind if org is not None else "",
+                org.name if org is not None else "",
+            )
+        else:
+            who = '<strong class="text-body">Husky Support</strong> (automatic)'
+        note = ""
+        if e.note:
+            css = ""
+            if e.kind == "comment":
+                css = " p-2 rounded bg-warning-subtle" if e.internal else " p-2 rounded bg-body-tertiary"
+            note = fill('<div class="event-note mt-1{}">{}</div>', css, e.note)
+        parts.append(
+            '\n  \n  <li class="{}{}">\n    <div class="small text-body-secondary">\n      {}\n      {} ·\n      {}\n'
+            "      {}\n    </div>\n    {}\n    {}\n  </li>\n  ".format(
+                "internal" if e.internal else "",
+                " new-since-seen" if fresh else "",
+                _NEW_BADGE if fresh else "",
+                dual_time(e.at, zone, "D j M, H:i", quiet_same=True),
+                who,
+                _INTERNAL_BADGE if e.internal else "",
+                _event_body(e),
+                note,
+            )
+        )
+    if not parts:
+        return mark_safe("<li>No activity yet.</li>\n  ")  # noqa: S308 - constant markup
+    return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped or constant markup

@@ -212,6 +212,25 @@ def test_queue_filter_bar_keeps_the_chosen_filters_and_escapes_the_search(mts_us
     assert '"><script>x' not in html
 
 
+def test_the_queue_filter_bar_follows_the_filters_and_the_teams(mts_user):
+    """The bar is rendered once per set of filters and list of teams (cases.views._queue_filter_bar)."""
+    from tests.cases.factories import TeamFactory
+
+    client = client_for(mts_user)
+    team = TeamFactory(name="Nordics")
+    assert '<option value="p2_high" selected>' in client.get("/cases/queue/?priority=p2_high").content.decode()
+    plain = client.get("/cases/queue/").content.decode()
+    assert '<option value="p2_high" selected>' not in plain
+    assert f'<option value="{team.pk}">Nordics</option>' in plain
+    team.name = "Nordics & Baltics"
+    team.save()
+    renamed = client.get("/cases/queue/").content.decode()
+    assert f'<option value="{team.pk}">Nordics &amp; Baltics</option>' in renamed
+    checked = client.get("/cases/queue/?state=l3_dell").content.decode()
+    assert 'id="st-l3_dell" value="l3_dell" checked>' in checked
+    assert 'id="st-l3_dell" value="l3_dell" >' in plain
+
+
 def test_only_mts_has_a_queue(reseller_user, dell_user):
     assert client_for(reseller_user).get("/cases/queue/").status_code == 403
     assert client_for(dell_user).get("/cases/queue/").status_code == 403

@@ -241,6 +241,21 @@ class TestQueryCounts:
             page = client.get("/dispatch/queue/")
         assert page.content.decode().count("dispatch-state-scheduled") == 50  # one page
 
+    def test_the_triage_queue_with_dispatches_costs_the_same_for_2_and_40(
+        self, client, mts_user, reseller_org, dell_org, django_assert_max_num_queries
+    ):
+        client.force_login(mts_user)
+        bulk_dispatches(2, reseller=reseller_org, dell_org=dell_org)
+        # session (none with the sessions in Redis), user, organisation, the teams, the page (each case's
+        # newest open dispatch by id, one subquery), the page's dispatches (what the rows say of them)
+        with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(6) as small:
+            page = client.get("/cases/queue/?state=l3_dell")
+        assert page.content.decode().count("Visit scheduled · 0 business days") == 2
+        bulk_dispatches(40, reseller=reseller_org, dell_org=dell_org)
+        with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(len(small.captured_queries)):
+            page = client.get("/cases/queue/?state=l3_dell")
+        assert page.content.decode().count("Visit scheduled · 0 business days") == 25  # one page
+
     def test_the_case_page_with_a_dispatch(self, client, reseller_user, mts_user, unit, django_assert_max_num_queries):
         number = dispatch_for(reseller_user, mts_user, unit).case.number
         client.force_login(mts_user)

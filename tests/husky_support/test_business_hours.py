@@ -9,8 +9,10 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from husky_support.business_hours import (
+    WEEKDAYS,
     BusinessHours,
     BusinessHoursError,
+    BusinessTimeline,
     add_business_minutes,
     add_business_time,
     business_minutes_between,
@@ -187,3 +189,38 @@ def test_between_is_additive_over_a_midpoint(bh, start, mid, end):
     whole = business_time_between(start, end, bh)
     assert whole == business_time_between(start, mid, bh) + business_time_between(mid, end, bh)
     assert whole >= timedelta(0)
+
+
+# Hours inside the spring-forward hour (02:00-03:00 in Copenhagen, 29 March 2026) overlap the next interval
+# in UTC: the timeline must answer what business_time_between answers there too.
+SKIPPED_HOUR = {day: [["01:00", "02:30"], ["03:00", "04:00"], ["09:00", "17:00"]] for day in WEEKDAYS}
+
+
+@given(
+    bh=st.one_of(business_hours(), st.builds(lambda z: hours(weekly=SKIPPED_HOUR, zone=z), ZONES)),
+    now=INSTANTS,
+    others=st.lists(INSTANTS, min_size=1, max_size=12),
+)
+def test_a_timeline_answers_what_business_time_between_answers(bh, now, others):
+    """The queue's rows ask one BusinessTimeline for their time left against the page's `now`, in any order."""
+    assume(all(abs(other - now) < timedelta(days=120) for other in others))
+    timeline = BusinessTimeline(bh)
+    for other in others:
+        assert timeline.between(now, other) == business_time_between(now, other, bh)
+        assert timeline.between(other, now) == business_time_between(other, now, bh)
+
+
+def test_a_timeline_of_a_calendar_that_never_opens_is_the_same_error():
+    never = BusinessHours(zone=CPH, weekly=parse_weekly_hours(OFFICE), calendar=NeverOpen())
+    with pytest.raises(BusinessHoursError):
+        BusinessTimeline(never).between(at(CPH, 2026, 12, 1, 9, 0), at(CPH, 2026, 12, 2, 9, 0))
+
+
+@pytest.mark.parametrize("weekly", [OFFICE, SKIPPED_HOUR, ALWAYS])
+def test_a_timeline_across_both_clock_changes(weekly):
+    bh = hours(weekly=weekly)
+    timeline = BusinessTimeline(bh)
+    now = at(CPH, 2026, 3, 28, 12, 0)
+    for other in [at(CPH, 2026, 3, 30, 12, 0), at(CPH, 2026, 3, 20, 8, 30), at(CPH, 2026, 10, 26, 9, 0), now]:
+        assert timeline.between(now, other) == business_time_between(now, other, bh)
+        assert timeline.between(other, now) == business_time_between(other, now, bh)
