@@ -14,9 +14,6 @@ by the endpoint's: comparable to bench_load.py's "x F1", without the HTTP server
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import statistics
 import sys
 import time
@@ -25,50 +22,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import inprocess  # noqa: E402  (after the path: run as a script)
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", required=True, help="the bench database (with its case count)")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
-    parser.add_argument("--only", default="", help="comma-separated endpoint keys (F1 always runs)")
-    parser.add_argument("-n", type=int, default=150, help="rounds")
-    parser.add_argument("--spec", default=str(ROOT / "bench" / "out" / "bench_load_spec.json"))
-    args = parser.parse_args()
-    spec = json.loads(Path(args.spec).read_text())
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.load_settings",
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.db}",
-            "REDIS_URL": args.redis,
-            "SECRET_KEY": spec.get("secret", "x" * 50),  # the run's: its sessions' auth hashes are keyed by it
-            "SECURE_SSL_REDIRECT": "false",
-            "ALLOWED_HOSTS": "*",
-            "API_RATE_USER": "1000000/min",
-            "LOG_LEVEL": "WARNING",
-            "HUSKY_VAR_DIR": str(ROOT / "bench" / "out" / "var"),
-            "STATIC_ROOT": str(ROOT / "bench" / "out" / "static"),
-        }
-    )
-    import django
-
-    django.setup()
-    from django.test import Client
-
+    args = inprocess.parser(__doc__, rounds=150, rounds_help="rounds (F1 always runs)").parse_args()
+    spec = inprocess.setup(args)
     only = {k for k in args.only.split(",") if k}
     calls = {}
     for ep in spec["endpoints"]:
         if ep["key"] != "f1" and (ep.get("floor") or ep["method"] != "GET" or (only and ep["key"] not in only)):
             continue
-        client = Client()
-        headers = {k: v for k, v in ep["headers"].items() if k != "Cookie"}
-        for part in ep["headers"].get("Cookie", "").split("; "):
-            if part:
-                name, _, value = part.partition("=")
-                client.cookies[name] = value
-        calls[ep["key"]] = (
-            ep,
-            lambda client=client, ep=ep, headers=headers: client.get(ep["path"], secure=True, headers=headers),
-        )
+        calls[ep["key"]] = (ep, inprocess.caller(ep))
     for ep, call in calls.values():
         for _ in range(5):  # caches, the session, the first compile of each template
             status = call().status_code

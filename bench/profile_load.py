@@ -11,11 +11,8 @@ by call count. Counting calls, not wall time: the machine is shared, so the call
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import io
-import json
-import os
 import pstats
 import sys
 from pathlib import Path
@@ -23,39 +20,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import inprocess  # noqa: E402  (after the path: run as a script)
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", required=True, help="the bench database (with its case count)")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
-    parser.add_argument("--only", default="", help="comma-separated endpoint keys")
-    parser.add_argument("-n", type=int, default=20, help="profiled requests per endpoint")
-    parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--spec", default=str(ROOT / "bench" / "out" / "bench_load_spec.json"))
-    parser.add_argument("--sql", action="store_true", help="print the SQL of one request too")
-    parser.add_argument("--dump", default="", help="save each endpoint's profile as <dump>.<key>.prof")
-    parser.add_argument("--sort", default="tottime", help="pstats sort key (tottime, cumulative, ncalls)")
-    args = parser.parse_args()
-    spec = json.loads(Path(args.spec).read_text())
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.load_settings",
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.db}",
-            "REDIS_URL": args.redis,
-            "SECRET_KEY": spec.get("secret", "x" * 50),  # the run's: its sessions' auth hashes are keyed by it
-            "SECURE_SSL_REDIRECT": "false",
-            "ALLOWED_HOSTS": "*",
-            "API_RATE_USER": "1000000/min",
-            "LOG_LEVEL": "WARNING",
-            "HUSKY_VAR_DIR": str(ROOT / "bench" / "out" / "var"),
-            "STATIC_ROOT": str(ROOT / "bench" / "out" / "static"),
-        }
-    )
-    import django
-
-    django.setup()
+    found = inprocess.parser(__doc__, rounds=20, rounds_help="profiled requests per endpoint")
+    found.add_argument("--top", type=int, default=25)
+    found.add_argument("--sql", action="store_true", help="print the SQL of one request too")
+    found.add_argument("--dump", default="", help="save each endpoint's profile as <dump>.<key>.prof")
+    found.add_argument("--sort", default="tottime", help="pstats sort key (tottime, cumulative, ncalls)")
+    args = found.parse_args()
+    spec = inprocess.setup(args)
     from django.db import connection
-    from django.test import Client
 
     only = {k for k in args.only.split(",") if k}
     for ep in spec["endpoints"]:
@@ -63,19 +39,7 @@ def main() -> None:
             continue
         if ep["key"] == "transition":
             continue  # it consumes cases; bench_load.py measures it
-        client = Client()
-        headers = {k: v for k, v in ep["headers"].items() if k != "Cookie"}
-        for part in ep["headers"].get("Cookie", "").split("; "):
-            if part:
-                name, _, value = part.partition("=")
-                client.cookies[name] = value
-
-        def call(client=client, ep=ep, headers=headers):
-            if ep["method"] == "POST":
-                return client.post(
-                    ep["path"], data=ep["body"], content_type="application/json", secure=True, headers=headers
-                )
-            return client.get(ep["path"], secure=True, headers=headers)
+        call = inprocess.caller(ep)
 
         for _ in range(3):
             warm = call()  # caches, the session, the first compile of each template

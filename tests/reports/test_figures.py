@@ -110,19 +110,14 @@ class TestMts:
         """A answered at MTS on Monday 9 March (its first response) and updated two hours later (a next update
         met), then the sweep recorded the following one as breached (missed), each counted in the period it was
         decided in; A's reseller sees the same, another reseller none of it."""
+        from cases import breaches
         from cases import services as case_services
-        from cases.models import CaseEvent, EventKind
+        from cases.sla import Alerted
         from tests.reports.data import at
 
         for hour in (9, 11):
             case_services.comment_create(actor=mts_user, case=report_data.a, body="Looking at it.", now=at(9, hour))
-        CaseEvent.objects.create(
-            case=report_data.a,
-            kind=EventKind.SLA_BREACHED,
-            at=at(10, 15),
-            internal=True,
-            data={"target": "next_update"},
-        )
+        assert breaches.record_sla_alert(report_data.a.pk, now=at(10, 15)) is Alerted.BREACHED
         assert rows(report(api_as, mts_user)["sla"], "next_update") == {"Next updates": [2, 1]}
         assert rows(report(api_as, reseller_user)["sla"], "next_update") == {"Next updates": [2, 1]}
         assert rows(report(api_as, other_reseller_user)["sla"], "next_update") == {"Next updates": [0, 0]}
