@@ -382,10 +382,9 @@ def _first_response_times(ctx: ReportContext) -> Table:
     )
     by_priority: dict[str, list[float]] = {}
     for priority, team_id, escalated_us, responded_us in rows:
-        escalated_at, responded_at = instant(escalated_us), instant(responded_us)
-        if escalated_at is None or responded_at is None:  # excluded by the filter; said again for the types
+        if escalated_us is None or responded_us is None:  # excluded by the filter; said again for the types
             continue
-        spent = minutes(team_timeline(ctx, team_id).between(escalated_at, responded_at))
+        spent = team_timeline(ctx, team_id).minutes_between(escalated_us, responded_us)
         by_priority.setdefault(priority, []).append(spent)
     every = [m for values in by_priority.values() for m in values]
     return Table(

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from cases.checklist import HardwareComponent
 from cases.models import Case, CaseEvent, EventKind
-from cases.reports import CASE_FILTERS, Micros, filter_cases, instant, minutes, spread, team_timeline
+from cases.reports import CASE_FILTERS, Micros, filter_cases, spread, team_timeline
 from cases.selectors import cases_visible_to
 from dispatch import workload
 from dispatch.models import Dispatch, Fee, Part, ScheduleChange
@@ -27,7 +27,7 @@ from dispatch.workflow import Action as DispatchAction
 from dispatch.workflow import DispatchKind, FeeKind
 from dispatch.workflow import State as DispatchState
 from husky_support.geo import country_name
-from husky_support.reports import Median, Period, Ratio, Table, percentile
+from husky_support.reports import Median, Period, Ratio, Table, micros, percentile
 from partners.kinds import OrgKind
 from partners.reports.registry import ALL_KINDS, Figure, ReportContext, Tile, list_url, register_figure, register_tile
 
@@ -401,18 +401,18 @@ def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], li
             .order_by()
         )
         out: list[tuple[list[float], list[float]]] = [([], []) for _ in pair]
+        bounds = [(micros(p.start_at), micros(p.end_at)) for p in pair]
         for requested_us, escalated_us, team_id, accepted_us in rows:
             timeline = team_timeline(ctx, team_id)
-            requested_at, escalated_at, accepted_at = instant(requested_us), instant(escalated_us), instant(accepted_us)
-            if requested_at is None:  # every dispatch has its creation time; said again for the types
+            if requested_us is None:  # every dispatch has its creation time; said again for the types
                 continue
-            for (to_request, to_accept), p in zip(out, pair, strict=True):
-                if not p.start_at <= requested_at < p.end_at:
+            for (to_request, to_accept), (start_us, end_us) in zip(out, bounds, strict=True):
+                if not start_us <= requested_us < end_us:
                     continue
-                if escalated_at is not None:
-                    to_request.append(minutes(timeline.between(escalated_at, requested_at)))
-                if accepted_at is not None:
-                    to_accept.append(minutes(timeline.between(requested_at, accepted_at)))
+                if escalated_us is not None:
+                    to_request.append(timeline.minutes_between(escalated_us, requested_us))
+                if accepted_us is not None:
+                    to_accept.append(timeline.minutes_between(requested_us, accepted_us))
         return out
 
     return ctx.per_period("dispatch_times", period, query)  # type: ignore[no-any-return]
