@@ -320,10 +320,15 @@ TIMELINE_MARGIN = timedelta(days=30)
 def team_timeline(ctx: ReportContext, team_id: int | None) -> BusinessTimeline:
     """The business-time table of a team's hours (round the clock for a case without a team) over the report's
     periods and a margin: teams and calendars read once per request (two queries), a table per team."""
+    known = ctx.memo.get(("team_timeline", team_id))  # asked once per duration: the shortest path first
+    if known is not None:
+        return known  # type: ignore[no-any-return]
     first, last = ctx.previous.start_on - TIMELINE_MARGIN, ctx.period.end_on + TIMELINE_MARGIN
     hours = ctx.remember("teams_hours", lambda: teams_hours(first=first, last=last))
     key = team_id if team_id in hours else None
-    return ctx.remember(("timeline", key), lambda: BusinessTimeline(hours[key], first, last))  # type: ignore[no-any-return]
+    timeline = ctx.remember(("timeline", key), lambda: BusinessTimeline(hours[key], first, last))
+    ctx.memo[("team_timeline", team_id)] = timeline
+    return timeline  # type: ignore[no-any-return]
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
