@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import connections
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -254,20 +255,23 @@ def _breached(target: str, since: datetime) -> Q:
     return Q(pk__in=breaches.values("case_id"))
 
 
+def _missed(ctx: ReportContext, period: Period) -> Q:
+    """A first response of the period's cases missed: one the breach sweep recorded, or past due unanswered
+    (before the sweep ran)."""
+    return _breached("first_response", period.start_at) | Q(
+        first_responded_at__isnull=True, first_response_due_at__lte=ctx.now
+    )
+
+
 def _first_responses(ctx: ReportContext, period: Period) -> QuerySet[Case]:
-    """Cases that reached MTS in the period and whose first response is decided: answered, or past due.
-    A first response missed is one the breach sweep recorded (or past due unanswered, before the sweep ran)."""
+    """Cases that reached MTS in the period and whose first response is decided: answered, or past due."""
     return (
         _cases(ctx)
         .filter(escalated_at__gte=period.start_at, escalated_at__lt=period.end_at)
-        .filter(Q(first_responded_at__isnull=False) | Q(first_response_due_at__lte=ctx.now))
+        .filter(_decided(ctx))
         .annotate(
             missed=SqlCase(
-                When(
-                    _breached("first_response", period.start_at)
-                    | Q(first_responded_at__isnull=True, first_response_due_at__lte=ctx.now),
-                    then=Value(True),
-                ),
+                When(_missed(ctx, period), then=Value(True)),
                 default=Value(False),
                 output_field=BooleanField(),
             )
@@ -275,8 +279,27 @@ def _first_responses(ctx: ReportContext, period: Period) -> QuerySet[Case]:
     )
 
 
+def _decided(ctx: ReportContext) -> Q:
+    return Q(first_responded_at__isnull=False) | Q(first_response_due_at__lte=ctx.now)
+
+
 def _sla_by_priority(ctx: ReportContext, period: Period) -> dict[Any, tuple[int, int]]:
-    return ctx.remember(("sla", period), lambda: _grouped(_first_responses(ctx, period), "priority"))  # type: ignore[no-any-return]
+    """(due, met) per priority; the report's period and its previous one counted by one grouped query."""
+
+    def query(pair: tuple[Period, Period]) -> list[dict[Any, tuple[int, int]]]:
+        reached = [Q(escalated_at__gte=p.start_at, escalated_at__lt=p.end_at) for p in pair]
+        counts = {}
+        for i, p in enumerate(pair):
+            counts[f"due{i}"] = Count("id", filter=reached[i])
+            counts[f"late{i}"] = Count("id", filter=reached[i] & _missed(ctx, p))
+        either = _cases(ctx).filter(reached[0] | reached[1]).filter(_decided(ctx))
+        rows = list(either.values("priority").annotate(**counts).order_by())
+        return [
+            {r["priority"]: (r[f"due{i}"], r[f"due{i}"] - r[f"late{i}"]) for r in rows if r[f"due{i}"]}
+            for i in range(2)
+        ]
+
+    return ctx.per_period("sla", period, query)  # type: ignore[no-any-return]
 
 
 def sla_headline(ctx: ReportContext, period: Period) -> Ratio:
@@ -297,10 +320,15 @@ TIMELINE_MARGIN = timedelta(days=30)
 def team_timeline(ctx: ReportContext, team_id: int | None) -> BusinessTimeline:
     """The business-time table of a team's hours (round the clock for a case without a team) over the report's
     periods and a margin: teams and calendars read once per request (two queries), a table per team."""
+    known = ctx.memo.get(("team_timeline", team_id))  # asked once per duration: the shortest path first
+    if known is not None:
+        return known  # type: ignore[no-any-return]
     first, last = ctx.previous.start_on - TIMELINE_MARGIN, ctx.period.end_on + TIMELINE_MARGIN
     hours = ctx.remember("teams_hours", lambda: teams_hours(first=first, last=last))
     key = team_id if team_id in hours else None
-    return ctx.remember(("timeline", key), lambda: BusinessTimeline(hours[key], first, last))  # type: ignore[no-any-return]
+    timeline = ctx.remember(("timeline", key), lambda: BusinessTimeline(hours[key], first, last))
+    ctx.memo[("team_timeline", team_id)] = timeline
+    return timeline  # type: ignore[no-any-return]
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -359,10 +387,9 @@ def _first_response_times(ctx: ReportContext) -> Table:
     )
     by_priority: dict[str, list[float]] = {}
     for priority, team_id, escalated_us, responded_us in rows:
-        escalated_at, responded_at = instant(escalated_us), instant(responded_us)
-        if escalated_at is None or responded_at is None:  # excluded by the filter; said again for the types
+        if escalated_us is None or responded_us is None:  # excluded by the filter; said again for the types
             continue
-        spent = minutes(team_timeline(ctx, team_id).between(escalated_at, responded_at))
+        spent = team_timeline(ctx, team_id).minutes_between(escalated_us, responded_us)
         by_priority.setdefault(priority, []).append(spent)
     every = [m for values in by_priority.values() for m in values]
     return Table(
@@ -436,24 +463,60 @@ def _repeat_window(ctx: ReportContext, period: Period) -> QuerySet[Case]:
     return _cases(ctx).filter(unit__isnull=False, created_at__gte=window_end - REPEAT_WINDOW, created_at__lt=window_end)
 
 
+def _in_window(ctx: ReportContext, period: Period) -> Q:
+    window_end = _as_of(ctx, period)
+    return Q(created_at__gte=window_end - REPEAT_WINDOW, created_at__lt=window_end)
+
+
+def _units_repeating(
+    inner: QuerySet[Any], by: tuple[str, ...], counts: tuple[str, ...], described: QuerySet[Any] | None = None
+) -> list[tuple[Any, ...]]:
+    """Per value of `by`, how many rows of `inner` (one per unit, or per unit and component) have 2 or more
+    cases in each of its `counts` columns: the database sums them, so a few rows come back however many units
+    repeat (Django has no aggregate over a grouped subquery). `described` (rows with an "id") joins the columns
+    of `by` to inner's "unit_id" after the grouping: only the repeat units are looked up, not every case."""
+    sql, params = inner.query.sql_with_params()
+    quote = connections[inner.db].ops.quote_name
+    source = f"({sql}) repeats"
+    if described is not None:
+        about, about_params = described.query.sql_with_params()
+        source += f" INNER JOIN ({about}) described ON described.{quote('id')} = repeats.{quote('unit_id')}"
+        params = (*params, *about_params)
+    keys = ", ".join(quote(name) for name in by)
+    sums = ", ".join(f"SUM(CASE WHEN {quote(name)} >= 2 THEN 1 ELSE 0 END)" for name in counts)
+    with connections[inner.db].cursor() as cursor:
+        cursor.execute(f"SELECT {keys}, {sums} FROM {source} GROUP BY {keys}", params)  # noqa: S608  # aliases, not input
+        return list(cursor.fetchall())
+
+
 def _repeat_units(ctx: ReportContext, period: Period) -> list[dict[str, Any]]:
     """Service tags with 2 or more cases opened in the 90 days up to the period's end, counted per model and
-    owning reseller (`units`): the database groups the window's cases by unit and then the repeat units, so a
-    few rows come back however many units repeat; shared by the headline, the breakdowns and the scorecard."""
+    owning reseller (`units`); shared by the headline, the breakdowns and the scorecard. The report's period
+    and its previous one are counted in one pass over both windows (they overlap by all but a period)."""
 
-    def query() -> list[dict[str, Any]]:
-        repeats = (
-            _repeat_window(ctx, period).values("unit_id").annotate(n=Count("id")).filter(n__gte=2).values("unit_id")
-        )
-        rows = (
-            Unit.objects.filter(pk__in=repeats)
-            .values("model", "reseller_id", "reseller__name")
-            .annotate(units=Count("id"))
+    def query(pair: tuple[Period, Period]) -> list[list[dict[str, Any]]]:
+        windows = [_in_window(ctx, p) for p in pair]
+        per_unit = (
+            _cases(ctx)
+            .filter(unit__isnull=False)
+            .filter(windows[0] | windows[1])
+            .values("unit_id")
+            .annotate(in_now=Count("id", filter=windows[0]), in_before=Count("id", filter=windows[1]))
+            .filter(Q(in_now__gte=2) | Q(in_before__gte=2))
             .order_by()
         )
-        return list(rows)
+        about = Unit.objects.values("id", "model", "reseller_id", "reseller__name").order_by()
+        rows = _units_repeating(per_unit, ("model", "reseller_id", "reseller__name"), ("in_now", "in_before"), about)
+        return [
+            [
+                {"model": model, "reseller_id": reseller_id, "reseller__name": name, "units": units[i]}
+                for model, reseller_id, name, *units in rows
+                if units[i]
+            ]
+            for i in range(2)
+        ]
 
-    return ctx.remember(("repeat", period), query)  # type: ignore[no-any-return]
+    return ctx.per_period("repeat", period, query)  # type: ignore[no-any-return]
 
 
 def repeat_headline(ctx: ReportContext, period: Period) -> int:
@@ -493,13 +556,11 @@ def repeat_detail(ctx: ReportContext) -> list[Table]:
             )
         )
     # A unit repeats on a component when 2 or more of its cases in the window concern that component.
-    same_component = (
-        _repeat_window(ctx, ctx.period)
-        .values("unit_id", "component")
-        .annotate(n=Count("id"))
-        .filter(n__gte=2)
-        .order_by()
-    )
+    per_component = _repeat_window(ctx, ctx.period).values("unit_id", "component").annotate(n=Count("id")).order_by()
+    same_component = [
+        {"component": component, "units": n}
+        for component, n in _units_repeating(per_component.filter(n__gte=2), ("component",), ("n",))
+    ]
     labels = {c.value: c.label for c in HardwareComponent}
     tables.append(
         Table(
@@ -528,7 +589,18 @@ def _returned(period: Period) -> Q:
 
 
 def scorecard_headline(ctx: ReportContext, period: Period) -> int:
-    return _cases(ctx).filter(created_at__gte=period.start_at, created_at__lt=period.end_at).count()
+    """Cases opened in the period: the report's period and its previous one counted by one query."""
+
+    def query(pair: tuple[Period, Period]) -> list[int]:
+        opened = [Q(created_at__gte=p.start_at, created_at__lt=p.end_at) for p in pair]
+        counts = (
+            _cases(ctx)
+            .filter(opened[0] | opened[1])
+            .aggregate(now=Count("id", filter=opened[0]), before=Count("id", filter=opened[1]))
+        )
+        return [counts["now"], counts["before"]]
+
+    return ctx.per_period("scorecard", period, query)  # type: ignore[no-any-return]
 
 
 def scorecard_detail(ctx: ReportContext) -> list[Table]:

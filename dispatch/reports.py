@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from cases.checklist import HardwareComponent
 from cases.models import Case, CaseEvent, EventKind
-from cases.reports import CASE_FILTERS, Micros, filter_cases, instant, minutes, spread, team_timeline
+from cases.reports import CASE_FILTERS, Micros, filter_cases, spread, team_timeline
 from cases.selectors import cases_visible_to
 from dispatch import workload
 from dispatch.models import Dispatch, Fee, Part, ScheduleChange
@@ -27,7 +27,7 @@ from dispatch.workflow import Action as DispatchAction
 from dispatch.workflow import DispatchKind, FeeKind
 from dispatch.workflow import State as DispatchState
 from husky_support.geo import country_name
-from husky_support.reports import Median, Period, Ratio, Table, percentile
+from husky_support.reports import Median, Period, Ratio, Table, micros, percentile
 from partners.kinds import OrgKind
 from partners.reports.registry import ALL_KINDS, Figure, ReportContext, Tile, list_url, register_figure, register_tile
 
@@ -55,18 +55,20 @@ def _dispatch_list(ctx: ReportContext, **params: Any) -> str:
 
 
 def _denials(ctx: ReportContext, period: Period) -> dict[str, int]:
-    def query() -> dict[str, int]:
-        return (
-            _dispatches(ctx)
-            .filter(_in(period, "created_at"))
-            .aggregate(
-                requested=Count("id"),
-                denied=Count("id", filter=Q(denial_count__gt=0)),
-                voided=Count("id", filter=Q(state=DispatchState.VOIDED)),
-            )
-        )
+    """Requested, denied and voided dispatches: the report's period and its previous one by one query."""
 
-    return ctx.remember(("denials", period), query)  # type: ignore[no-any-return]
+    def query(pair: tuple[Period, Period]) -> list[dict[str, int]]:
+        counts = {}
+        for i, p in enumerate(pair):
+            requested = _in(p, "created_at")
+            counts[f"requested{i}"] = Count("id", filter=requested)
+            counts[f"denied{i}"] = Count("id", filter=requested & Q(denial_count__gt=0))
+            counts[f"voided{i}"] = Count("id", filter=requested & Q(state=DispatchState.VOIDED))
+        either = _dispatches(ctx).filter(_in(pair[0], "created_at") | _in(pair[1], "created_at"))
+        totals = either.aggregate(**counts)
+        return [{key: totals[f"{key}{i}"] for key in ("requested", "denied", "voided")} for i in range(2)]
+
+    return ctx.per_period("denials", period, query)  # type: ignore[no-any-return]
 
 
 def health_headline(ctx: ReportContext, period: Period) -> Ratio:
@@ -164,9 +166,9 @@ def _case_column(name: str) -> Subquery:
     return Subquery(Case.objects.filter(pk=OuterRef("case_id")).order_by().values(name)[:1])
 
 
-def _completed(ctx: ReportContext, period: Period) -> QuerySet[Dispatch]:
-    """Onsite dispatches completed in the period, each marked `repeated` when another dispatch or case on the
-    same service tag and component followed within 30 days of the completion. The later records count only
+def _completed(ctx: ReportContext, periods: tuple[Period, ...]) -> QuerySet[Dispatch]:
+    """Onsite dispatches completed in any of `periods`, each marked `repeated` when another dispatch or case on
+    the same service tag and component followed within 30 days of the completion. The later records count only
     when the viewer may see them (nothing outside the gate reaches a figure): Dell learns of a repeat only
     when it was dispatched to Dell too."""
     finished = OuterRef("finished_at")
@@ -182,12 +184,15 @@ def _completed(ctx: ReportContext, period: Period) -> QuerySet[Dispatch]:
         created_at__gt=finished,
         created_at__lte=finished + FIX_WINDOW,
     )
-    # The case's unit and component read by primary key (see _case_column): the period's completions, not the
+    in_any = Q()
+    for period in periods:
+        in_any |= _in(period, "finished_at")
+    # The case's unit and component read by primary key (see _case_column): the periods' completions, not the
     # archive of cases, are what the query walks.
     return (
         _dispatches(ctx)
         .filter(kind=DispatchKind.ONSITE, state=DispatchState.COMPLETED)
-        .filter(_in(period, "finished_at"))
+        .filter(in_any)
         .annotate(unit_ref=_case_column("unit_id"), component_ref=_case_column("component"))
         .filter(unit_ref__isnull=False)
         .annotate(repeated=Exists(later_case) | Exists(later_dispatch))
@@ -195,18 +200,26 @@ def _completed(ctx: ReportContext, period: Period) -> QuerySet[Dispatch]:
 
 
 def _fix_by_component(ctx: ReportContext, period: Period) -> dict[str, tuple[int, int]]:
-    """(completed, fixed first time) per component: one grouped query for the headline and the table."""
+    """(completed, fixed first time) per component: one grouped query for the headline and the table, which
+    counts the report's period and its previous one together (an aggregate each)."""
 
-    def query() -> dict[str, tuple[int, int]]:
-        rows = (
-            _completed(ctx, period)  # type: ignore[misc]  # component_ref is an annotation
+    def query(pair: tuple[Period, Period]) -> list[dict[str, tuple[int, int]]]:
+        counts = {}
+        for i, p in enumerate(pair):
+            counts[f"total{i}"] = Count("id", filter=_in(p, "finished_at"))
+            counts[f"again{i}"] = Count("id", filter=_in(p, "finished_at") & Q(repeated=True))
+        rows = list(
+            _completed(ctx, pair)  # type: ignore[misc]  # component_ref is an annotation
             .values("component_ref")
-            .annotate(total=Count("id"), again=Count("id", filter=Q(repeated=True)))
+            .annotate(**counts)
             .order_by()
         )
-        return {r["component_ref"]: (r["total"], r["total"] - r["again"]) for r in rows}
+        return [
+            {r["component_ref"]: (r[f"total{i}"], r[f"total{i}"] - r[f"again{i}"]) for r in rows if r[f"total{i}"]}
+            for i in range(2)
+        ]
 
-    return ctx.remember(("first_time_fix", period), query)  # type: ignore[no-any-return]
+    return ctx.per_period("first_time_fix", period, query)  # type: ignore[no-any-return]
 
 
 def fix_headline(ctx: ReportContext, period: Period) -> Ratio:
@@ -252,10 +265,21 @@ def _nbd_decided(ctx: ReportContext, period: Period) -> QuerySet[Dispatch]:
 
 
 def _nbd_totals(ctx: ReportContext, period: Period) -> dict[str, int]:
-    def query() -> dict[str, int]:
-        return _nbd_decided(ctx, period).aggregate(**_nbd_counts())
+    """The decided targets' counts: the report's period and its previous one by one query."""
 
-    return ctx.remember(("nbd", period), query)  # type: ignore[no-any-return]
+    def query(pair: tuple[Period, Period]) -> list[dict[str, int]]:
+        days = [Q(nbd_target_on__gte=p.start_on, nbd_target_on__lte=p.end_on) for p in pair]
+        counts = {f"{key}{i}": _count_in(count, days[i]) for key, count in _nbd_counts().items() for i in range(2)}
+        either = _dispatches(ctx).filter(days[0] | days[1], kind=DispatchKind.ONSITE, nbd_verdict__in=_DECIDED)
+        totals = either.aggregate(**counts)
+        return [{key: totals[f"{key}{i}"] for key in _nbd_counts()} for i in range(2)]
+
+    return ctx.per_period("nbd", period, query)  # type: ignore[no-any-return]
+
+
+def _count_in(count: Count, within: Q) -> Count:
+    """`count` narrowed to the rows `within`."""
+    return Count("id", filter=within & count.filter)
 
 
 def nbd_headline(ctx: ReportContext, period: Period) -> Ratio:
@@ -349,9 +373,10 @@ def nbd_detail(ctx: ReportContext) -> list[Table]:
 def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], list[float]]:
     """Business minutes, in the hours of the case's MTS team, from the case reaching MTS to the dispatch
     request, and from the request to Dell's first acceptance, of the dispatches requested in the period. One
-    query for the rows (bounded by the period); each duration is then a subtraction on a per-day table."""
+    query for the rows of the report's period and its previous one (bounded by them); each duration is then a
+    subtraction on a per-day table."""
 
-    def query() -> tuple[list[float], list[float]]:
+    def query(pair: tuple[Period, Period]) -> list[tuple[list[float], list[float]]]:
         accepted = (
             CaseEvent.objects.filter(
                 case=OuterRef("case_id"),
@@ -366,7 +391,7 @@ def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], li
         # hash the whole case table (a sequential scan growing with the archive) for a month's dispatches.
         rows = (
             _dispatches(ctx)
-            .filter(_in(period, "created_at"))
+            .filter(_in(pair[0], "created_at") | _in(pair[1], "created_at"))
             .annotate(
                 first_accepted_us=Micros(Subquery(accepted)),
                 escalated_us=Micros(_case_column("escalated_at")),
@@ -375,19 +400,22 @@ def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], li
             .values_list(Micros("created_at"), "escalated_us", "team_ref", "first_accepted_us")
             .order_by()
         )
-        to_request, to_accept = [], []
+        out: list[tuple[list[float], list[float]]] = [([], []) for _ in pair]
+        bounds = [(micros(p.start_at), micros(p.end_at)) for p in pair]
         for requested_us, escalated_us, team_id, accepted_us in rows:
             timeline = team_timeline(ctx, team_id)
-            requested_at, escalated_at, accepted_at = instant(requested_us), instant(escalated_us), instant(accepted_us)
-            if requested_at is None:  # every dispatch has its creation time; said again for the types
+            if requested_us is None:  # every dispatch has its creation time; said again for the types
                 continue
-            if escalated_at is not None:
-                to_request.append(minutes(timeline.between(escalated_at, requested_at)))
-            if accepted_at is not None:
-                to_accept.append(minutes(timeline.between(requested_at, accepted_at)))
-        return to_request, to_accept
+            for (to_request, to_accept), (start_us, end_us) in zip(out, bounds, strict=True):
+                if not start_us <= requested_us < end_us:
+                    continue
+                if escalated_us is not None:
+                    to_request.append(timeline.minutes_between(escalated_us, requested_us))
+                if accepted_us is not None:
+                    to_accept.append(timeline.minutes_between(requested_us, accepted_us))
+        return out
 
-    return ctx.remember(("dispatch_times", period), query)  # type: ignore[no-any-return]
+    return ctx.per_period("dispatch_times", period, query)  # type: ignore[no-any-return]
 
 
 def _median(values: list[float]) -> Median:

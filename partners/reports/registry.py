@@ -41,6 +41,13 @@ class ReportContext:
             self.memo[key] = compute()
         return self.memo[key]
 
+    def per_period(self, key: Any, period: Period, compute: Callable[[tuple[Period, Period]], Any]) -> Any:
+        """`period`'s share of a result computed for the report's period and its previous one together (one
+        query with an aggregate per period, for a headline asked for both): `compute(pair)` returns one value
+        per period of `pair`. Any other period is paired with itself."""
+        pair = (self.period, self.previous) if period in (self.period, self.previous) else (period, period)
+        return self.remember((key, *pair), lambda: compute(pair))[pair.index(period)]
+
 
 @dataclass(frozen=True)
 class FilterSpec:
