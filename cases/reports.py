@@ -44,6 +44,7 @@ from husky_support.reports import (
     ReportInputError,
     Table,
     age_thresholds,
+    micros,
     percentile,
 )
 from husky_support.text import plain_number
@@ -331,9 +332,6 @@ def team_timeline(ctx: ReportContext, team_id: int | None) -> BusinessTimeline:
     return timeline  # type: ignore[no-any-return]
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
 class Micros(Func):
     """An instant as whole microseconds since 1970, exactly. The figures that measure thousands of durations
     in Python read their instants this way: an integer loads several times faster than psycopg parses an ISO
@@ -357,12 +355,7 @@ def _sqlite_micros(value: Any, _expression: Any, _connection: Any) -> int | None
         return None
     # A column comes back parsed (a naive UTC datetime), a subquery's value as its text.
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return (moment.replace(tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
-
-
-def instant(micros: int | None) -> datetime | None:
-    """The aware instant (UTC) of a Micros value."""
-    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+    return micros(moment.replace(tzinfo=UTC))
 
 
 def minutes(duration: timedelta) -> float:
