@@ -15,6 +15,8 @@ The dispatch app registers, from its AppConfig.ready():
   risk"), in a constant number of queries for the page.
 - `case_todos`: callables `(request, case) -> list of {"label", "url"}`: what the viewer may do in a panel's
   own forms, listed under "What you can do" with a link to it.
+- `backlog_on_parts(at, now) -> condition on Case rows`: of the cases at Dell at the instant `at`, those that
+  wait on parts (the backlog figure's "Parts", docs/rules.md "Reports"), for the reports and their rollup.
 Until then Dell sees no case and escalate_to_dell is refused with `dispatch_unavailable`.
 """
 
@@ -59,6 +61,7 @@ class _Registry:
     queue_row_details: Callable[[list[Any], Any], dict[int, QueueDetails]] | None = None
     # What the viewer may do in a panel's own forms: [{"label": ..., "url": ...}], for "What you can do".
     case_todos: list[Callable[[Any, Any], list[dict[str, str]]]] = field(default_factory=list)
+    backlog_on_parts: Callable[[Any, Any], Any] | None = None
 
 
 registry = _Registry()
@@ -74,6 +77,12 @@ def dell_viewers(case: Any) -> Q:
 
 def queue_row_details(cases: list[Any], now: Any) -> dict[int, QueueDetails]:
     return registry.queue_row_details(cases, now) if registry.queue_row_details else {}
+
+
+def backlog_on_parts(at: Any, now: Any) -> Any:
+    """A condition (a Q or a boolean expression) on cases at Dell at `at`: they wait on parts; None without a
+    dispatch app (then no case waits on parts)."""
+    return registry.backlog_on_parts(at, now) if registry.backlog_on_parts else None
 
 
 def dell_visibility(user: Any) -> Q | None:

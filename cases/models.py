@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from cases.archives import AttachmentKind
 from cases.checklist import Category, ChecklistInput, HardwareComponent, Priority, missing_items
-from cases.workflow import OPEN_STATES, State
+from cases.workflow import OPEN_STATES, State, WaitsOn
 from husky_support.choices import ChoiceOf
 from partners.validators import validate_country, validate_timezone
 
@@ -424,12 +424,13 @@ class BacklogSnapshot(models.Model):
 
 
 class BacklogCount(models.Model):
-    """Open cases at a snapshot's instant per state and reseller: the one filter dimension a case never changes
-    (team, priority, the site's country and the checklist's fields can be edited while it is open, so those
-    filters read the cases themselves)."""
+    """Open cases at a snapshot's instant per state, who they wait on and reseller: the reseller is the one filter
+    dimension a case never changes (team, priority, the site's country and the checklist's fields can be edited
+    while it is open, so those filters read the cases themselves)."""
 
     snapshot = models.ForeignKey(BacklogSnapshot, on_delete=models.CASCADE, related_name="counts")
     state = models.CharField(max_length=24, choices=STATE_CHOICES)
+    waits_on = models.CharField(max_length=12, choices=WaitsOn.choices)
     reseller = models.ForeignKey("partners.Organisation", on_delete=models.CASCADE, related_name="+")
     cases = models.PositiveIntegerField()
 

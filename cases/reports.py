@@ -35,7 +35,7 @@ from cases.rollups import backlog_at, rolled_backlog
 from cases.selectors import cases_visible_to
 from cases.sla import UpdateOutcome
 from cases.teams import teams_visible_to
-from cases.workflow import Action, State
+from cases.workflow import WAITS_ON_STATE, Action, State, WaitsOn
 from husky_support.reports import (
     AGE_BUCKETS,
     BusinessTimeline,
@@ -83,13 +83,12 @@ CASE_FILTERS = frozenset(CASE_FILTER_FIELDS)
 # The case figures each honour every case filter.
 case_figure = partial(Figure, applies=CASE_FILTERS)
 
-# docs/rules.md "Reports", backlog: who an open case waits on, by its state.
-WAITS_ON: tuple[tuple[str, tuple[State, ...]], ...] = (
-    ("Reseller (first level)", (State.L1_RESELLER,)),
-    ("MTS", (State.L2_MTS_QUEUE, State.L2_MTS_INVESTIGATING)),
-    ("Partner information", (State.AWAITING_PARTNER,)),
-    ("Dell", (State.L3_DELL,)),
-)
+# docs/rules.md "Reports", backlog: the states behind each "who it waits on" row, for the row's list of cases
+# (the parts are cases at Dell: the triage queue shows each one's dispatch state).
+WAITS_ON_LISTS: dict[WaitsOn, tuple[State, ...]] = {
+    **{who: tuple(state for state, waits in WAITS_ON_STATE.items() if waits is who) for who in WaitsOn},
+    WaitsOn.PARTS: (State.L3_DELL,),
+}
 
 # docs/rules.md "Reports", repeat units: two or more cases on one service tag within this many days.
 REPEAT_WINDOW = timedelta(days=90)
@@ -130,38 +129,38 @@ def _cases_list(ctx: ReportContext, **params: Any) -> str:
 # --- Backlog and age ---------------------------------------------------------------------------------
 
 
-def _backlog_by_state(ctx: ReportContext, period: Period) -> dict[str, int]:
-    """Open cases at the period's end per state: one grouped query, shared by the headline and the table."""
+def _backlog_by_who(ctx: ReportContext, period: Period) -> dict[str, int]:
+    """Open cases at the period's end per WaitsOn value: one grouped query, shared by the headline and the table."""
 
     def grouped() -> dict[str, int]:
         if period.end_at < ctx.now:  # a period that has ended: its day's snapshot, when the beat job took it
             rolled = rolled_backlog(ctx.user, ctx.filters, period.zone, period.end_on)
             if rolled is not None:
                 return rolled
-        rows = _backlog_at(ctx, _as_of(ctx, period)).values("state_at").annotate(n=Count("id")).order_by()  # type: ignore[misc]  # an annotation
-        return {row["state_at"]: row["n"] for row in rows}
+        rows = _backlog_at(ctx, _as_of(ctx, period)).values("waits_on").annotate(n=Count("id")).order_by()  # type: ignore[misc]  # an annotation
+        return {row["waits_on"]: row["n"] for row in rows}
 
     return ctx.remember(("backlog", period), grouped)  # type: ignore[no-any-return]
 
 
 def backlog_headline(ctx: ReportContext, period: Period) -> int:
-    return sum(_backlog_by_state(ctx, period).values())
+    return sum(_backlog_by_who(ctx, period).values())
 
 
-# The home tile "waiting on you": the backlog's states that wait on the viewer's own organisation (docs/rules.md
+# The home tile "waiting on you": the backlog's rows that wait on the viewer's own organisation (docs/rules.md
 # "Reports"): MTS's queue and investigations; a partner's first level and MTS's questions to it.
-WAITING_ON_KIND: dict[OrgKind, tuple[State, ...]] = {
-    OrgKind.MTS: (State.L2_MTS_QUEUE, State.L2_MTS_INVESTIGATING),
-    OrgKind.RESELLER: (State.L1_RESELLER, State.AWAITING_PARTNER),
-    OrgKind.DISTRIBUTOR: (State.L1_RESELLER, State.AWAITING_PARTNER),
+WAITING_ON_KIND: dict[OrgKind, tuple[WaitsOn, ...]] = {
+    OrgKind.MTS: (WaitsOn.MTS,),
+    OrgKind.RESELLER: (WaitsOn.RESELLER, WaitsOn.PARTNER),
+    OrgKind.DISTRIBUTOR: (WaitsOn.RESELLER, WaitsOn.PARTNER),
 }
 
 
 def waiting_on_viewer(ctx: ReportContext) -> int:
     """The backlog at the period's end that waits on the viewer's organisation: rows of the backlog figure's
     own grouped query (shared with its headline through the context's memo)."""
-    by_state = _backlog_by_state(ctx, ctx.period)
-    return sum(by_state.get(state.value, 0) for state in WAITING_ON_KIND.get(ctx.kind, ()))
+    by_who = _backlog_by_who(ctx, ctx.period)
+    return sum(by_who.get(who.value, 0) for who in WAITING_ON_KIND.get(ctx.kind, ()))
 
 
 def _age_labels(ctx: ReportContext, as_of: datetime) -> SqlCase:
@@ -204,23 +203,23 @@ def _per_day(qs: QuerySet[Case], field: str, period: Period) -> dict[Any, int]:
     return {row["day"]: row["n"] for row in rows}
 
 
-def _waits_on_link(ctx: ReportContext, states: tuple[State, ...]) -> str:
-    if states[0] is State.L1_RESELLER:  # not in the triage queue: the case list's "waiting on us" view
+def _waits_on_link(ctx: ReportContext, who: WaitsOn) -> str:
+    if who is WaitsOn.RESELLER:  # not in the triage queue: the case list's "waiting on us" view
         return _cases_list(ctx, view="waiting", queue=False)
-    partner_view = "waiting" if State.AWAITING_PARTNER in states else "open"
-    return _cases_list(ctx, view=partner_view, state=[s.value for s in states])
+    partner_view = "waiting" if who is WaitsOn.PARTNER else "open"
+    return _cases_list(ctx, view=partner_view, state=[s.value for s in WAITS_ON_LISTS[who]])
 
 
 def backlog_detail(ctx: ReportContext) -> list[Table]:
     as_of = _as_of(ctx, ctx.period)
     backlog = _backlog_at(ctx, as_of)
-    by_state = _backlog_by_state(ctx, ctx.period)
+    by_who = _backlog_by_who(ctx, ctx.period)
     waits = Table(
         key="waits_on",
         title="Open cases by who they wait on",
         columns=("Cases",),
-        rows=tuple((label, (sum(by_state.get(s.value, 0) for s in states),)) for label, states in WAITS_ON),
-        links=tuple(_waits_on_link(ctx, states) for _label, states in WAITS_ON),
+        rows=tuple((who.label, (by_who.get(who.value, 0),)) for who in WaitsOn),
+        links=tuple(_waits_on_link(ctx, who) for who in WaitsOn),
     )
     by_age = {
         row["age"]: row["n"]

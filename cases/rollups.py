@@ -1,6 +1,6 @@
-"""The backlog figure's daily rollup (docs/rules.md "Reports"): the open cases at the end of each day, per state
-and reseller, counted once by a beat job, so that a period that has ended (every report's previous period) reads
-a few hundred rows instead of the timeline of every case that was open at its end.
+"""The backlog figure's daily rollup (docs/rules.md "Reports"): the open cases at the end of each day, per state,
+who they wait on and reseller, counted once by a beat job, so that a period that has ended (every report's
+previous period) reads a few hundred rows instead of the timeline of every case that was open at its end.
 
 The same numbers as counting the cases: a snapshot runs the figure's own query (`backlog_at`) for an instant
 already past, over an append-only timeline, and keeps only a dimension a case never changes (its reseller).
@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Case as SqlCase
-from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, When
+from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
+from cases import hooks
 from cases.models import BacklogCount, BacklogSnapshot, Case, CaseEvent
-from cases.workflow import OPEN_STATES, State
+from cases.workflow import OPEN_STATES, WAITS_ON_STATE, State, WaitsOn
 from partners.kinds import OrgKind
 from partners.models import Organisation, User
 from partners.visibility import scope_to_viewer, viewer_kind
@@ -52,20 +53,36 @@ def _state_at(at: datetime) -> SqlCase:
     )
 
 
+def _waits_on(at: datetime, now: datetime) -> SqlCase:
+    """Who the case waits on at `at`, by `state_at`; the parts condition is asked only of the cases at Dell."""
+    on_parts = hooks.backlog_on_parts(at, now)
+    at_dell: Any = Value(WaitsOn.DELL.value)
+    if on_parts is not None:
+        at_dell = SqlCase(When(on_parts, then=Value(WaitsOn.PARTS.value)), default=at_dell)
+    whens = [When(state_at=State.L3_DELL.value, then=at_dell)]
+    whens += [
+        When(state_at=state.value, then=Value(who.value))
+        for state, who in WAITS_ON_STATE.items()
+        if state is not State.L3_DELL
+    ]
+    return SqlCase(*whens, output_field=CharField())
+
+
 def backlog_at(cases: QuerySet[Case], at: datetime, *, now: datetime) -> QuerySet[Case]:
-    """Of `cases`, those open at `at`, annotated `state_at`. Only cases opened before it and not closed by then
-    are looked at, so the timeline is read for the open and the recently resolved cases, never for the whole
-    archive."""
+    """Of `cases`, those open at `at`, annotated `state_at` and `waits_on` (a WaitsOn value). Only cases opened
+    before it and not closed by then are looked at, so the timeline is read for the open and the recently
+    resolved cases, never for the whole archive."""
     if at >= now:
         # The backlog now is the cases in an open state: the stored state, no timeline to read.
-        return cases.filter(state__in=OPEN).annotate(state_at=F("state"))
+        return cases.filter(state__in=OPEN).annotate(state_at=F("state")).annotate(waits_on=_waits_on(at, now))
     # Not closed by `at`, said as two ranges the partial indexes case_unclosed_created_idx and case_closed_idx
     # answer (one `created_at < at` range would walk the archive). Left out without reading their timeline: last
     # resolved before `at` and not reopened since (a reopened case is open now or was resolved again later).
     candidates = cases.filter(
         Q(closed_at__isnull=True, created_at__lt=at) | Q(closed_at__gte=at, created_at__lt=at)
     ).exclude(Q(resolved_at__lt=at) & Q(state__in=[State.RESOLVED.value, State.CLOSED.value]))
-    return candidates.annotate(state_at=_state_at(at)).filter(state_at__in=OPEN)
+    open_then = candidates.annotate(state_at=_state_at(at)).filter(state_at__in=OPEN)
+    return open_then.annotate(waits_on=_waits_on(at, now))
 
 
 def end_of(day: date, zone: str) -> datetime:
@@ -109,13 +126,19 @@ def take_snapshot(zone: str, day: date, *, now: datetime) -> bool:
             return False
         rows = (
             backlog_at(Case.objects.all(), at, now=now)
-            .values("state_at", "reseller_id")  # type: ignore[misc]  # an annotation
+            .values("state_at", "waits_on", "reseller_id")  # type: ignore[misc]  # annotations
             .annotate(n=Count("id"))
             .order_by()
         )
         BacklogCount.objects.bulk_create(
             [
-                BacklogCount(snapshot=snapshot, state=row["state_at"], reseller_id=row["reseller_id"], cases=row["n"])
+                BacklogCount(
+                    snapshot=snapshot,
+                    state=row["state_at"],
+                    waits_on=row["waits_on"],
+                    reseller_id=row["reseller_id"],
+                    cases=row["n"],
+                )
                 for row in rows
             ]
         )
@@ -136,7 +159,7 @@ def take_snapshots(*, now: datetime, per_zone: int = DAYS_PER_RUN) -> int:
 
 
 def rolled_backlog(user: User, filters: dict[str, Any] | Any, zone: str, day: date) -> dict[str, int] | None:
-    """Open cases per state at the end of `day` in `zone`, from its snapshot, through the viewer's gate (the
+    """Open cases per WaitsOn value at the end of `day` in `zone`, from its snapshot, through the viewer's gate (the
     same reseller rule as `cases_visible_to`); None when the day has no snapshot or a chosen filter is not a
     dimension of the rollup (the caller counts the cases then)."""
     # Dell's cases are those dispatched to it, which a snapshot does not keep (Dell has no backlog figure).
@@ -148,8 +171,8 @@ def rolled_backlog(user: User, filters: dict[str, Any] | Any, zone: str, day: da
     counts = scope_to_viewer(BacklogCount.objects.filter(snapshot_id=snapshot), user, reseller_field="reseller")
     rows = (
         counts.filter(**{ROLLUP_FILTER_FIELDS[key]: value for key, value in filters.items()})
-        .values("state")
+        .values("waits_on")
         .annotate(n=Sum("cases"))
         .order_by()
     )
-    return {row["state"]: row["n"] for row in rows}
+    return {row["waits_on"]: row["n"] for row in rows}

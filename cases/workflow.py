@@ -90,6 +90,26 @@ SLA_PAUSED_STATES: frozenset[State] = frozenset({S.AWAITING_PARTNER})
 # Entering these states leaves the case without an MTS technician: it waits for someone to take it.
 UNOWNED_STATES: frozenset[State] = frozenset({S.L1_RESELLER, S.L2_MTS_QUEUE})
 
+
+class WaitsOn(TextChoices):
+    """Who an open case waits on (docs/rules.md "Reports", backlog): its state, except that a case at Dell whose
+    parts are on their way or at the site waits on the parts (the dispatch app says which, cases.hooks)."""
+
+    RESELLER = "reseller", "Reseller (first level)"
+    MTS = "mts", "MTS"
+    PARTNER = "partner", "Partner information"
+    DELL = "dell", "Dell"
+    PARTS = "parts", "Parts"
+
+
+WAITS_ON_STATE: dict[State, WaitsOn] = {
+    S.L1_RESELLER: WaitsOn.RESELLER,
+    S.L2_MTS_QUEUE: WaitsOn.MTS,
+    S.L2_MTS_INVESTIGATING: WaitsOn.MTS,
+    S.AWAITING_PARTNER: WaitsOn.PARTNER,
+    S.L3_DELL: WaitsOn.DELL,
+}
+
 # docs/rules.md "Case states": the partner may reopen within 14 days; the case closes itself after that.
 REOPEN_WINDOW = timedelta(days=14)
 

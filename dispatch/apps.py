@@ -16,6 +16,7 @@ class DispatchConfig(AppConfig):
         case_hooks.registry.dispatch_facts = services.dispatch_facts_for_case
         case_hooks.registry.create_dispatch = services.create_dispatch
         case_hooks.registry.dell_visibility = selectors.dell_case_q
+        case_hooks.registry.backlog_on_parts = selectors.backlog_on_parts
         case_hooks.registry.queue_row_details = panels.queue_details
         if panels.eligibility_panel not in case_hooks.registry.case_panels:
             case_hooks.registry.case_panels.insert(0, panels.eligibility_panel)  # above the dispatch panel

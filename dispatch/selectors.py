@@ -12,8 +12,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import In
 
+from cases.models import CaseEvent, EventKind
 from dispatch.eligibility import (
     BLOCKS_KYHD,
     BLOCKS_NBD,
@@ -31,6 +34,8 @@ from dispatch.eligibility import (
 )
 from dispatch.models import Coverage, Dispatch, Fee, Part, ScheduleChange
 from dispatch.workflow import OPEN_STATES
+from dispatch.workflow import Action as DispatchAction
+from dispatch.workflow import State as DispatchState
 from dispatch.workload import Waiting, nbd_missed_q, places, waiting_q
 from husky_support.calendar import Calendar, CalendarError, business_calendar, require_aware, site_zone
 from partners.calendars import overrides_between, with_overrides
@@ -299,6 +304,27 @@ class DispatchFilters:
     waiting: str = ""  # a home tile's condition (dispatch.workload.Waiting); needs `now`
     now: datetime | None = None
     viewer_zone: str = "UTC"
+
+
+# docs/rules.md "Reports", backlog: a case at Dell waits on the parts while its parts-only dispatch's parts are
+# shipped or delivered and the dispatch not yet completed.
+WAITING_ON_PARTS = (DispatchState.PARTS_SHIPPED.value, DispatchState.DELIVERED.value)
+
+
+def backlog_on_parts(at: datetime, now: datetime) -> Q | In[Any]:
+    """Of the cases at Dell at `at`, those waiting on parts (cases.hooks.backlog_on_parts). Now: their dispatch's
+    stored state. At a past instant: the last dispatch step on the case's timeline before it, which the case
+    index (`caseevent_case_at_idx`) finds for each case at Dell then."""
+    if at >= now:
+        return Q(pk__in=Dispatch.objects.filter(state__in=WAITING_ON_PARTS).values("case_id"))
+    last_step = (
+        CaseEvent.objects.filter(
+            case=OuterRef("pk"), kind=EventKind.DISPATCH, action__in=DispatchAction.values, at__lt=at
+        )
+        .order_by("-at", "-id")
+        .values(to=KT("data__to"))[:1]
+    )
+    return In(Subquery(last_step), WAITING_ON_PARTS)
 
 
 def overdue_q() -> Q:

@@ -49,6 +49,7 @@ class TestMts:
             "MTS": [1],  # A, open over the weekend
             "Partner information": [1],  # B, SLA clock paused
             "Dell": [1],  # E
+            "Parts": [0],  # E's dispatch is onsite (tests/reports/test_backlog_parts.py has a parts-only one)
         }
         # Business days after the day opened, up to Tuesday 10 March (Danish calendar of the team).
         assert rows(backlog, "age") == {
@@ -288,6 +289,7 @@ class TestBacklogAtTheEndOfThePeriod:
             "MTS": (1,),
             "Partner information": (1,),
             "Dell": (1,),
+            "Parts": (0,),
         }
 
 
