@@ -142,9 +142,15 @@ def triage_queue(
         qs = qs.filter(created_at__lte=now - AGE_FILTERS[older_than_days])
     if q:
         qs = search(qs, q)
+    return with_queue_columns(qs).order_by(*queue_order(sort))
+
+
+def with_queue_columns(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """The columns higher apps add to a triage-queue row (cases.hooks `queue_annotations`, e.g. the open
+    dispatch's id): for the page and for the one row an htmx action refreshes alike."""
     for annotate in hooks.registry.queue_annotations:
         qs = annotate(qs)
-    return qs.order_by(*queue_order(sort))
+    return qs
 
 
 def queue_teams(user: User) -> tuple[list[Team], Team | None]:

@@ -628,7 +628,8 @@ def case_follow(request: HttpRequest, number: str):
 
 def _queue_row_response(request: HttpRequest, number: str, *, error: str = ""):
     """The refreshed queue row an htmx take swaps in."""
-    values = _queue_values(selectors.case_detail_queryset(request.user).filter(number=number)).first()
+    one = selectors.case_detail_queryset(request.user).filter(number=number)
+    values = _queue_values(selectors.with_queue_columns(activity.with_new_activity(one, request.user))).first()
     if values is None:
         raise Http404("No such case.")
     case = QueueCase(values)

@@ -304,6 +304,23 @@ def test_the_triage_queue_shows_the_nbd_target_and_the_risk(client, reseller_use
     assert "Requested from Dell · 5 business days" in missed
 
 
+def test_taking_over_a_case_at_dell_from_the_queue_keeps_its_dispatch_line(
+    client, reseller_user, mts_user, mts_org, unit
+):
+    case = dispatch_for(reseller_user, mts_user, unit).case
+    client.force_login(UserFactory(username="mts-two", organisation=mts_org))
+    with time_machine.travel(NOW, tick=False):
+        row = client.post(
+            f"/cases/{case.number}/transition/",
+            {"action": "take", "version": case.version, "from": "queue"},
+            HTTP_HX_REQUEST="true",
+        ).content.decode()
+    # The refreshed row says what the page's row said of the dispatch, now with the case as the taker's.
+    assert "yours" in row
+    assert "Requested from Dell · 0 business days" in row
+    assert "NBD Wed 11 Mar" in row
+
+
 def test_a_request_dell_has_not_accepted_for_a_business_day_is_flagged(client, reseller_user, mts_user, unit):
     # Qualified Tuesday after the cut-off: the target is Thursday; by Wednesday noon nobody at Dell accepted.
     dispatch_for(reseller_user, mts_user, unit, now=datetime(2026, 3, 10, 17, 0, tzinfo=UTC))
