@@ -7,7 +7,7 @@ rule decides what text is refused, wherever it arrives.
 import re
 from dataclasses import dataclass
 
-from husky_support.domain import Invalid
+from husky_support.domain import Invalid, field_problem
 
 _LINE_BREAKS = re.compile(r"[\r\n\u0085\u2028\u2029\v\f]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -66,5 +66,28 @@ def require_storable(value: str, *, field: str) -> None:
         raise Invalid(
             problem.message,
             code=problem.code,
-            extra={"fields": {field: [{"code": problem.code, "message": problem.message}]}},
+            extra={"fields": {field: [field_problem(problem.code, problem.message)]}},
         )
+
+
+def required_text(
+    value: str | None,
+    *,
+    field: str,
+    empty: TextProblem,
+    field_code: str = "required",
+    too_long: tuple[int, TextProblem] | None = None,
+) -> str:
+    """`value` stripped, for a service that takes free text a person must write (a comment, a message, a reason).
+
+    Raises Invalid: `empty` when nothing is left (the field's problem coded `field_code`, "Required."); past
+    `too_long`'s length, its refusal; then `require_storable`'s."""
+    text = (value or "").strip()
+    if not text:
+        raise Invalid(
+            empty.message, code=empty.code, extra={"fields": {field: [field_problem(field_code, "Required.")]}}
+        )
+    if too_long is not None and len(text) > too_long[0]:
+        raise Invalid(too_long[1].message, code=too_long[1].code)
+    require_storable(text, field=field)
+    return text

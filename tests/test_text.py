@@ -4,7 +4,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from husky_support.text import MAX_ID, has_line_break, one_line, plain_number, text_problem
+from husky_support.domain import ErrorKind, Invalid
+from husky_support.text import (
+    MAX_ID,
+    TextProblem,
+    has_line_break,
+    one_line,
+    plain_number,
+    required_text,
+    text_problem,
+)
 
 
 @pytest.mark.parametrize(
@@ -52,3 +61,52 @@ def test_one_line_folds_breaks_and_marks_a_cut():
 )
 def test_plain_number(raw, expected):
     assert plain_number(raw) == expected
+
+
+EMPTY = TextProblem("note_empty", "Write something first.")
+TOO_LONG = (5, TextProblem("note_too_long", "At most 5."))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("  gate ", "gate", id="stripped"),
+        pytest.param("12345", "12345", id="at-the-limit"),
+        pytest.param(
+            None,
+            ("note_empty", "Write something first.", {"b": [{"code": "required", "message": "Required."}]}),
+            id="none",
+        ),
+        pytest.param(
+            " \n\t",
+            ("note_empty", "Write something first.", {"b": [{"code": "required", "message": "Required."}]}),
+            id="blank",
+        ),
+        pytest.param("123456", ("note_too_long", "At most 5.", None), id="too-long"),
+        pytest.param(" 12345 ", "12345", id="length-after-stripping"),
+        pytest.param(
+            "a\x00b",
+            (
+                "null_character",
+                "Text may not contain NUL (\\u0000) characters.",
+                {"b": [{"code": "null_character", "message": "Text may not contain NUL (\\u0000) characters."}]},
+            ),
+            id="nul",
+        ),
+        pytest.param("a\x00b456", ("note_too_long", "At most 5.", None), id="length-before-storable"),
+    ],
+)
+def test_required_text(value, expected):
+    if isinstance(expected, str):
+        assert required_text(value, field="b", empty=EMPTY, too_long=TOO_LONG) == expected
+        return
+    with pytest.raises(Invalid) as refused:
+        required_text(value, field="b", empty=EMPTY, too_long=TOO_LONG)
+    assert refused.value.kind is ErrorKind.INVALID
+    assert (refused.value.code, refused.value.message, refused.value.fields) == expected
+
+
+def test_required_text_names_the_field_problem_by_its_own_code_when_given():
+    with pytest.raises(Invalid) as refused:
+        required_text("", field="body", empty=EMPTY, field_code="comment_empty")
+    assert refused.value.fields == {"body": [{"code": "comment_empty", "message": "Required."}]}

@@ -17,7 +17,7 @@ from cases.events import CaseEventType
 from cases.models import Case, CaseAttachment, CaseEvent, EventKind
 from cases.services.base import lock_case, record_case_event
 from husky_support.domain import Conflict, DomainError, NotAllowed
-from husky_support.text import require_storable
+from husky_support.text import TextProblem, required_text
 from partners.integrations.outbox import record_event
 from partners.kinds import OrgKind
 from partners.models import User
@@ -40,16 +40,13 @@ def _author(actor: User) -> dict[str, Any]:
 def comment_create(*, actor: User, case: Case, body: str, internal: bool = False, now: datetime) -> CaseEvent:
     """Add a comment to the timeline; `internal` (MTS only) hides it from partners, Dell, the partner API,
     notifications and exports. Comments do not bump the case version (they do not move the case)."""
-    body = (body or "").strip()
-    if not body:
-        raise DomainError(
-            "Write something first.",
-            code="comment_empty",
-            extra={"fields": {"body": [{"code": "comment_empty", "message": "Required."}]}},
-        )
-    if len(body) > 20_000:
-        raise DomainError("A comment is at most 20,000 characters.", code="comment_too_long")
-    require_storable(body, field="body")
+    body = required_text(
+        body,
+        field="body",
+        empty=TextProblem("comment_empty", "Write something first."),
+        field_code="comment_empty",
+        too_long=(20_000, TextProblem("comment_too_long", "A comment is at most 20,000 characters.")),
+    )
     if internal and actor.org_kind != OrgKind.MTS:
         raise DomainError("Only MTS can write internal notes.", code="internal_not_allowed")
     if actor.org_kind == OrgKind.DELL:

@@ -12,7 +12,8 @@ from dispatch import workflow as flow
 from dispatch.models import Dispatch, Fee
 from dispatch.rescheduling import FREE_RESCHEDULE_DAYS
 from dispatch.services.base import full_clean_or_refuse, record_dispatch_event
-from husky_support.domain import Conflict, DomainError, NotAllowed
+from husky_support.domain import Conflict, NotAllowed
+from husky_support.text import TextProblem, required_text
 from partners.kinds import is_mts_admin
 from partners.models import User
 
@@ -69,13 +70,7 @@ def fee_waive(*, actor: User, fee: Fee, reason: str, now: datetime) -> Fee:
     row = Fee.objects.select_for_update().select_related("dispatch", "dispatch__case").get(pk=fee.pk)
     if row.waived_at is not None:
         raise Conflict("This fee was already waived.", code="fee_already_waived")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(
-            "Say why the fee is waived.",
-            code="reason_required",
-            extra={"fields": {"reason": [{"code": "required", "message": "Required."}]}},
-        )
+    reason = required_text(reason, field="reason", empty=TextProblem("reason_required", "Say why the fee is waived."))
     row.waived_at, row.waived_by, row.waiver_reason = now, actor, reason
     row.save(update_fields=["waived_at", "waived_by", "waiver_reason"])
     record_dispatch_event(

@@ -13,7 +13,7 @@ from dispatch.models import Dispatch
 from dispatch.services.base import full_clean_or_refuse, lock_dispatch, record_dispatch_event
 from dispatch.services.nbd import announce_nbd, apply_nbd
 from husky_support.domain import Conflict, DomainError, NotAllowed
-from husky_support.text import require_storable
+from husky_support.text import TextProblem, required_text
 from partners.kinds import PARTNER_KINDS, OrgKind
 from partners.models import User
 
@@ -90,14 +90,10 @@ def clearance_step(
 @transaction.atomic
 def dispatch_note(*, actor: User, dispatch: Dispatch, body: str, now: datetime) -> CaseEvent:
     """A message on the dispatch thread, which the partner, MTS and Dell all read."""
-    body = (body or "").strip()
-    if not body:
-        raise DomainError(
-            "Write something first.",
-            code="note_empty",
-            extra={"fields": {"body": [{"code": "required", "message": "Required."}]}},
-        )
-    if len(body) > 10_000:
-        raise DomainError("A message is at most 10,000 characters.", code="note_too_long")
-    require_storable(body, field="body")
+    body = required_text(
+        body,
+        field="body",
+        empty=TextProblem("note_empty", "Write something first."),
+        too_long=(10_000, TextProblem("note_too_long", "A message is at most 10,000 characters.")),
+    )
     return record_dispatch_event(dispatch, actor=actor, now=now, action="note", note=body)

@@ -350,8 +350,14 @@ class TestOutcomesAndFees:
         with pytest.raises(DomainError) as refused:
             services.fee_waive(actor=mts_user, fee=fee, reason="Goodwill", now=NOW)
         assert refused.value.kind is ErrorKind.NOT_ALLOWED
-        with pytest.raises(DomainError):
+        with pytest.raises(DomainError) as refused:
             services.fee_waive(actor=mts_admin, fee=fee, reason="  ", now=NOW)
+        assert (refused.value.kind, refused.value.code, refused.value.message, refused.value.fields) == (
+            ErrorKind.INVALID,
+            "reason_required",
+            "Say why the fee is waived.",
+            {"reason": [{"code": "required", "message": "Required."}]},
+        )
         services.fee_waive(actor=mts_admin, fee=fee, reason="The site was evacuated", now=NOW)
         fee.refresh_from_db()
         assert (fee.kind, fee.waiver_reason, fee.waived_by) == (
