@@ -3,6 +3,7 @@ every change (from the page or the API) lands in the change history shown on the
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 
 import pytest
@@ -156,6 +157,23 @@ def test_bad_input_is_a_form_error_with_nothing_written(mts_admin, url, data, me
     assert list(Coverage.objects.order_by("country").values_list()) == before
     assert not HolidayOverride.objects.exists()
     assert not ReferenceChange.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "data", "panel"),
+    [
+        pytest.param(f"{URL}DK/", dk_form(**{"c-DK-cutoff": "25:99"}), "edit-DK", id="row"),
+        pytest.param(f"{URL}add/", {"add-country": "ZZ", "add-cutoff": "17:00"}, "add-coverage", id="add country"),
+        pytest.param(f"{URL}overrides/", override_form(**{"ov-country": "XX"}), "add-override", id="add override"),
+    ],
+)
+def test_a_refused_form_reopens_with_its_button_saying_so(mts_admin, url, data, panel):
+    # A screen reader hears the button of the form shown again as expanded, not collapsed.
+    html = client_for(mts_admin).post(url, data).content.decode()
+    button = re.search(rf'<button[^>]*data-bs-target="#{panel}"[^>]*>', html).group(0)
+    assert 'aria-expanded="true"' in button
+    others = re.findall(r'<button[^>]*aria-expanded="true"[^>]*>', html)
+    assert others == [button]
 
 
 def test_a_duplicate_override_date_is_refused_on_the_form(mts_admin):
