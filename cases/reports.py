@@ -326,7 +326,7 @@ def team_timeline(ctx: ReportContext, team_id: int | None) -> BusinessTimeline:
     first, last = ctx.previous.start_on - TIMELINE_MARGIN, ctx.period.end_on + TIMELINE_MARGIN
     hours = ctx.remember("teams_hours", lambda: teams_hours(first=first, last=last))
     key = team_id if team_id in hours else None
-    timeline = ctx.remember(("timeline", key), lambda: BusinessTimeline(hours[key], first, last))
+    timeline = ctx.remember(("timeline", key), lambda: BusinessTimeline.for_days(hours[key], first, last))
     ctx.memo[("team_timeline", team_id)] = timeline
     return timeline  # type: ignore[no-any-return]
 

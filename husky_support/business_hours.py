@@ -29,6 +29,7 @@ __all__ = [
     "add_business_time",
     "business_minutes_between",
     "business_time_between",
+    "micros",
     "parse_weekly_hours",
 ]
 
@@ -209,21 +210,55 @@ def business_time_between(start: datetime, end: datetime, hours: BusinessHours) 
 
 
 _TIMELINE_MARGIN = timedelta(days=7)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(moment: datetime) -> int:
+    """An aware instant as whole microseconds since 1970 (as the report figures read a column)."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def _instant(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
 
 
 class BusinessTimeline:
     """business_time_between for many pairs of instants under one BusinessHours (a page's rows against its
-    `now`): the business intervals spanning them are walked once, each answer is then a bisection, equal to
-    business_time_between's to the microsecond. Where the intervals overlap (hours inside a skipped wall-clock
-    hour) each answer is business_time_between's own."""
+    `now`, a report's durations): the business intervals spanning them are walked once, each answer is then a
+    bisection, equal to business_time_between's to the microsecond. The span grows as instants outside it are
+    asked (a week's margin each time), or is given up front (`for_days`, a report's window). Where the
+    intervals overlap (hours inside a skipped wall-clock hour) each answer is business_time_between's own.
+
+    `minutes_between` answers on instants given as whole microseconds since 1970, with the same table kept in
+    integers: a report measures thousands of durations without building an aware datetime for each."""
 
     def __init__(self, hours: BusinessHours) -> None:
         self.hours = hours
         self._span: tuple[datetime, datetime] | None = None
+        self._span_us = (0, -1)  # empty until a span is walked
         self._begins: list[datetime] = []
         self._ends: list[datetime] = []
         self._before: list[timedelta] = []  # business time in the intervals before each one
+        self._begins_us: list[int] = []
+        self._ends_us: list[int] = []
+        self._before_us: list[int] = []
         self._exact_only = False
+
+    @classmethod
+    def for_days(cls, hours: BusinessHours, first_on: date, last_on: date) -> BusinessTimeline:
+        """A timeline walked up front from the start of `first_on` to the end of `last_on` in the hours' zone."""
+        timeline = cls(hours)
+        first = datetime.combine(first_on, time.min, tzinfo=hours.zone)
+        last = datetime.combine(last_on + timedelta(days=1), time.min, tzinfo=hours.zone)
+        timeline._walk(first.astimezone(UTC), last.astimezone(UTC))
+        return timeline
+
+    def _walk(self, first: datetime, last: datetime) -> None:
+        try:
+            self._cover(first, last)
+        except BusinessHoursError:
+            self._exact_only = True
 
     def _cover(self, first: datetime, last: datetime) -> None:
         begins: list[datetime] = []
@@ -241,6 +276,10 @@ class BusinessTimeline:
             before.append(total)
             total += end_at - begin_at
         self._span, self._begins, self._ends, self._before = (first, last), begins, ends, before
+        self._span_us = (micros(first), micros(last))
+        self._begins_us = [micros(b) for b in begins]
+        self._ends_us = [micros(e) for e in ends]
+        self._before_us = [b // _MICROSECOND for b in before]
 
     def _elapsed(self, moment: datetime) -> timedelta:
         # Business time from the first interval's start to `moment`.
@@ -248,6 +287,12 @@ class BusinessTimeline:
         if i < 0:
             return timedelta(0)
         return self._before[i] + min(moment, self._ends[i]) - self._begins[i]
+
+    def _elapsed_us(self, moment: int) -> int:
+        i = bisect_right(self._begins_us, moment) - 1
+        if i < 0:
+            return 0
+        return self._before_us[i] + min(moment, self._ends_us[i]) - self._begins_us[i]
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """business_time_between(start, end, self.hours)."""
@@ -262,13 +307,18 @@ class BusinessTimeline:
                     # Growing again: a week's margin on the side that grew, so rows in order do not each rewalk.
                     first = min(span[0], first - _TIMELINE_MARGIN if first < span[0] else first)
                     last = max(span[1], last + _TIMELINE_MARGIN if last > span[1] else last)
-                try:
-                    self._cover(first, last)
-                except BusinessHoursError:
-                    self._exact_only = True
+                self._walk(first, last)
         if self._exact_only:
             return business_time_between(start, end, self.hours)
         return self._elapsed(end) - self._elapsed(start)
+
+    def minutes_between(self, start_us: int, end_us: int) -> float:
+        """between() in minutes (as `timedelta.total_seconds() / 60`) of two instants given as whole
+        microseconds since 1970: the same number, in integers inside the walked span."""
+        first, last = self._span_us
+        if self._exact_only or not (first <= start_us <= last and first <= end_us <= last):
+            return self.between(_instant(start_us), _instant(end_us)).total_seconds() / 60
+        return (self._elapsed_us(end_us) - self._elapsed_us(start_us)) / 1_000_000 / 60
 
 
 def add_business_minutes(start: datetime, minutes: int, hours: BusinessHours) -> datetime:

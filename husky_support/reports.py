@@ -6,13 +6,12 @@ Pure: no ORM, no clock, no settings. The views read the clock once and pass `tod
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from husky_support.business_hours import BusinessHours, business_time_between
+from husky_support.business_hours import BusinessTimeline, micros
 from husky_support.domain import ErrorKind, Refused
 
 __all__ = [
@@ -224,85 +223,6 @@ def percentile(values: Sequence[float], share: float) -> float | None:
     ordered = sorted(values)
     rank = max(1, -(-round(share * len(ordered) * 1000) // 1000))  # ceil(share * n) without float drift
     return ordered[min(rank, len(ordered)) - 1]
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def micros(moment: datetime) -> int:
-    """An aware instant as whole microseconds since 1970 (as cases.reports.Micros reads a column)."""
-    return (moment - _EPOCH) // _MICROSECOND
-
-
-def _instant(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
-
-
-class BusinessTimeline:
-    """Business time elapsed since the start of `first_on` at any instant, from a table of each day's business
-    intervals built once (from BusinessHours.open_intervals): the business time between two instants inside the
-    window is then a subtraction plus a few comparisons, however many durations a figure measures. Instants
-    outside the window are measured by business_time_between."""
-
-    def __init__(self, hours: BusinessHours, first_on: date, last_on: date) -> None:
-        self.hours = hours
-        self.first_on, self.last_on = first_on, last_on
-        stop = self._midnight(last_on + timedelta(days=1))
-        intervals: dict[date, list[tuple[datetime, datetime]]] = {}
-        for begin, end in hours.open_intervals(self._midnight(first_on)):
-            if begin >= stop:
-                break
-            # Weekly hours end by 24:00, so an interval belongs to the local day it begins on.
-            intervals.setdefault(begin.astimezone(hours.zone).date(), []).append((begin, end))
-        self._days: dict[date, tuple[timedelta, tuple[tuple[datetime, datetime], ...]]] = {}
-        total, day = timedelta(0), first_on
-        while day <= last_on:
-            todays = tuple(intervals.get(day, ()))
-            self._days[day] = (total, todays)
-            total += sum((end - begin for begin, end in todays), timedelta(0))
-            day += timedelta(days=1)
-        # The same table in whole microseconds since 1970, for durations between instants read as integers
-        # (minutes_between): a bisect and integer sums instead of time zone conversions and timedelta objects.
-        days = sorted(self._days)
-        self._bounds_us = [micros(self._midnight(d)) for d in days] + [micros(stop)]
-        self._table_us = [
-            (before // _MICROSECOND, tuple((micros(b), micros(e)) for b, e in todays))
-            for before, todays in (self._days[d] for d in days)
-        ]
-        # A zone whose midnight some day does not begin that day (a change of offset at midnight that this
-        # table would misplace) keeps to the exact path.
-        self._by_bounds = all(
-            _instant(b).astimezone(hours.zone).date() == d and _instant(b - 1).astimezone(hours.zone).date() < d
-            for b, d in zip(self._bounds_us, days, strict=False)
-        )
-
-    def _midnight(self, day: date) -> datetime:
-        return datetime.combine(day, time.min, tzinfo=self.hours.zone)
-
-    def _elapsed(self, moment: datetime, day: date) -> timedelta:
-        before, todays = self._days[day]
-        return before + sum((min(end, moment) - begin for begin, end in todays if begin < moment), timedelta(0))
-
-    def minutes_between(self, start_us: int, end_us: int) -> float:
-        """between() in minutes (as `timedelta.total_seconds() / 60`), of two instants given as whole
-        microseconds since 1970: the same number, without building an aware datetime per instant."""
-        first, last = bisect_right(self._bounds_us, start_us) - 1, bisect_right(self._bounds_us, end_us) - 1
-        if not (self._by_bounds and 0 <= first < len(self._table_us) and 0 <= last < len(self._table_us)):
-            return self.between(_instant(start_us), _instant(end_us)).total_seconds() / 60
-        spent = self._elapsed_us(end_us, last) - self._elapsed_us(start_us, first)
-        return spent / 1_000_000 / 60
-
-    def _elapsed_us(self, moment: int, index: int) -> int:
-        before, todays = self._table_us[index]
-        return before + sum(min(end, moment) - begin for begin, end in todays if begin < moment)
-
-    def between(self, start: datetime, end: datetime) -> timedelta:
-        """business_time_between(start, end, hours), in constant time inside the window."""
-        start_on, end_on = start.astimezone(self.hours.zone).date(), end.astimezone(self.hours.zone).date()
-        if not (start_on in self._days and end_on in self._days):
-            return business_time_between(start, end, self.hours)
-        return self._elapsed(end, end_on) - self._elapsed(start, start_on)
 
 
 @dataclass(frozen=True, slots=True)

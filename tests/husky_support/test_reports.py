@@ -170,7 +170,7 @@ def test_a_business_timeline_agrees_with_business_time_between():
         ),
         calendar=business_calendar("DK"),
     )
-    timeline = BusinessTimeline(hours, date(2026, 3, 1), date(2026, 4, 30))
+    timeline = BusinessTimeline.for_days(hours, date(2026, 3, 1), date(2026, 4, 30))
     friday_afternoon = datetime(2026, 3, 6, 15, 30, tzinfo=UTC)
     for end in (
         datetime(2026, 3, 9, 8, 0, tzinfo=UTC),  # across the weekend
@@ -210,7 +210,8 @@ def _hours_of(weekly):
 OFFICE = _hours_of({d: [["08:00", "12:00"], ["13:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")})
 ROUND_THE_CLOCK_SATURDAYS = _hours_of({"sat": [["00:00", "24:00"]], "mon": [["22:00", "24:00"]]})
 TIMELINES = {
-    id(h): BusinessTimeline(h, date(2026, 3, 1), date(2026, 11, 30)) for h in (OFFICE, ROUND_THE_CLOCK_SATURDAYS)
+    id(h): BusinessTimeline.for_days(h, date(2026, 3, 1), date(2026, 11, 30))
+    for h in (OFFICE, ROUND_THE_CLOCK_SATURDAYS)
 }
 
 
