@@ -58,6 +58,8 @@ from partners.reports.registry import (
     ReportContext,
     Tile,
     choice_filter,
+    in_periods,
+    in_ranges,
     list_url,
     register_figure,
     register_filter,
@@ -292,7 +294,7 @@ def _sla_by_priority(ctx: ReportContext, period: Period) -> dict[Any, tuple[int,
         for i, p in enumerate(pair):
             counts[f"due{i}"] = Count("id", filter=reached[i])
             counts[f"late{i}"] = Count("id", filter=reached[i] & _missed(ctx, p))
-        either = _cases(ctx).filter(reached[0] | reached[1]).filter(_decided(ctx))
+        either = _cases(ctx).filter(in_periods("escalated_at", pair)).filter(_decided(ctx))
         rows = list(either.values("priority").annotate(**counts).order_by())
         return [
             {r["priority"]: (r[f"due{i}"], r[f"due{i}"] - r[f"late{i}"]) for r in rows if r[f"due{i}"]}
@@ -455,9 +457,15 @@ def _repeat_window(ctx: ReportContext, period: Period) -> QuerySet[Case]:
     return _cases(ctx).filter(unit__isnull=False, created_at__gte=window_end - REPEAT_WINDOW, created_at__lt=window_end)
 
 
-def _in_window(ctx: ReportContext, period: Period) -> Q:
+def _window(ctx: ReportContext, period: Period) -> tuple[datetime, datetime]:
+    """The 90 days up to the period's end (or now), as a half-open range of opening instants."""
     window_end = _as_of(ctx, period)
-    return Q(created_at__gte=window_end - REPEAT_WINDOW, created_at__lt=window_end)
+    return window_end - REPEAT_WINDOW, window_end
+
+
+def _in_window(ctx: ReportContext, period: Period) -> Q:
+    start, end = _window(ctx, period)
+    return Q(created_at__gte=start, created_at__lt=end)
 
 
 def _units_repeating(
@@ -491,7 +499,7 @@ def _repeat_units(ctx: ReportContext, period: Period) -> list[dict[str, Any]]:
         per_unit = (
             _cases(ctx)
             .filter(unit__isnull=False)
-            .filter(windows[0] | windows[1])
+            .filter(in_ranges("created_at", (_window(ctx, p) for p in pair)))
             .values("unit_id")
             .annotate(in_now=Count("id", filter=windows[0]), in_before=Count("id", filter=windows[1]))
             .filter(Q(in_now__gte=2) | Q(in_before__gte=2))
@@ -587,7 +595,7 @@ def scorecard_headline(ctx: ReportContext, period: Period) -> int:
         opened = [Q(created_at__gte=p.start_at, created_at__lt=p.end_at) for p in pair]
         counts = (
             _cases(ctx)
-            .filter(opened[0] | opened[1])
+            .filter(in_periods("created_at", pair))
             .aggregate(now=Count("id", filter=opened[0]), before=Count("id", filter=opened[1]))
         )
         return [counts["now"], counts["before"]]

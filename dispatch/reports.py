@@ -29,7 +29,16 @@ from dispatch.workflow import State as DispatchState
 from husky_support.geo import country_name
 from husky_support.reports import Median, Period, Ratio, Table, micros, percentile
 from partners.kinds import OrgKind
-from partners.reports.registry import ALL_KINDS, Figure, ReportContext, Tile, list_url, register_figure, register_tile
+from partners.reports.registry import (
+    ALL_KINDS,
+    Figure,
+    ReportContext,
+    Tile,
+    in_periods,
+    list_url,
+    register_figure,
+    register_tile,
+)
 
 # docs/rules.md "Reports", first-time fix: no further dispatch or case on the same unit and component within 30 days.
 FIX_WINDOW = timedelta(days=30)
@@ -64,7 +73,7 @@ def _denials(ctx: ReportContext, period: Period) -> dict[str, int]:
             counts[f"requested{i}"] = Count("id", filter=requested)
             counts[f"denied{i}"] = Count("id", filter=requested & Q(denial_count__gt=0))
             counts[f"voided{i}"] = Count("id", filter=requested & Q(state=DispatchState.VOIDED))
-        either = _dispatches(ctx).filter(_in(pair[0], "created_at") | _in(pair[1], "created_at"))
+        either = _dispatches(ctx).filter(in_periods("created_at", pair))
         totals = either.aggregate(**counts)
         return [{key: totals[f"{key}{i}"] for key in ("requested", "denied", "voided")} for i in range(2)]
 
@@ -184,15 +193,12 @@ def _completed(ctx: ReportContext, periods: tuple[Period, ...]) -> QuerySet[Disp
         created_at__gt=finished,
         created_at__lte=finished + FIX_WINDOW,
     )
-    in_any = Q()
-    for period in periods:
-        in_any |= _in(period, "finished_at")
     # The case's unit and component read by primary key (see _case_column): the periods' completions, not the
     # archive of cases, are what the query walks.
     return (
         _dispatches(ctx)
         .filter(kind=DispatchKind.ONSITE, state=DispatchState.COMPLETED)
-        .filter(in_any)
+        .filter(in_periods("finished_at", periods))
         .annotate(unit_ref=_case_column("unit_id"), component_ref=_case_column("component"))
         .filter(unit_ref__isnull=False)
         .annotate(repeated=Exists(later_case) | Exists(later_dispatch))
@@ -391,7 +397,7 @@ def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], li
         # hash the whole case table (a sequential scan growing with the archive) for a month's dispatches.
         rows = (
             _dispatches(ctx)
-            .filter(_in(pair[0], "created_at") | _in(pair[1], "created_at"))
+            .filter(in_periods("created_at", pair))
             .annotate(
                 first_accepted_us=Micros(Subquery(accepted)),
                 escalated_us=Micros(_case_column("escalated_at")),
