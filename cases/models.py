@@ -116,7 +116,9 @@ class Case(models.Model):
             models.Index(
                 fields=["-created_at", "-id"], name="case_created_idx", include=["reseller", "unit", "component"]
             ),
-            models.Index(fields=["state", "-created_at"], name="case_state_created_idx", include=["id", "team", "reseller"]),
+            models.Index(
+                fields=["state", "-created_at"], name="case_state_created_idx", include=["id", "team", "reseller"]
+            ),
             models.Index(fields=["assignee", "state"], name="case_assignee_state_idx"),
             models.Index(
                 fields=["auto_close_due_at"],

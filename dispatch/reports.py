@@ -16,14 +16,13 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from cases.checklist import HardwareComponent
-from cases.models import Case, CaseEvent, EventKind
+from cases.models import Case
 from cases.reports import CASE_FILTERS, Micros, filter_cases, spread, team_timeline
 from cases.selectors import cases_visible_to
 from dispatch import workload
 from dispatch.models import Dispatch, Fee, Part, ScheduleChange
 from dispatch.nbd import CUSTOMER_CAUSES, MissCause, NbdVerdict
 from dispatch.selectors import dispatches_visible_to
-from dispatch.workflow import Action as DispatchAction
 from dispatch.workflow import DispatchKind, FeeKind
 from dispatch.workflow import State as DispatchState
 from husky_support.geo import country_name
@@ -179,28 +178,26 @@ def _completed(ctx: ReportContext, periods: tuple[Period, ...]) -> QuerySet[Disp
     """Onsite dispatches completed in any of `periods`, each marked `repeated` when another dispatch or case on
     the same service tag and component followed within 30 days of the completion. The later records count only
     when the viewer may see them (nothing outside the gate reaches a figure): Dell learns of a repeat only
-    when it was dispatched to Dell too."""
+    when it was dispatched to Dell too. The unit and component are the dispatch's copies of its case's (equal at
+    all times): each probe is one index range (case_unit_component_idx, dispatch_unit_component_idx)."""
     finished = OuterRef("finished_at")
     later_case = cases_visible_to(ctx.user).filter(
-        unit_id=OuterRef("unit_ref"),
-        component=OuterRef("component_ref"),
+        unit_id=OuterRef("unit_id"),
+        component=OuterRef("component"),
         created_at__gt=finished,
         created_at__lte=finished + FIX_WINDOW,
     )
     later_dispatch = dispatches_visible_to(ctx.user).filter(
-        case__unit_id=OuterRef("unit_ref"),
-        case__component=OuterRef("component_ref"),
+        unit_id=OuterRef("unit_id"),
+        component=OuterRef("component"),
         created_at__gt=finished,
         created_at__lte=finished + FIX_WINDOW,
     )
-    # The case's unit and component read by primary key (see _case_column): the periods' completions, not the
-    # archive of cases, are what the query walks.
     return (
         _dispatches(ctx)
         .filter(kind=DispatchKind.ONSITE, state=DispatchState.COMPLETED)
         .filter(in_periods("finished_at", periods))
-        .annotate(unit_ref=_case_column("unit_id"), component_ref=_case_column("component"))
-        .filter(unit_ref__isnull=False)
+        .filter(unit__isnull=False)
         .annotate(repeated=Exists(later_case) | Exists(later_dispatch))
     )
 
@@ -214,14 +211,9 @@ def _fix_by_component(ctx: ReportContext, period: Period) -> dict[str, tuple[int
         for i, p in enumerate(pair):
             counts[f"total{i}"] = Count("id", filter=_in(p, "finished_at"))
             counts[f"again{i}"] = Count("id", filter=_in(p, "finished_at") & Q(repeated=True))
-        rows = list(
-            _completed(ctx, pair)  # type: ignore[misc]  # component_ref is an annotation
-            .values("component_ref")
-            .annotate(**counts)
-            .order_by()
-        )
+        rows = list(_completed(ctx, pair).values("component").annotate(**counts).order_by())
         return [
-            {r["component_ref"]: (r[f"total{i}"], r[f"total{i}"] - r[f"again{i}"]) for r in rows if r[f"total{i}"]}
+            {r["component"]: (r[f"total{i}"], r[f"total{i}"] - r[f"again{i}"]) for r in rows if r[f"total{i}"]}
             for i in range(2)
         ]
 
@@ -378,32 +370,19 @@ def nbd_detail(ctx: ReportContext) -> list[Table]:
 
 def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], list[float]]:
     """Business minutes, in the hours of the case's MTS team, from the case reaching MTS to the dispatch
-    request, and from the request to Dell's first acceptance, of the dispatches requested in the period. One
-    query for the rows of the report's period and its previous one (bounded by them); each duration is then a
-    subtraction on a per-day table."""
+    request, and from the request to Dell's first acceptance on the case since, of the dispatches requested in
+    the period. One query for the rows of the report's period and its previous one (bounded by them); each
+    duration is then a subtraction on a per-day table."""
 
     def query(pair: tuple[Period, Period]) -> list[tuple[list[float], list[float]]]:
-        accepted = (
-            CaseEvent.objects.filter(
-                case=OuterRef("case_id"),
-                kind=EventKind.DISPATCH,
-                action=DispatchAction.ACCEPT.value,
-                at__gte=OuterRef("created_at"),
-            )
-            .order_by("at")
-            .values("at")[:1]
-        )
         # The case's two columns read by primary key per dispatch of the period: a join would let the planner
-        # hash the whole case table (a sequential scan growing with the archive) for a month's dispatches.
+        # hash the whole case table (a sequential scan growing with the archive) for a month's dispatches. The
+        # first acceptance since the request is the dispatch's own column (kept by the acceptance).
         rows = (
             _dispatches(ctx)
             .filter(in_periods("created_at", pair))
-            .annotate(
-                first_accepted_us=Micros(Subquery(accepted)),
-                escalated_us=Micros(_case_column("escalated_at")),
-                team_ref=_case_column("team_id"),
-            )
-            .values_list(Micros("created_at"), "escalated_us", "team_ref", "first_accepted_us")
+            .annotate(escalated_us=Micros(_case_column("escalated_at")), team_ref=_case_column("team_id"))
+            .values_list(Micros("created_at"), "escalated_us", "team_ref", Micros("first_accepted_at"))
             .order_by()
         )
         out: list[tuple[list[float], list[float]]] = [([], []) for _ in pair]

@@ -5,45 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0013_next_update_index'),
-        ('partners', '0010_event_types_registered'),
-        ('servicetags', '0001_initial'),
+        ("cases", "0013_next_update_index"),
+        ("partners", "0010_event_types_registered"),
+        ("servicetags", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='case',
-            name='case_created_idx',
+            model_name="case",
+            name="case_created_idx",
         ),
         migrations.RemoveIndex(
-            model_name='case',
-            name='case_state_created_idx',
+            model_name="case",
+            name="case_state_created_idx",
         ),
         migrations.RemoveIndex(
-            model_name='case',
-            name='case_escalated_idx',
+            model_name="case",
+            name="case_escalated_idx",
         ),
         migrations.RemoveIndex(
-            model_name='case',
-            name='case_resolved_idx',
+            model_name="case",
+            name="case_resolved_idx",
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['-created_at', '-id'], include=('reseller', 'unit', 'component'), name='case_created_idx'),
+            model_name="case",
+            index=models.Index(
+                fields=["-created_at", "-id"], include=("reseller", "unit", "component"), name="case_created_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['state', '-created_at'], include=('id', 'team', 'reseller'), name='case_state_created_idx'),
+            model_name="case",
+            index=models.Index(
+                fields=["state", "-created_at"], include=("id", "team", "reseller"), name="case_state_created_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('escalated_at__isnull', False)), fields=['escalated_at'], include=('id', 'reseller', 'team', 'priority', 'first_responded_at', 'first_response_due_at'), name='case_escalated_idx'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("escalated_at__isnull", False)),
+                fields=["escalated_at"],
+                include=("id", "reseller", "team", "priority", "first_responded_at", "first_response_due_at"),
+                name="case_escalated_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('resolved_at__isnull', False)), fields=['resolved_at'], include=('id', 'reseller', 'resolved_at_l1'), name='case_resolved_idx'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("resolved_at__isnull", False)),
+                fields=["resolved_at"],
+                include=("id", "reseller", "resolved_at_l1"),
+                name="case_resolved_idx",
+            ),
         ),
     ]

@@ -59,6 +59,8 @@ def bulk_dispatches(count: int, *, reseller, dell_org, unit=None, state="schedul
             nbd_target_on=(NOW + timedelta(days=1 + n % 5)).date(),
             site_timezone="Europe/Copenhagen",
             site_country="DK",
+            unit_id=case.unit_id,
+            component=case.component,
             visit_start_at=NOW + timedelta(days=3),
             visit_end_at=NOW + timedelta(days=3, hours=2),
             created_at=NOW,
