@@ -143,7 +143,7 @@ def child_load(n: int, n_dispatches: int, seed: int) -> None:
 
     # Dispatches: one open dispatch per case at Dell, the rest finished on closed or resolved cases.
     now = datetime.now(UTC)
-    columns = ("id", "site_country", "site_timezone", "unit_id", "component")
+    columns = ("id", "site_country", "site_timezone", "unit_id", "component", "team_id", "escalated_at")
     at_dell = list(Case.objects.filter(state="l3_dell").values_list(*columns))
     finished_cases = list(
         Case.objects.filter(state__in=["closed", "resolved"])
@@ -153,7 +153,9 @@ def child_load(n: int, n_dispatches: int, seed: int) -> None:
     states = [s for s, _ in FINISHED_DISPATCH_STATES]
     weights = [w for _, w in FINISHED_DISPATCH_STATES]
     dispatches = []
-    for index, (case_id, country, zone, unit_id, component) in enumerate(at_dell + finished_cases):
+    for index, (case_id, country, zone, unit_id, component, team_id, escalated_at) in enumerate(
+        at_dell + finished_cases
+    ):
         open_ = index < len(at_dell)
         age = timedelta(hours=rng.randrange(2, 120)) if open_ else timedelta(days=rng.randrange(20, 700))
         created = now - age
@@ -174,6 +176,8 @@ def child_load(n: int, n_dispatches: int, seed: int) -> None:
                 site_country=country or "DK",
                 unit_id=unit_id,  # the case's copies, as dispatch.services keeps them
                 component=component,
+                team_id=team_id,
+                escalated_at=escalated_at,
                 representative_name="Site Manager",
                 representative_phone="+45 11 22 33 44",
                 nbd_missed_due_at=created + timedelta(days=2) if open_ else None,

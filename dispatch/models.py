@@ -138,9 +138,10 @@ class Dispatch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     # Read by the reports on every dispatch of a period, so kept here rather than looked up per row: the case's
-    # unit and component (first-time fix), equal to the case's at all times (set at creation, followed by every
-    # case write that changes them through cases.hooks.case_changed), and the first Dell acceptance on the case
-    # at or after this dispatch's request (time to dispatch; set by the acceptance that writes that timeline row).
+    # unit and component (first-time fix), team and arrival at MTS (time to dispatch), equal to the case's at all
+    # times (set at creation, followed by every case write that changes one through cases.hooks.case_changed),
+    # and the first Dell acceptance on the case at or after this dispatch's request (time to dispatch; set by
+    # the acceptance that writes that timeline row).
     unit = models.ForeignKey(
         "servicetags.Unit",
         on_delete=models.PROTECT,
@@ -152,6 +153,19 @@ class Dispatch(models.Model):
         help_text="The case's unit (a copy).",
     )
     component = models.CharField(max_length=20, blank=True, editable=False, help_text="The case's component (a copy).")
+    team = models.ForeignKey(
+        "cases.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,  # read with the dispatch row, never searched by
+        help_text="The case's MTS team (a copy).",
+    )
+    escalated_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the case first reached MTS (a copy)."
+    )
     first_accepted_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="The case's first Dell acceptance since this request."
     )

@@ -11,12 +11,11 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from cases.checklist import HardwareComponent
-from cases.models import Case
 from cases.reports import CASE_FILTERS, Micros, filter_cases, spread, team_timeline
 from cases.selectors import cases_visible_to
 from dispatch import workload
@@ -167,11 +166,6 @@ def health_detail(ctx: ReportContext) -> list[Table]:
 
 
 # --- First-time fix ----------------------------------------------------------------------------------
-
-
-def _case_column(name: str) -> Subquery:
-    """One column of the dispatch's case, looked up by its primary key (unordered: one row, no sort)."""
-    return Subquery(Case.objects.filter(pk=OuterRef("case_id")).order_by().values(name)[:1])
 
 
 def _completed(ctx: ReportContext, periods: tuple[Period, ...]) -> QuerySet[Dispatch]:
@@ -375,14 +369,12 @@ def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], li
     duration is then a subtraction on a per-day table."""
 
     def query(pair: tuple[Period, Period]) -> list[tuple[list[float], list[float]]]:
-        # The case's two columns read by primary key per dispatch of the period: a join would let the planner
-        # hash the whole case table (a sequential scan growing with the archive) for a month's dispatches. The
-        # first acceptance since the request is the dispatch's own column (kept by the acceptance).
+        # The case's team and arrival at MTS and the first acceptance since the request are the dispatch's own
+        # columns (copies kept by the services): the period's dispatch rows alone, no lookup per row.
         rows = (
             _dispatches(ctx)
             .filter(in_periods("created_at", pair))
-            .annotate(escalated_us=Micros(_case_column("escalated_at")), team_ref=_case_column("team_id"))
-            .values_list(Micros("created_at"), "escalated_us", "team_ref", Micros("first_accepted_at"))
+            .values_list(Micros("created_at"), Micros("escalated_at"), "team_id", Micros("first_accepted_at"))
             .order_by()
         )
         out: list[tuple[list[float], list[float]]] = [([], []) for _ in pair]

@@ -172,12 +172,12 @@ def _snapshot(answer: Eligibility, target: date | None) -> dict[str, Any]:
 
 
 # The case fields a dispatch keeps a copy of (the reports read them per dispatch).
-CASE_COPIES = {"unit": "unit_id", "component": "component"}
+CASE_COPIES = {"unit": "unit_id", "component": "component", "team": "team_id", "escalated_at": "escalated_at"}
 
 
 def follow_case(case: Case, fields: frozenset[str]) -> None:
     """The cases.hooks.case_changed seam, inside the case write's transaction: the case's dispatches take the new
-    unit or component."""
+    unit, component, team or arrival at MTS."""
     if fields.isdisjoint(CASE_COPIES):
         return
     copies = {column: getattr(case, column) for column in CASE_COPIES.values()}
@@ -210,6 +210,8 @@ def create_dispatch(*, case: Case, actor: User | None, note: str, now: datetime,
         requested_by=actor,
         unit_id=case.unit_id,
         component=case.component,
+        team_id=case.team_id,
+        escalated_at=case.escalated_at,
         created_at=now,
         updated_at=now,
     )

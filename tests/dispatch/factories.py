@@ -61,6 +61,8 @@ def bulk_dispatches(count: int, *, reseller, dell_org, unit=None, state="schedul
             site_country="DK",
             unit_id=case.unit_id,
             component=case.component,
+            team_id=case.team_id,
+            escalated_at=case.escalated_at,
             visit_start_at=NOW + timedelta(days=3),
             visit_end_at=NOW + timedelta(days=3, hours=2),
             created_at=NOW,
