@@ -27,7 +27,7 @@ def fill_copies(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0014_report_covering_indexes'),
+        ('cases', '0015_report_covering_indexes'),
         ('dispatch', '0008_part_fitted_on'),
         ('partners', '0010_event_types_registered'),
         ('servicetags', '0001_initial'),

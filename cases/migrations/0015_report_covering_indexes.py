@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0013_next_update_index"),
+        ("cases", "0014_backlogcount_waits_on"),
         ("partners", "0010_event_types_registered"),
         ("servicetags", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
