@@ -603,24 +603,40 @@ def scorecard_headline(ctx: ReportContext, period: Period) -> int:
     return ctx.per_period("scorecard", period, query)  # type: ignore[no-any-return]
 
 
+SCORECARD_COUNTS = ("opened", "resolved_l1", "escalated", "escalated_complete")
+
+
+def _scorecard_rows(ctx: ReportContext, p: Period) -> list[dict[str, Any]]:
+    """Per reseller, the cases opened, resolved at first level and escalated (complete: not returned) in the
+    period, by name. One query, a UNION of one grouped count per range: each is read from its own covering index
+    (case_created_idx, case_resolved_idx, case_escalated_idx) where one query over the OR of the three ranges
+    made the planner visit the table pages of every case they hold."""
+    zero = Value(0, output_field=BigIntegerField())
+
+    def per_reseller(within: Q, **counts: Any) -> QuerySet[Case]:
+        columns = {name: counts.get(name, zero) for name in SCORECARD_COUNTS}
+        return _cases(ctx).filter(within).values("reseller_id", "reseller__name").annotate(**columns).order_by()
+
+    opened = per_reseller(Q(created_at__gte=p.start_at, created_at__lt=p.end_at), opened=Count("id"))
+    resolved = per_reseller(
+        Q(resolved_at__gte=p.start_at, resolved_at__lt=p.end_at, resolved_at_l1=True), resolved_l1=Count("id")
+    )
+    escalated = per_reseller(
+        Q(escalated_at__gte=p.start_at, escalated_at__lt=p.end_at),
+        escalated=Count("id"),
+        escalated_complete=Count("id", filter=~_returned(p)),
+    )
+    rows: dict[int, dict[str, Any]] = {}
+    for part in opened.union(resolved, escalated, all=True):
+        row = rows.setdefault(part["reseller_id"], {**part, **dict.fromkeys(SCORECARD_COUNTS, 0)})
+        for name in SCORECARD_COUNTS:
+            row[name] += part[name]
+    return sorted(rows.values(), key=lambda r: (r["reseller__name"], r["reseller_id"]))
+
+
 def scorecard_detail(ctx: ReportContext) -> list[Table]:
     p = ctx.period
-    in_period = Q(created_at__gte=p.start_at, created_at__lt=p.end_at)
-    resolved_in = Q(resolved_at__gte=p.start_at, resolved_at__lt=p.end_at)
-    escalated_in = Q(escalated_at__gte=p.start_at, escalated_at__lt=p.end_at)
-    rows = list(
-        _cases(ctx)
-        .filter(in_period | resolved_in | escalated_in)  # the period's cases, not the archive
-        .values("reseller_id", "reseller__name")
-        .annotate(
-            opened=Count("id", filter=in_period),
-            resolved_l1=Count("id", filter=resolved_in & Q(resolved_at_l1=True)),
-            escalated=Count("id", filter=escalated_in),
-            escalated_complete=Count("id", filter=escalated_in & ~_returned(p)),
-        )
-        .filter(Q(opened__gt=0) | Q(resolved_l1__gt=0) | Q(escalated__gt=0))
-        .order_by("reseller__name")
-    )
+    rows = _scorecard_rows(ctx, p)
     repeat = {pk: n for (pk,), n in _tally(_repeat_units(ctx, p), "reseller_id")}
     return [
         Table(
