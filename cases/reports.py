@@ -613,7 +613,7 @@ def _scorecard_rows(ctx: ReportContext, p: Period) -> list[dict[str, Any]]:
     made the planner visit the table pages of every case they hold."""
     zero = Value(0, output_field=BigIntegerField())
 
-    def per_reseller(within: Q, **counts: Any) -> QuerySet[Case]:
+    def per_reseller(within: Q, **counts: Any) -> QuerySet[Case, dict[str, Any]]:
         columns = {name: counts.get(name, zero) for name in SCORECARD_COUNTS}
         return _cases(ctx).filter(within).values("reseller_id", "reseller__name").annotate(**columns).order_by()
 

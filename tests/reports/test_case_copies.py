@@ -25,7 +25,8 @@ def _copies(dispatch: Dispatch) -> tuple:
 
 def test_the_dispatch_copies_its_case_and_its_first_acceptance(report_data):
     case = report_data.e
-    assert case.team_id is not None and case.escalated_at is not None
+    assert case.team_id is not None
+    assert case.escalated_at is not None
     assert _copies(report_data.dispatch) == (case.unit_id, case.component, case.team_id, case.escalated_at, at(3, 15))
 
 
