@@ -341,6 +341,12 @@ class Micros(Func):
     output_field = BigIntegerField()
     template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
 
+    @property
+    def convert_value(self) -> Any:
+        # The database hands back an int already (the SQL casts to bigint; SQLite's reading is converted
+        # below): no int() per value of thousands of rows.
+        return self._convert_value_noop
+
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         # SQLite (tests, the demo) keeps instants as UTC text: read as is, turned into microseconds below.
         return compiler.compile(self.source_expressions[0])
