@@ -345,7 +345,7 @@ class Micros(Func):
     def convert_value(self) -> Any:
         # The database hands back an int already (the SQL casts to bigint; SQLite's reading is converted
         # below): no int() per value of thousands of rows.
-        return self._convert_value_noop
+        return self._convert_value_noop  # type: ignore[attr-defined]  # Django's no-op, which get_db_converters skips
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         # SQLite (tests, the demo) keeps instants as UTC text: read as is, turned into microseconds below.
