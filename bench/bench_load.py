@@ -143,16 +143,19 @@ def child_load(n: int, n_dispatches: int, seed: int) -> None:
 
     # Dispatches: one open dispatch per case at Dell, the rest finished on closed or resolved cases.
     now = datetime.now(UTC)
-    at_dell = list(Case.objects.filter(state="l3_dell").values_list("id", "site_country", "site_timezone"))
+    columns = ("id", "site_country", "site_timezone", "unit_id", "component", "team_id", "escalated_at")
+    at_dell = list(Case.objects.filter(state="l3_dell").values_list(*columns))
     finished_cases = list(
         Case.objects.filter(state__in=["closed", "resolved"])
         .order_by("?")
-        .values_list("id", "site_country", "site_timezone")[: max(0, n_dispatches - len(at_dell))]
+        .values_list(*columns)[: max(0, n_dispatches - len(at_dell))]
     )
     states = [s for s, _ in FINISHED_DISPATCH_STATES]
     weights = [w for _, w in FINISHED_DISPATCH_STATES]
     dispatches = []
-    for index, (case_id, country, zone) in enumerate(at_dell + finished_cases):
+    for index, (case_id, country, zone, unit_id, component, team_id, escalated_at) in enumerate(
+        at_dell + finished_cases
+    ):
         open_ = index < len(at_dell)
         age = timedelta(hours=rng.randrange(2, 120)) if open_ else timedelta(days=rng.randrange(20, 700))
         created = now - age
@@ -171,6 +174,10 @@ def child_load(n: int, n_dispatches: int, seed: int) -> None:
                 nbd_target_on=target if rng.random() < 0.8 else None,
                 site_timezone=zone or "Europe/Copenhagen",
                 site_country=country or "DK",
+                unit_id=unit_id,  # the case's copies, as dispatch.services keeps them
+                component=component,
+                team_id=team_id,
+                escalated_at=escalated_at,
                 representative_name="Site Manager",
                 representative_phone="+45 11 22 33 44",
                 nbd_missed_due_at=created + timedelta(days=2) if open_ else None,

@@ -212,6 +212,10 @@ def load(n_cases: int, n_dispatches: int, seed: int) -> dict:
                 qualified_at=created,
                 site_timezone=case.site_timezone,
                 site_country=case.site_country,
+                unit_id=case.unit_id,  # the case's copies, as dispatch.services keeps them
+                component=case.component,
+                team_id=case.team_id,
+                escalated_at=case.escalated_at,
                 nbd_target_on=created.date() + timedelta(days=1),
                 created_at=created,
                 updated_at=created,

@@ -3,6 +3,7 @@ attachments are audit records and cannot be added, edited or deleted."""
 
 from django.contrib import admin
 
+from cases import hooks
 from cases.models import Case, CaseAttachment, CaseEvent
 from husky_support.admin import AuditRecordAdmin
 
@@ -58,6 +59,11 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # cases are opened through the portal or the API, which run the checks
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # What other apps keep in step with the case follows an admin's edit too (in the admin's transaction).
+        hooks.case_changed(obj, frozenset(form.changed_data))
 
     def has_delete_permission(self, request, obj=None):
         return False

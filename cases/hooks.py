@@ -17,6 +17,9 @@ The dispatch app registers, from its AppConfig.ready():
   own forms, listed under "What you can do" with a link to it.
 - `backlog_on_parts(at, now) -> condition on Case rows`: of the cases at Dell at the instant `at`, those that
   wait on parts (the backlog figure's "Parts", docs/rules.md "Reports"), for the reports and their rollup.
+- `case_changed`: callables `(case, fields)` run inside the transaction of a write that changed the case's
+  `fields` (a checklist edit, a team move, the admin), for what a higher app keeps in step with the case (the dispatch's
+  copies of its unit, component, team and arrival at MTS).
 Until then Dell sees no case and escalate_to_dell is refused with `dispatch_unavailable`.
 """
 
@@ -62,6 +65,7 @@ class _Registry:
     # What the viewer may do in a panel's own forms: [{"label": ..., "url": ...}], for "What you can do".
     case_todos: list[Callable[[Any, Any], list[dict[str, str]]]] = field(default_factory=list)
     backlog_on_parts: Callable[[Any, Any], Any] | None = None
+    case_changed: list[Callable[[Any, frozenset[str]], None]] = field(default_factory=list)
 
 
 registry = _Registry()
@@ -87,3 +91,9 @@ def backlog_on_parts(at: Any, now: Any) -> Any:
 
 def dell_visibility(user: Any) -> Q | None:
     return registry.dell_visibility(user) if registry.dell_visibility else None
+
+
+def case_changed(case: Any, fields: frozenset[str]) -> None:
+    """Tell the plugged-in apps that `fields` of `case` changed (inside the caller's transaction)."""
+    for callback in registry.case_changed:
+        callback(case, fields)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
-from cases import clocks, sla
+from cases import clocks, hooks, sla
 from cases.models import Case, EventKind, SlaPolicy, Team, TeamCountry
 from cases.services.base import record_case_event
 from husky_support.business_hours import BusinessHoursError, parse_weekly_hours
@@ -178,6 +178,7 @@ def case_move_team(*, actor: User, case: Case | int, team: Team, version: int | 
     locked.updated_at = now
     fields = ["team", "version", "updated_at", *clocks.store(locked, clock)]
     locked.save(update_fields=fields)
+    hooks.case_changed(locked, frozenset({"team"}))
     record_case_event(
         locked,
         kind=EventKind.FIELD_CHANGE,

@@ -30,6 +30,8 @@ class DispatchConfig(AppConfig):
         register_nav("Schedule", "dispatch:schedule", frozenset({OrgKind.MTS, OrgKind.DELL}), order=65)
         register_nav("Coverage", "dispatch:coverage", frozenset({OrgKind.MTS}), order=70)
         case_hooks.registry.panel_actions.add("escalate_to_dell")
+        if services.follow_case not in case_hooks.registry.case_changed:
+            case_hooks.registry.case_changed.append(services.follow_case)
         if todos.case_todos not in case_hooks.registry.case_todos:
             case_hooks.registry.case_todos.append(todos.case_todos)
         if selectors.annotate_queue not in case_hooks.registry.queue_annotations:

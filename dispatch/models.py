@@ -137,6 +137,38 @@ class Dispatch(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Read by the reports on every dispatch of a period, so kept here rather than looked up per row: the case's
+    # unit and component (first-time fix), team and arrival at MTS (time to dispatch), equal to the case's at all
+    # times (set at creation, followed by every case write that changes one through cases.hooks.case_changed),
+    # and the first Dell acceptance on the case at or after this dispatch's request (time to dispatch; set by
+    # the acceptance that writes that timeline row).
+    unit = models.ForeignKey(
+        "servicetags.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,  # dispatch_unit_component_idx
+        help_text="The case's unit (a copy).",
+    )
+    component = models.CharField(max_length=20, blank=True, editable=False, help_text="The case's component (a copy).")
+    team = models.ForeignKey(
+        "cases.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,  # read with the dispatch row, never searched by
+        help_text="The case's MTS team (a copy).",
+    )
+    escalated_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the case first reached MTS (a copy)."
+    )
+    first_accepted_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="The case's first Dell acceptance since this request."
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -171,6 +203,12 @@ class Dispatch(models.Model):
             # The reports' period ranges: dispatches requested, and finished, in a period.
             models.Index(fields=["created_at"], name="dispatch_created_idx"),
             models.Index(fields=["finished_at"], name="dispatch_finished_idx", condition=Q(finished_at__isnull=False)),
+            # First-time fix: a later dispatch on the same unit and component, one index range per completion.
+            models.Index(
+                fields=["unit", "component", "created_at"],
+                name="dispatch_unit_component_idx",
+                condition=Q(unit__isnull=False),
+            ),
             models.Index(
                 fields=["window_reminder_due_at"],
                 name="dispatch_window_reminder_due",

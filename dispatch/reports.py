@@ -11,25 +11,32 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from cases.checklist import HardwareComponent
-from cases.models import Case, CaseEvent, EventKind
 from cases.reports import CASE_FILTERS, Micros, filter_cases, spread, team_timeline
 from cases.selectors import cases_visible_to
 from dispatch import workload
 from dispatch.models import Dispatch, Fee, Part, ScheduleChange
 from dispatch.nbd import CUSTOMER_CAUSES, MissCause, NbdVerdict
 from dispatch.selectors import dispatches_visible_to
-from dispatch.workflow import Action as DispatchAction
 from dispatch.workflow import DispatchKind, FeeKind
 from dispatch.workflow import State as DispatchState
 from husky_support.geo import country_name
 from husky_support.reports import Median, Period, Ratio, Table, micros, percentile
 from partners.kinds import OrgKind
-from partners.reports.registry import ALL_KINDS, Figure, ReportContext, Tile, list_url, register_figure, register_tile
+from partners.reports.registry import (
+    ALL_KINDS,
+    Figure,
+    ReportContext,
+    Tile,
+    in_periods,
+    list_url,
+    register_figure,
+    register_tile,
+)
 
 # docs/rules.md "Reports", first-time fix: no further dispatch or case on the same unit and component within 30 days.
 FIX_WINDOW = timedelta(days=30)
@@ -64,7 +71,7 @@ def _denials(ctx: ReportContext, period: Period) -> dict[str, int]:
             counts[f"requested{i}"] = Count("id", filter=requested)
             counts[f"denied{i}"] = Count("id", filter=requested & Q(denial_count__gt=0))
             counts[f"voided{i}"] = Count("id", filter=requested & Q(state=DispatchState.VOIDED))
-        either = _dispatches(ctx).filter(_in(pair[0], "created_at") | _in(pair[1], "created_at"))
+        either = _dispatches(ctx).filter(in_periods("created_at", pair))
         totals = either.aggregate(**counts)
         return [{key: totals[f"{key}{i}"] for key in ("requested", "denied", "voided")} for i in range(2)]
 
@@ -161,40 +168,30 @@ def health_detail(ctx: ReportContext) -> list[Table]:
 # --- First-time fix ----------------------------------------------------------------------------------
 
 
-def _case_column(name: str) -> Subquery:
-    """One column of the dispatch's case, looked up by its primary key (unordered: one row, no sort)."""
-    return Subquery(Case.objects.filter(pk=OuterRef("case_id")).order_by().values(name)[:1])
-
-
 def _completed(ctx: ReportContext, periods: tuple[Period, ...]) -> QuerySet[Dispatch]:
     """Onsite dispatches completed in any of `periods`, each marked `repeated` when another dispatch or case on
     the same service tag and component followed within 30 days of the completion. The later records count only
     when the viewer may see them (nothing outside the gate reaches a figure): Dell learns of a repeat only
-    when it was dispatched to Dell too."""
+    when it was dispatched to Dell too. The unit and component are the dispatch's copies of its case's (equal at
+    all times): each probe is one index range (case_unit_component_idx, dispatch_unit_component_idx)."""
     finished = OuterRef("finished_at")
     later_case = cases_visible_to(ctx.user).filter(
-        unit_id=OuterRef("unit_ref"),
-        component=OuterRef("component_ref"),
+        unit_id=OuterRef("unit_id"),
+        component=OuterRef("component"),
         created_at__gt=finished,
         created_at__lte=finished + FIX_WINDOW,
     )
     later_dispatch = dispatches_visible_to(ctx.user).filter(
-        case__unit_id=OuterRef("unit_ref"),
-        case__component=OuterRef("component_ref"),
+        unit_id=OuterRef("unit_id"),
+        component=OuterRef("component"),
         created_at__gt=finished,
         created_at__lte=finished + FIX_WINDOW,
     )
-    in_any = Q()
-    for period in periods:
-        in_any |= _in(period, "finished_at")
-    # The case's unit and component read by primary key (see _case_column): the periods' completions, not the
-    # archive of cases, are what the query walks.
     return (
         _dispatches(ctx)
         .filter(kind=DispatchKind.ONSITE, state=DispatchState.COMPLETED)
-        .filter(in_any)
-        .annotate(unit_ref=_case_column("unit_id"), component_ref=_case_column("component"))
-        .filter(unit_ref__isnull=False)
+        .filter(in_periods("finished_at", periods))
+        .filter(unit__isnull=False)
         .annotate(repeated=Exists(later_case) | Exists(later_dispatch))
     )
 
@@ -208,14 +205,9 @@ def _fix_by_component(ctx: ReportContext, period: Period) -> dict[str, tuple[int
         for i, p in enumerate(pair):
             counts[f"total{i}"] = Count("id", filter=_in(p, "finished_at"))
             counts[f"again{i}"] = Count("id", filter=_in(p, "finished_at") & Q(repeated=True))
-        rows = list(
-            _completed(ctx, pair)  # type: ignore[misc]  # component_ref is an annotation
-            .values("component_ref")
-            .annotate(**counts)
-            .order_by()
-        )
+        rows = list(_completed(ctx, pair).values("component").annotate(**counts).order_by())
         return [
-            {r["component_ref"]: (r[f"total{i}"], r[f"total{i}"] - r[f"again{i}"]) for r in rows if r[f"total{i}"]}
+            {r["component"]: (r[f"total{i}"], r[f"total{i}"] - r[f"again{i}"]) for r in rows if r[f"total{i}"]}
             for i in range(2)
         ]
 
@@ -372,32 +364,17 @@ def nbd_detail(ctx: ReportContext) -> list[Table]:
 
 def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], list[float]]:
     """Business minutes, in the hours of the case's MTS team, from the case reaching MTS to the dispatch
-    request, and from the request to Dell's first acceptance, of the dispatches requested in the period. One
-    query for the rows of the report's period and its previous one (bounded by them); each duration is then a
-    subtraction on a per-day table."""
+    request, and from the request to Dell's first acceptance on the case since, of the dispatches requested in
+    the period. One query for the rows of the report's period and its previous one (bounded by them); each
+    duration is then a subtraction on a per-day table."""
 
     def query(pair: tuple[Period, Period]) -> list[tuple[list[float], list[float]]]:
-        accepted = (
-            CaseEvent.objects.filter(
-                case=OuterRef("case_id"),
-                kind=EventKind.DISPATCH,
-                action=DispatchAction.ACCEPT.value,
-                at__gte=OuterRef("created_at"),
-            )
-            .order_by("at")
-            .values("at")[:1]
-        )
-        # The case's two columns read by primary key per dispatch of the period: a join would let the planner
-        # hash the whole case table (a sequential scan growing with the archive) for a month's dispatches.
+        # The case's team and arrival at MTS and the first acceptance since the request are the dispatch's own
+        # columns (copies kept by the services): the period's dispatch rows alone, no lookup per row.
         rows = (
             _dispatches(ctx)
-            .filter(_in(pair[0], "created_at") | _in(pair[1], "created_at"))
-            .annotate(
-                first_accepted_us=Micros(Subquery(accepted)),
-                escalated_us=Micros(_case_column("escalated_at")),
-                team_ref=_case_column("team_id"),
-            )
-            .values_list(Micros("created_at"), "escalated_us", "team_ref", "first_accepted_us")
+            .filter(in_periods("created_at", pair))
+            .values_list(Micros("created_at"), Micros("escalated_at"), "team_id", Micros("first_accepted_at"))
             .order_by()
         )
         out: list[tuple[list[float], list[float]]] = [([], []) for _ in pair]

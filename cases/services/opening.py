@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from cases import clocks, followers, sla
+from cases import clocks, followers, hooks, sla
 from cases.checklist import (
     TITLE_ONE_LINE,
     Category,
@@ -306,5 +306,6 @@ def case_update(*, actor: User, case: Case | int, version: int | None, values: d
     case.updated_at = now
     validate(case)
     case.save(update_fields=list(dict.fromkeys(fields)))
+    hooks.case_changed(case, frozenset(changes))
     record_case_event(case, kind=EventKind.FIELD_CHANGE, actor=actor, now=now, data={"changes": changes})
     return case

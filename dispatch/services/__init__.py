@@ -10,7 +10,7 @@ from dispatch.services.base import WARN_BEFORE, record_dispatch_event
 from dispatch.services.dispatches import dispatch_facts, dispatch_transition, visit_notes
 from dispatch.services.fees import fee_waive, may_waive_fees
 from dispatch.services.parts import MAX_PARTS, PART_RETURN_DAYS, part_add, part_update
-from dispatch.services.requests import DispatchRequest, create_dispatch, dispatch_facts_for_case
+from dispatch.services.requests import DispatchRequest, create_dispatch, dispatch_facts_for_case, follow_case
 from dispatch.services.site import SITE_FIELDS, clearance_step, dispatch_note, dispatch_site_update
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "dispatch_site_update",
     "dispatch_transition",
     "fee_waive",
+    "follow_case",
     "may_waive_fees",
     "part_add",
     "part_update",

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from dispatch import events
 from dispatch import workflow as flow
@@ -151,6 +152,7 @@ def dispatch_transition(
         locked.dispatch_number = dispatch_number.strip()[:40]
         locked.accepted_at = now
         data["dispatch_number"] = locked.dispatch_number
+        _first_acceptance(locked, now)
     elif step.action is flow.Action.DENY:
         locked.denial_count += 1
         locked.first_denied_at = locked.first_denied_at or now
@@ -231,6 +233,16 @@ def dispatch_transition(
         record_event(type=DispatchEventType.FEE_RECORDED, obj=fee, now=now, details={"kind": fee.kind})
     announce_nbd(locked, decided, now)
     return locked
+
+
+def _first_acceptance(locked: Dispatch, now: datetime) -> None:
+    """This acceptance's timeline row is, for every dispatch of the case requested by `now` that has none earlier,
+    the first acceptance since its request (what time to dispatch measures, docs/rules.md "Reports")."""
+    if locked.created_at <= now and (locked.first_accepted_at is None or locked.first_accepted_at > now):
+        locked.first_accepted_at = now
+    Dispatch.objects.filter(case_id=locked.case_id, created_at__lte=now).exclude(pk=locked.pk).filter(
+        Q(first_accepted_at__isnull=True) | Q(first_accepted_at__gt=now)
+    ).update(first_accepted_at=now)
 
 
 def visit_notes(dispatch: Dispatch, start: datetime | None) -> list[flow.VisitNote]:

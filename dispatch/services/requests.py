@@ -171,6 +171,19 @@ def _snapshot(answer: Eligibility, target: date | None) -> dict[str, Any]:
     }
 
 
+# The case fields a dispatch keeps a copy of (the reports read them per dispatch).
+CASE_COPIES = {"unit": "unit_id", "component": "component", "team": "team_id", "escalated_at": "escalated_at"}
+
+
+def follow_case(case: Case, fields: frozenset[str]) -> None:
+    """The cases.hooks.case_changed seam, inside the case write's transaction: the case's dispatches take the new
+    unit, component, team or arrival at MTS."""
+    if fields.isdisjoint(CASE_COPIES):
+        return
+    copies = {column: getattr(case, column) for column in CASE_COPIES.values()}
+    Dispatch.objects.filter(case_id=case.pk).update(**copies)
+
+
 # How each step reads on the case's timeline (the case page does not know the dispatch app).
 def create_dispatch(*, case: Case, actor: User | None, note: str, now: datetime, request: Any = None) -> Dispatch:
     """The cases.hooks seam, called inside escalate_to_dell's transaction: open the dispatch with the
@@ -195,6 +208,10 @@ def create_dispatch(*, case: Case, actor: User | None, note: str, now: datetime,
         security_requirements=request.security_requirements.strip(),
         clearance=(flow.Clearance.STATED if request.security_requirements.strip() else flow.Clearance.NONE).value,
         requested_by=actor,
+        unit_id=case.unit_id,
+        component=case.component,
+        team_id=case.team_id,
+        escalated_at=case.escalated_at,
         created_at=now,
         updated_at=now,
     )

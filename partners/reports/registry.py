@@ -8,11 +8,13 @@ counts. A figure the data for which is not stored yet (e.g. NBD verdicts) is sim
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
+
+from django.db.models import Q
 
 from husky_support.reports import Headline, Median, Period, Ratio, ReportInputError, Table
 from partners.kinds import OrgKind
@@ -180,6 +182,27 @@ def compute(figure: Figure, ctx: ReportContext) -> FigureResult:
     return FigureResult(
         figure=figure, headline=headline, tables=figure.detail(ctx), link=figure.link(ctx), ignored_filters=ignored
     )
+
+
+def in_ranges(field_name: str, ranges: Iterable[tuple[datetime, datetime]]) -> Q:
+    """Rows whose `field_name` falls in any of the half-open `ranges`, ranges that touch or overlap said as one
+    (a report's period and its previous one: one index range the planner can read the index alone for, where
+    an OR of two makes it combine bitmaps and visit the table)."""
+    merged: list[list[datetime]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    either = Q()
+    for start, end in merged:
+        either |= Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
+    return either
+
+
+def in_periods(field_name: str, periods: Iterable[Period]) -> Q:
+    """Rows whose `field_name` falls in any of `periods` (see in_ranges)."""
+    return in_ranges(field_name, ((p.start_at, p.end_at) for p in periods))
 
 
 def list_url(base: str, params: Mapping[str, Any]) -> str:
