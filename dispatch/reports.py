@@ -336,6 +336,8 @@ def nbd_detail(ctx: ReportContext) -> list[Table]:
             columns=NBD_COLUMNS,
             rows=tuple((country_name(row["site_country"]) or row["site_country"], _nbd_row(row)) for row in by_country),
             links=tuple(_dispatch_list(ctx, country=row["site_country"]) for row in by_country),
+            chart_columns=(NBD_COLUMNS.index("Raw %"),),  # attainment, on a scale of 100
+            chart_scale=100,
         ),
         Table(
             key="nbd_month",
@@ -343,6 +345,9 @@ def nbd_detail(ctx: ReportContext) -> list[Table]:
             columns=NBD_COLUMNS,
             rows=tuple((f"{row['month']:%B %Y}", _nbd_row(row)) for row in by_month),
             chart="columns",
+            # Attainment month by month, raw beside adjusted, on a scale of 100 (not the counts on the same axis).
+            chart_columns=(NBD_COLUMNS.index("Raw %"), NBD_COLUMNS.index("Adjusted %")),
+            chart_scale=100,
         ),
         Table(
             key="nbd_causes",

@@ -28,6 +28,7 @@ __all__ = [
     "ReportInputError",
     "Table",
     "age_thresholds",
+    "bar_keys",
     "bars",
     "columns",
     "first_business_day",
@@ -285,7 +286,10 @@ class Table:
 
     `links` holds, per row, the list of the records the row counts ("" when there is none); `chart` is
     "bar" (horizontal bars of the first column), "columns" (vertical grouped bars per row, e.g. per day)
-    or "" (the table alone).
+    or "" (the table alone). `chart_columns` are the columns the chart draws when not those (a bar: the bar,
+    then the part of it drawn inside; columns: the series), so that a chart never draws counts and shares on
+    one scale nor a part larger than its whole; `chart_scale` is the value at full length (100 for a share),
+    the largest charted value when None.
     """
 
     key: str
@@ -294,9 +298,20 @@ class Table:
     rows: tuple[tuple[str, tuple[int, ...]], ...]
     links: tuple[str, ...] = ()
     chart: str = "bar"
+    chart_columns: tuple[int, ...] = ()
+    chart_scale: int | None = None
 
     def row_link(self, index: int) -> str:
         return self.links[index] if index < len(self.links) else ""
+
+    def charted(self) -> tuple[int, ...]:
+        """The columns the chart draws: by default the first two of a bar (the whole, then its part), every
+        column of a column chart."""
+        if self.chart_columns:
+            return self.chart_columns
+        if self.chart == "columns":
+            return tuple(range(len(self.columns)))
+        return tuple(range(min(2, len(self.columns))))
 
     def csv_rows(self) -> list[list[str]]:
         return [[self.title, label, *(str(v) for v in values)] for label, values in self.rows]
@@ -320,11 +335,11 @@ PAIR_COLOURS = ("#56B4E9", "#0072B2")
 
 
 def bars(table: Table) -> list[Bar]:
-    """The bars of `table`'s first column, scaled to its largest value (all zero: no bar is drawn); with two
-    or more columns the second is drawn inside the first (met inside due)."""
-    values = [row[0] for _label, row in table.rows]
-    largest = max(values, default=0)
-    paired = len(table.columns) >= 2
+    """The bars of `table`'s charted column, scaled to its `chart_scale` or its largest value (all zero: no bar
+    is drawn); with a second charted column, that one is drawn inside the first (met inside due)."""
+    charted = table.charted()
+    outer, inner = charted[0], (charted[1] if len(charted) > 1 else None)
+    largest = table.chart_scale or max((row[outer] for _label, row in table.rows), default=0)
 
     def share(value: int) -> float:
         return round(100 * value / largest, 1) if largest else 0.0
@@ -332,15 +347,25 @@ def bars(table: Table) -> list[Bar]:
     return [
         Bar(
             label=label,
-            value=row[0],
-            share=share(row[0]),
-            colour=PAIR_COLOURS[0] if paired else BAR_COLOUR,
+            value=row[outer],
+            share=share(row[outer]),
+            colour=PAIR_COLOURS[0] if inner is not None else BAR_COLOUR,
             link=table.row_link(index),
-            inner_share=share(row[1]) if paired else None,
-            inner_colour=PAIR_COLOURS[1] if paired else "",
+            inner_share=share(row[inner]) if inner is not None else None,
+            inner_colour=PAIR_COLOURS[1] if inner is not None else "",
         )
         for index, (label, row) in enumerate(table.rows)
     ]
+
+
+def bar_keys(table: Table) -> tuple[str, ...]:
+    """Per column of a bar chart's table, the colour its header shows as the chart's key ("" for a column the
+    chart does not draw, and for every column of a single bar, whose meaning its header says alone)."""
+    charted = table.charted()
+    if len(charted) < 2:
+        return ("",) * len(table.columns)
+    colour_of = dict(zip(charted, PAIR_COLOURS, strict=False))
+    return tuple(colour_of.get(i, "") for i in range(len(table.columns)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,16 +390,18 @@ class ColumnChart:
 
 
 def columns(table: Table, *, max_ticks: int = 8) -> ColumnChart:
-    """Vertical grouped bars of `table` on one scale (the largest value reaches the top)."""
-    series = len(table.columns)
+    """Vertical grouped bars of `table`'s charted columns on one scale (its `chart_scale`, or the largest value
+    reaches the top)."""
+    charted = table.charted()
+    series = len(charted)
     bar, gap = 2.0, 1.0
     group_width = series * bar + gap
-    largest = max((v for _label, values in table.rows for v in values), default=0)
+    largest = table.chart_scale or max((values[c] for _label, values in table.rows for c in charted), default=0)
     colours = [PALETTE[i % len(PALETTE)] for i in range(series)]
     rects = []
     for g, (label, values) in enumerate(table.rows):
-        for i, value in enumerate(values):
-            height = round(100 * value / largest, 2) if largest else 0.0
+        for i, column in enumerate(charted):
+            height = round(100 * values[column] / largest, 2) if largest else 0.0
             rects.append(
                 Rect(
                     x=g * group_width + gap / 2 + i * bar,
@@ -382,7 +409,7 @@ def columns(table: Table, *, max_ticks: int = 8) -> ColumnChart:
                     width=bar,
                     height=height,
                     colour=colours[i],
-                    title=f"{label}: {table.columns[i]} {value}",
+                    title=f"{label}: {table.columns[column]} {values[column]}",
                 )
             )
     step = max(1, -(-len(table.rows) // max_ticks))
@@ -393,7 +420,7 @@ def columns(table: Table, *, max_ticks: int = 8) -> ColumnChart:
     )
     return ColumnChart(
         width=max(len(table.rows) * group_width, 1.0),
-        series=tuple(zip(table.columns, colours, strict=True)),
+        series=tuple(zip((table.columns[c] for c in charted), colours, strict=True)),
         rects=tuple(rects),
         ticks=ticks,
         largest=largest,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from husky_support.reports import PRESETS, ReportInputError, bars, columns
+from husky_support.reports import PRESETS, ReportInputError, bar_keys, bars, columns
 from partners.reports import service
 from partners.reports.registry import FigureResult, ReportContext, filters_for, list_url
 from partners.visibility import viewer_kind
@@ -28,11 +28,17 @@ def _figure_view(result: FigureResult, ctx: ReportContext) -> dict:
     return {
         "result": result,
         "headline": result.headline,
-        "tables": [{"table": t, "chart": _chart(t), "rows": _rows(t)} for t in result.tables],
+        "tables": [{"table": t, "chart": _chart(t), "rows": _rows(t), "headers": _headers(t)} for t in result.tables],
         # A figure with many breakdowns, a chart per day or a wide table spans the page; others go two a row.
         "wide": len(result.tables) > 3 or any(t.chart == "columns" or len(t.columns) > 3 for t in result.tables),
         "csv_url": list_url(reverse("reports:csv", args=[result.figure.key]), params),
     }
+
+
+def _headers(table) -> list[tuple[str, str]]:
+    """Each column's name and, over a bar chart's table, the colour it has in the bars ("" when none)."""
+    keys = bar_keys(table) if table.chart == "bar" else ("",) * len(table.columns)
+    return list(zip(table.columns, keys, strict=True))
 
 
 def _rows(table) -> list[dict]:

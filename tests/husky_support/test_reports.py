@@ -1,6 +1,7 @@
 """The pure values of the reports: the period in the viewer's zone, the comparison, the age thresholds, the bars.
 No database mark: a query would fail these tests."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from husky_support.reports import (
     ReportInputError,
     Table,
     age_thresholds,
+    bar_keys,
     bars,
     columns,
     parse_period,
@@ -156,6 +158,35 @@ def test_columns_share_one_scale():
     chart = columns(Table(key="f", title="t", columns=("Opened", "Resolved"), rows=(("1", (2, 0)), ("2", (1, 1)))))
     assert chart.largest == 2
     assert [(r.height, r.y) for r in chart.rects] == [(100.0, 0.0), (0.0, 100.0), (50.0, 50.0), (50.0, 50.0)]
+
+
+NBD = ("Met", "Missed", "Missed on the customer's side", "Raw %", "Adjusted %")
+
+
+def test_a_share_is_charted_alone_on_a_scale_of_100():
+    # Counts and shares on one bar would compare a count of misses with a percentage: the chart draws the share.
+    by_country = Table(
+        key="c", title="t", columns=NBD, rows=(("DK", (1, 2, 1, 33, 50)), ("SA", (0, 1, 0, 0, 0))), chart_columns=(3,)
+    )
+    by_country = replace(by_country, chart_scale=100)
+    assert [(b.value, b.share, b.inner_share) for b in bars(by_country)] == [(33, 33.0, None), (0, 0.0, None)]
+    assert bar_keys(by_country) == ("",) * 5  # one bar: its header says what it is
+    month = Table(
+        key="m", title="t", columns=NBD, rows=(("Nov", (0, 1, 0, 0, 0)), ("Dec", (1, 2, 1, 33, 50))), chart="columns"
+    )
+    chart = columns(replace(month, chart_columns=(3, 4), chart_scale=100))
+    assert [name for name, _colour in chart.series] == ["Raw %", "Adjusted %"]
+    assert chart.largest == 100
+    assert [r.height for r in chart.rects] == [0.0, 0.0, 33.0, 50.0]
+
+
+def test_the_header_keys_follow_the_charted_pair():
+    times = Table(key="t", title="t", columns=("Median", "90th percentile", "Transfers"), rows=(("All", (2, 5, 9)),))
+    # The 90th percentile is the whole, the median the part inside it.
+    swapped = replace(times, chart_columns=(1, 0))
+    assert [(b.value, b.share, b.inner_share) for b in bars(swapped)] == [(5, 100.0, 40.0)]
+    assert bar_keys(swapped) == ("#0072B2", "#56B4E9", "")
+    assert bar_keys(times) == ("#56B4E9", "#0072B2", "")
 
 
 def test_a_business_timeline_agrees_with_business_time_between():
