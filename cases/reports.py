@@ -61,6 +61,8 @@ from partners.reports.registry import (
     in_periods,
     in_ranges,
     list_url,
+    ratio_counts,
+    ratios_per_period,
     register_figure,
     register_filter,
     register_tile,
@@ -289,24 +291,19 @@ def _sla_by_priority(ctx: ReportContext, period: Period) -> dict[Any, tuple[int,
     """(due, met) per priority; the report's period and its previous one counted by one grouped query."""
 
     def query(pair: tuple[Period, Period]) -> list[dict[Any, tuple[int, int]]]:
-        reached = [Q(escalated_at__gte=p.start_at, escalated_at__lt=p.end_at) for p in pair]
-        counts = {}
-        for i, p in enumerate(pair):
-            counts[f"due{i}"] = Count("id", filter=reached[i])
-            counts[f"late{i}"] = Count("id", filter=reached[i] & _missed(ctx, p))
+        counts = ratio_counts(
+            pair,
+            within=lambda p: Q(escalated_at__gte=p.start_at, escalated_at__lt=p.end_at),
+            missed=partial(_missed, ctx),
+        )
         either = _cases(ctx).filter(in_periods("escalated_at", pair)).filter(_decided(ctx))
-        rows = list(either.values("priority").annotate(**counts).order_by())
-        return [
-            {r["priority"]: (r[f"due{i}"], r[f"due{i}"] - r[f"late{i}"]) for r in rows if r[f"due{i}"]}
-            for i in range(2)
-        ]
+        return ratios_per_period(either.values("priority").annotate(**counts).order_by(), "priority")
 
     return ctx.per_period("sla", period, query)  # type: ignore[no-any-return]
 
 
 def sla_headline(ctx: ReportContext, period: Period) -> Ratio:
-    counts = _sla_by_priority(ctx, period).values()
-    return Ratio(met=sum(met for _due, met in counts), total=sum(due for due, _met in counts))
+    return Ratio.summed(_sla_by_priority(ctx, period).values())
 
 
 def _grouped(qs: QuerySet[Case], field: str) -> dict[Any, tuple[int, int]]:

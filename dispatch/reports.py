@@ -34,6 +34,8 @@ from partners.reports.registry import (
     Tile,
     in_periods,
     list_url,
+    ratio_counts,
+    ratios_per_period,
     register_figure,
     register_tile,
 )
@@ -201,22 +203,14 @@ def _fix_by_component(ctx: ReportContext, period: Period) -> dict[str, tuple[int
     counts the report's period and its previous one together (an aggregate each)."""
 
     def query(pair: tuple[Period, Period]) -> list[dict[str, tuple[int, int]]]:
-        counts = {}
-        for i, p in enumerate(pair):
-            counts[f"total{i}"] = Count("id", filter=_in(p, "finished_at"))
-            counts[f"again{i}"] = Count("id", filter=_in(p, "finished_at") & Q(repeated=True))
-        rows = list(_completed(ctx, pair).values("component").annotate(**counts).order_by())
-        return [
-            {r["component"]: (r[f"total{i}"], r[f"total{i}"] - r[f"again{i}"]) for r in rows if r[f"total{i}"]}
-            for i in range(2)
-        ]
+        counts = ratio_counts(pair, within=lambda p: _in(p, "finished_at"), missed=lambda _p: Q(repeated=True))
+        return ratios_per_period(_completed(ctx, pair).values("component").annotate(**counts).order_by(), "component")
 
     return ctx.per_period("first_time_fix", period, query)  # type: ignore[no-any-return]
 
 
 def fix_headline(ctx: ReportContext, period: Period) -> Ratio:
-    counts = _fix_by_component(ctx, period).values()
-    return Ratio(met=sum(fixed for _total, fixed in counts), total=sum(total for total, _fixed in counts))
+    return Ratio.summed(_fix_by_component(ctx, period).values())
 
 
 def fix_detail(ctx: ReportContext) -> list[Table]:

@@ -6,7 +6,7 @@ Pure: no ORM, no clock, no settings. The views read the clock once and pass `tod
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -189,6 +189,12 @@ class Ratio:
 
     met: int
     total: int
+
+    @classmethod
+    def summed(cls, counts: Iterable[tuple[int, int]]) -> Ratio:
+        """The share over groups counted as (total, met) each (a figure's headline over its table's rows)."""
+        pairs = list(counts)
+        return cls(met=sum(met for _total, met in pairs), total=sum(total for total, _met in pairs))
 
     @property
     def percent(self) -> float | None:

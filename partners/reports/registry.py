@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from husky_support.reports import Headline, Median, Period, Ratio, ReportInputError, Table
 from partners.kinds import OrgKind
@@ -203,6 +203,27 @@ def in_ranges(field_name: str, ranges: Iterable[tuple[datetime, datetime]]) -> Q
 def in_periods(field_name: str, periods: Iterable[Period]) -> Q:
     """Rows whose `field_name` falls in any of `periods` (see in_ranges)."""
     return in_ranges(field_name, ((p.start_at, p.end_at) for p in periods))
+
+
+def ratio_counts(
+    pair: tuple[Period, Period], within: Callable[[Period], Q], missed: Callable[[Period], Q]
+) -> dict[str, Count]:
+    """The aggregates of a share counted for a report's period and its previous one in one query: per period
+    `i`, `total{i}` (the rows `within` it) and `missed{i}` (of those, the ones `missed` there)."""
+    counts: dict[str, Count] = {}
+    for i, p in enumerate(pair):
+        counts[f"total{i}"] = Count("id", filter=within(p))
+        counts[f"missed{i}"] = Count("id", filter=within(p) & missed(p))
+    return counts
+
+
+def ratios_per_period(rows: Iterable[Mapping[str, Any]], group: str) -> list[dict[Any, tuple[int, int]]]:
+    """Rows grouped by `group` and counted by `ratio_counts`, as (total, met) per group for the report's period
+    and for its previous one; a group with nothing in a period is left out of that period."""
+    rows = list(rows)
+    return [
+        {r[group]: (r[f"total{i}"], r[f"total{i}"] - r[f"missed{i}"]) for r in rows if r[f"total{i}"]} for i in range(2)
+    ]
 
 
 def list_url(base: str, params: Mapping[str, Any]) -> str:
