@@ -3,7 +3,7 @@ filter. From `units_visible_to` / `transfers_visible_to`, in aggregate queries; 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -20,7 +20,7 @@ from partners.reports.registry import (
     register_figure,
     register_filter,
 )
-from servicetags.models import ServiceTagTransfer, TransferStatus, Unit, UnitModel
+from servicetags.models import ServiceTagTransfer, TransferStatus, UnitModel
 from servicetags.selectors import transfers_visible_to, units_visible_to
 
 # The unit fields each report filter narrows (a case's filters that say nothing of a unit do not apply).
@@ -50,33 +50,38 @@ def _as_of(ctx: ReportContext, period: Period) -> datetime:
     return min(period.end_at, ctx.now)
 
 
-def _unregistered_at(ctx: ReportContext, at: datetime) -> QuerySet[Unit]:
+def _shipped_by(at: datetime) -> date:
+    """The viewer's date of the day that `at` ends (or runs in)."""
+    return (at - timedelta(microseconds=1)).astimezone(at.tzinfo).date()
+
+
+def _unregistered(at: datetime) -> Q:
     """Units shipped by `at` (the viewer's date) whose final location was not confirmed by then."""
-    shipped_by = (at - timedelta(microseconds=1)).astimezone(at.tzinfo).date()
-    return filter_units(units_visible_to(ctx.user), ctx.filters).filter(
-        Q(location_confirmed=False) | Q(location_confirmed_at__gte=at),
-        shipped_on__isnull=False,
-        shipped_on__lte=shipped_by,
+    return (Q(location_confirmed=False) | Q(location_confirmed_at__gte=at)) & Q(
+        shipped_on__isnull=False, shipped_on__lte=_shipped_by(at)
     )
 
 
 def _unregistered_by_age(ctx: ReportContext, period: Period) -> list[int]:
     """Units without a confirmed location at the period's end per age bucket (the buckets cover every shipped
-    unit, so their sum is the headline): one query per period, shared by the headline and the table."""
+    unit, so their sum is the headline): the report's period and its previous one counted by one query, each
+    period's buckets under its own as-of instant; shared by the headline and the table."""
 
-    def query() -> list[int]:
-        as_of = _as_of(ctx, period)
-        today = (as_of - timedelta(microseconds=1)).astimezone(as_of.tzinfo).date()
-        buckets: dict[str, Q] = {}
-        for i, (_label, fewest) in enumerate(UNREGISTERED_AGES):
-            bucket = Q(shipped_on__lte=today - timedelta(days=fewest))
-            if i + 1 < len(UNREGISTERED_AGES):
-                bucket &= Q(shipped_on__gt=today - timedelta(days=UNREGISTERED_AGES[i + 1][1]))
-            buckets[f"b{i}"] = bucket
-        counts = _unregistered_at(ctx, as_of).aggregate(**{key: Count("id", filter=q) for key, q in buckets.items()})
-        return [counts[f"b{i}"] for i in range(len(UNREGISTERED_AGES))]
+    def query(pair: tuple[Period, Period]) -> list[list[int]]:
+        counts: dict[str, Count] = {}
+        for p, period_ in enumerate(pair):
+            as_of = _as_of(ctx, period_)
+            today = _shipped_by(as_of)
+            for i, (_label, fewest) in enumerate(UNREGISTERED_AGES):
+                bucket = Q(shipped_on__lte=today - timedelta(days=fewest))
+                if i + 1 < len(UNREGISTERED_AGES):
+                    bucket &= Q(shipped_on__gt=today - timedelta(days=UNREGISTERED_AGES[i + 1][1]))
+                counts[f"p{p}b{i}"] = Count("id", filter=_unregistered(as_of) & bucket)
+        either = _unregistered(_as_of(ctx, pair[0])) | _unregistered(_as_of(ctx, pair[1]))
+        rows = filter_units(units_visible_to(ctx.user), ctx.filters).filter(either).aggregate(**counts)
+        return [[rows[f"p{p}b{i}"] for i in range(len(UNREGISTERED_AGES))] for p in range(len(pair))]
 
-    return ctx.remember(("unregistered", period), query)  # type: ignore[no-any-return]
+    return ctx.per_period("unregistered", period, query)  # type: ignore[no-any-return]
 
 
 def transfers_headline(ctx: ReportContext, period: Period) -> int:
