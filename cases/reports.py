@@ -467,11 +467,13 @@ def _next_updates(ctx: ReportContext, period: Period) -> tuple[int, int]:
     breach the sweep recorded (a late answer after a recorded breach is not marked, so nothing counts twice).
     Two partial indexes on the period's rows (caseevent_update_at_idx, caseevent_breach_at_idx), narrowed to
     the visible, filtered cases."""
+    cases = _cases(ctx)
     decided = CaseEvent.objects.filter(
         Q(data__has_key="next_update") | Q(kind=EventKind.SLA_BREACHED, data__target="next_update"),
+        # Every row when the visible cases are every case (MTS, unfiltered): no semi-join on the whole table.
+        Q(case__in=cases) if cases.query.where else Q(),
         at__gte=period.start_at,
         at__lt=period.end_at,
-        case__in=_cases(ctx),
     ).aggregate(due=Count("id"), met=Count("id", filter=Q(data__next_update=UpdateOutcome.MET.value)))
     return decided["due"], decided["met"]
 

@@ -98,13 +98,13 @@ def health_detail(ctx: ReportContext) -> list[Table]:
         .annotate(n=Count("id"))
         .order_by("-n", "last_denial_reason")[:5]
     )
-    visible = dispatches.values("pk")
-    moves = ScheduleChange.objects.filter(dispatch__in=visible, previous_start_at__isnull=False).filter(
-        _in(p, "agreed_at")
-    )
+    # The rows of the visible, filtered dispatches; every row when they are every dispatch (MTS, unfiltered),
+    # where the semi-join would hash the whole dispatch table for nothing.
+    visible = Q(dispatch__in=dispatches.values("pk")) if dispatches.query.where else Q()
+    moves = ScheduleChange.objects.filter(visible, previous_start_at__isnull=False).filter(_in(p, "agreed_at"))
     reschedules = moves.aggregate(free=Count("id", filter=Q(late=False)), fee=Count("id", filter=Q(late=True)))
     fees = dict(
-        Fee.objects.filter(dispatch__in=visible, waived_at__isnull=True)
+        Fee.objects.filter(visible, waived_at__isnull=True)
         .filter(_in(p, "recorded_at"))
         .values("kind")
         .annotate(n=Count("id"))
@@ -112,7 +112,7 @@ def health_detail(ctx: ReportContext) -> list[Table]:
     )
     # Parts whose faulty part was due back in the period (site-local due dates, compared with the period's dates).
     parts = Part.objects.filter(
-        dispatch__in=visible, keep_faulty=False, return_due_on__gte=p.start_on, return_due_on__lte=p.end_on
+        visible, keep_faulty=False, return_due_on__gte=p.start_on, return_due_on__lte=p.end_on
     ).aggregate(
         on_time=Count("id", filter=Q(returned_on__isnull=False, returned_on__lte=F("return_due_on"))),
         late=Count("id", filter=Q(returned_on__isnull=False, returned_on__gt=F("return_due_on"))),
