@@ -313,31 +313,9 @@ def sla_headline(ctx: ReportContext, period: Period) -> Ratio:
     return Ratio.summed(_sla_by_priority(ctx, period).values())
 
 
-def _period_first_responses(ctx: ReportContext) -> list[tuple[Any, ...]]:
-    """The decided first responses of the cases that reached MTS in the report's period, one row each:
-    (priority, team id, team name, reached MTS and answered in microseconds, missed). One query shared by the
-    table per team (counted here) and the business minutes to the answer (measured here)."""
-
-    def query() -> list[tuple[Any, ...]]:
-        return list(
-            _first_responses(ctx, ctx.period)
-            .values_list(
-                "priority", "team_id", "team__name", Micros("escalated_at"), Micros("first_responded_at"), "missed"
-            )
-            .order_by()
-        )
-
-    return ctx.remember("first_responses", query)  # type: ignore[no-any-return]
-
-
-def _per_team(ctx: ReportContext) -> dict[Any, tuple[int, int]]:
-    """(due, met) per team name (None: no team) of the period's decided first responses."""
-    counts: dict[Any, list[int]] = {}
-    for _priority, _team_id, name, _escalated_us, _responded_us, missed in _period_first_responses(ctx):
-        due_late = counts.setdefault(name, [0, 0])
-        due_late[0] += 1
-        due_late[1] += bool(missed)
-    return {name: (due, due - late) for name, (due, late) in counts.items()}
+def _grouped(qs: QuerySet[Case], field: str) -> dict[Any, tuple[int, int]]:
+    rows = qs.values(field).annotate(total=Count("id"), late=Count("id", filter=Q(missed=True))).order_by()
+    return {row[field]: (row["total"], row["total"] - row["late"]) for row in rows}
 
 
 # Business time is measured on per-day tables this far around the periods (answers and acceptances may come
@@ -403,16 +381,20 @@ def spread(values: list[float]) -> tuple[int, int, int]:
 
 def _first_response_times(ctx: ReportContext) -> Table:
     """Business minutes from reaching MTS to the first answer, in the team's hours, for the cases that reached
-    MTS in the period and were answered: the rows the team table counts, a subtraction per case."""
-    # Per team (its timeline) and priority, the pairs of instants; then each team's durations in one call.
-    pairs: dict[tuple[int | None, str], list[tuple[int, int]]] = {}
-    for priority, team_id, _name, escalated_us, responded_us, _missed in _period_first_responses(ctx):
-        if escalated_us is None or responded_us is None:  # decided but not answered: past due
-            continue
-        pairs.setdefault((team_id, priority), []).append((escalated_us, responded_us))
+    MTS in the period and were answered: one query bounded by the period, a subtraction per case."""
+    p = ctx.period
+    rows = (
+        _cases(ctx)
+        .filter(escalated_at__gte=p.start_at, escalated_at__lt=p.end_at, first_responded_at__isnull=False)
+        .values_list("priority", "team_id", Micros("escalated_at"), Micros("first_responded_at"))
+        .order_by()
+    )
     by_priority: dict[str, list[float]] = {}
-    for (team_id, priority), instants in pairs.items():
-        by_priority.setdefault(priority, []).extend(team_timeline(ctx, team_id).minutes_each(instants))
+    for priority, team_id, escalated_us, responded_us in rows:
+        if escalated_us is None or responded_us is None:  # excluded by the filter; said again for the types
+            continue
+        spent = team_timeline(ctx, team_id).minutes_between(escalated_us, responded_us)
+        by_priority.setdefault(priority, []).append(spent)
     every = [m for values in by_priority.values() for m in values]
     return Table(
         key="first_response_time",
@@ -426,6 +408,7 @@ def _first_response_times(ctx: ReportContext) -> Table:
 
 
 def sla_detail(ctx: ReportContext) -> list[Table]:
+    qs = _first_responses(ctx, ctx.period)
     by_priority = _sla_by_priority(ctx, ctx.period)
     tables = [
         Table(
@@ -437,7 +420,7 @@ def sla_detail(ctx: ReportContext) -> list[Table]:
         )
     ]
     if ctx.kind == OrgKind.MTS:
-        by_team = _per_team(ctx)
+        by_team = _grouped(qs, "team__name")
         tables.append(
             Table(
                 key="team",

@@ -376,23 +376,19 @@ def _dispatch_times(ctx: ReportContext, period: Period) -> tuple[list[float], li
             .values_list(Micros("created_at"), Micros("escalated_at"), "team_id", Micros("first_accepted_at"))
             .order_by()
         )
+        out: list[tuple[list[float], list[float]]] = [([], []) for _ in pair]
         bounds = [(micros(p.start_at), micros(p.end_at)) for p in pair]
-        # Per team (its timeline), period and duration (0: to the request, 1: to the acceptance), the pairs of
-        # instants; then each team's durations in one call.
-        pairs: dict[tuple[int | None, int, int], list[tuple[int, int]]] = {}
         for requested_us, escalated_us, team_id, accepted_us in rows:
+            timeline = team_timeline(ctx, team_id)
             if requested_us is None:  # every dispatch has its creation time; said again for the types
                 continue
-            for i, (start_us, end_us) in enumerate(bounds):
+            for (to_request, to_accept), (start_us, end_us) in zip(out, bounds, strict=True):
                 if not start_us <= requested_us < end_us:
                     continue
                 if escalated_us is not None:
-                    pairs.setdefault((team_id, i, 0), []).append((escalated_us, requested_us))
+                    to_request.append(timeline.minutes_between(escalated_us, requested_us))
                 if accepted_us is not None:
-                    pairs.setdefault((team_id, i, 1), []).append((requested_us, accepted_us))
-        out: list[tuple[list[float], list[float]]] = [([], []) for _ in pair]
-        for (team_id, i, which), instants in pairs.items():
-            out[i][which].extend(team_timeline(ctx, team_id).minutes_each(instants))
+                    to_accept.append(timeline.minutes_between(requested_us, accepted_us))
         return out
 
     return ctx.per_period("dispatch_times", period, query)  # type: ignore[no-any-return]

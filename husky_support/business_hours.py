@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -318,23 +318,6 @@ class BusinessTimeline:
         at_start = before[i] + (ends[i] if ends[i] < start_us else start_us) - begins[i] if i >= 0 else 0
         at_end = before[j] + (ends[j] if ends[j] < end_us else end_us) - begins[j] if j >= 0 else 0
         return (at_end - at_start) / 1_000_000 / 60
-
-    def minutes_each(self, pairs: Iterable[tuple[int, int]]) -> list[float]:
-        """minutes_between() of each (start, end) pair, in order: a figure's thousands of durations in one call,
-        the table's lists bound once rather than per pair (the same arithmetic)."""
-        out: list[float] = []
-        (first, last), begins, ends, before = self._span_us, self._begins_us, self._ends_us, self._before_us
-        for start_us, end_us in pairs:
-            if self._exact_only or not (first <= start_us <= last and first <= end_us <= last):
-                out.append(self.minutes_between(start_us, end_us))
-                # A pair outside the span may have walked a wider one: bind its lists again.
-                (first, last), begins, ends, before = self._span_us, self._begins_us, self._ends_us, self._before_us
-                continue
-            i, j = bisect_right(begins, start_us) - 1, bisect_right(begins, end_us) - 1
-            at_start = before[i] + (ends[i] if ends[i] < start_us else start_us) - begins[i] if i >= 0 else 0
-            at_end = before[j] + (ends[j] if ends[j] < end_us else end_us) - begins[j] if j >= 0 else 0
-            out.append((at_end - at_start) / 1_000_000 / 60)
-        return out
 
 
 def add_business_minutes(start: datetime, minutes: int, hours: BusinessHours) -> datetime:

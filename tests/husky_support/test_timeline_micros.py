@@ -29,23 +29,3 @@ def test_an_instant_at_local_midnight_belongs_to_its_day():
     midnight = datetime(2026, 3, 29, 22, 0, tzinfo=UTC)
     for start, end in ((midnight, midnight + timedelta(hours=12)), (midnight - timedelta(microseconds=1), midnight)):
         assert timeline.minutes_between(micros(start), micros(end)) == timeline.between(start, end).total_seconds() / 60
-
-
-@given(
-    st.sampled_from(sorted(TIMELINES.items())),
-    st.lists(
-        st.tuples(
-            st.datetimes(min_value=datetime(2025, 12, 1), max_value=datetime(2027, 2, 1), timezones=st.just(UTC)),
-            st.integers(min_value=0, max_value=FORTY_DAYS_US),
-        ),
-        max_size=8,
-    ),
-)
-def test_minutes_each_is_minutes_between_of_each_pair(timeline_of, starts):
-    # Pairs inside the walked window and past it, in any order: a pair past it may widen the window midway.
-    pairs = [(micros(start), micros(start) + span_us) for start, span_us in starts]
-    expected = [
-        timeline_of[1].between(start, start + timedelta(microseconds=span_us)).total_seconds() / 60
-        for start, span_us in starts
-    ]
-    assert timeline_of[1].minutes_each(pairs) == expected
