@@ -58,6 +58,7 @@ from partners.reports.registry import (
     ReportContext,
     Tile,
     choice_filter,
+    in_period,
     in_periods,
     in_ranges,
     list_url,
@@ -278,7 +279,7 @@ def _first_responses(ctx: ReportContext, period: Period) -> QuerySet[Case]:
     """Cases that reached MTS in the period and whose first response is decided: answered, or past due."""
     return (
         _cases(ctx)
-        .filter(escalated_at__gte=period.start_at, escalated_at__lt=period.end_at)
+        .filter(in_period("escalated_at", period))
         .filter(_decided(ctx))
         .annotate(
             missed=SqlCase(
@@ -300,7 +301,7 @@ def _sla_by_priority(ctx: ReportContext, period: Period) -> dict[Any, tuple[int,
     def query(pair: tuple[Period, Period]) -> list[dict[Any, tuple[int, int]]]:
         counts = ratio_counts(
             pair,
-            within=lambda p: Q(escalated_at__gte=p.start_at, escalated_at__lt=p.end_at),
+            within=partial(in_period, "escalated_at"),
             missed=partial(_missed, ctx),
         )
         either = _cases(ctx).filter(in_periods("escalated_at", pair)).filter(_decided(ctx))
@@ -385,7 +386,7 @@ def _first_response_times(ctx: ReportContext) -> Table:
     p = ctx.period
     rows = (
         _cases(ctx)
-        .filter(escalated_at__gte=p.start_at, escalated_at__lt=p.end_at, first_responded_at__isnull=False)
+        .filter(in_period("escalated_at", p), first_responded_at__isnull=False)
         .values_list("priority", "team_id", Micros("escalated_at"), Micros("first_responded_at"))
         .order_by()
     )
@@ -604,7 +605,7 @@ def scorecard_headline(ctx: ReportContext, period: Period) -> int:
     """Cases opened in the period: the report's period and its previous one counted by one query."""
 
     def query(pair: tuple[Period, Period]) -> list[int]:
-        opened = [Q(created_at__gte=p.start_at, created_at__lt=p.end_at) for p in pair]
+        opened = [in_period("created_at", p) for p in pair]
         counts = (
             _cases(ctx)
             .filter(in_periods("created_at", pair))
@@ -629,12 +630,10 @@ def _scorecard_rows(ctx: ReportContext, p: Period) -> list[dict[str, Any]]:
         columns = {name: counts.get(name, zero) for name in SCORECARD_COUNTS}
         return _cases(ctx).filter(within).values("reseller_id", "reseller__name").annotate(**columns).order_by()
 
-    opened = per_reseller(Q(created_at__gte=p.start_at, created_at__lt=p.end_at), opened=Count("id"))
-    resolved = per_reseller(
-        Q(resolved_at__gte=p.start_at, resolved_at__lt=p.end_at, resolved_at_l1=True), resolved_l1=Count("id")
-    )
+    opened = per_reseller(in_period("created_at", p), opened=Count("id"))
+    resolved = per_reseller(in_period("resolved_at", p) & Q(resolved_at_l1=True), resolved_l1=Count("id"))
     escalated = per_reseller(
-        Q(escalated_at__gte=p.start_at, escalated_at__lt=p.end_at),
+        in_period("escalated_at", p),
         escalated=Count("id"),
         escalated_complete=Count("id", filter=~_returned(p)),
     )

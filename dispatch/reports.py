@@ -32,6 +32,7 @@ from partners.reports.registry import (
     Figure,
     ReportContext,
     Tile,
+    in_period,
     in_periods,
     list_url,
     ratio_counts,
@@ -47,10 +48,6 @@ QUEUE_KINDS = frozenset({OrgKind.MTS, OrgKind.DELL})
 
 def _dispatches(ctx: ReportContext) -> QuerySet[Dispatch]:
     return filter_cases(dispatches_visible_to(ctx.user), ctx.filters, prefix="case__")
-
-
-def _in(period: Period, field: str) -> Q:
-    return Q(**{f"{field}__gte": period.start_at, f"{field}__lt": period.end_at})
 
 
 def _dispatch_list(ctx: ReportContext, **params: Any) -> str:
@@ -69,7 +66,7 @@ def _denials(ctx: ReportContext, period: Period) -> dict[str, int]:
     def query(pair: tuple[Period, Period]) -> list[dict[str, int]]:
         counts = {}
         for i, p in enumerate(pair):
-            requested = _in(p, "created_at")
+            requested = in_period("created_at", p)
             counts[f"requested{i}"] = Count("id", filter=requested)
             counts[f"denied{i}"] = Count("id", filter=requested & Q(denial_count__gt=0))
             counts[f"voided{i}"] = Count("id", filter=requested & Q(state=DispatchState.VOIDED))
@@ -89,7 +86,7 @@ def health_headline(ctx: ReportContext, period: Period) -> Ratio:
 def health_detail(ctx: ReportContext) -> list[Table]:
     p = ctx.period
     dispatches = _dispatches(ctx)
-    requested = dispatches.filter(_in(p, "created_at"))
+    requested = dispatches.filter(in_period("created_at", p))
     denials = _denials(ctx, p)
     reasons = (
         requested.filter(denial_count__gt=0)
@@ -101,11 +98,11 @@ def health_detail(ctx: ReportContext) -> list[Table]:
     # The rows of the visible, filtered dispatches; every row when they are every dispatch (MTS, unfiltered),
     # where the semi-join would hash the whole dispatch table for nothing.
     visible = Q(dispatch__in=dispatches.values("pk")) if dispatches.query.where else Q()
-    moves = ScheduleChange.objects.filter(visible, previous_start_at__isnull=False).filter(_in(p, "agreed_at"))
+    moves = ScheduleChange.objects.filter(visible, previous_start_at__isnull=False).filter(in_period("agreed_at", p))
     reschedules = moves.aggregate(free=Count("id", filter=Q(late=False)), fee=Count("id", filter=Q(late=True)))
     fees = dict(
         Fee.objects.filter(visible, waived_at__isnull=True)
-        .filter(_in(p, "recorded_at"))
+        .filter(in_period("recorded_at", p))
         .values("kind")
         .annotate(n=Count("id"))
         .values_list("kind", "n")
@@ -203,7 +200,7 @@ def _fix_by_component(ctx: ReportContext, period: Period) -> dict[str, tuple[int
     counts the report's period and its previous one together (an aggregate each)."""
 
     def query(pair: tuple[Period, Period]) -> list[dict[str, tuple[int, int]]]:
-        counts = ratio_counts(pair, within=lambda p: _in(p, "finished_at"), missed=lambda _p: Q(repeated=True))
+        counts = ratio_counts(pair, within=partial(in_period, "finished_at"), missed=lambda _p: Q(repeated=True))
         return ratios_per_period(_completed(ctx, pair).values("component").annotate(**counts).order_by(), "component")
 
     return ctx.per_period("first_time_fix", period, query)  # type: ignore[no-any-return]

@@ -200,6 +200,11 @@ def in_ranges(field_name: str, ranges: Iterable[tuple[datetime, datetime]]) -> Q
     return either
 
 
+def in_period(field_name: str, period: Period) -> Q:
+    """Rows whose `field_name` falls in `period` (half-open: from its start, before its end)."""
+    return Q(**{f"{field_name}__gte": period.start_at, f"{field_name}__lt": period.end_at})
+
+
 def in_periods(field_name: str, periods: Iterable[Period]) -> Q:
     """Rows whose `field_name` falls in any of `periods` (see in_ranges)."""
     return in_ranges(field_name, ((p.start_at, p.end_at) for p in periods))
