@@ -59,11 +59,9 @@ def _waits_on(at: datetime, now: datetime) -> SqlCase:
     at_dell: Any = Value(WaitsOn.DELL.value)
     if on_parts is not None:
         at_dell = SqlCase(When(on_parts, then=Value(WaitsOn.PARTS.value)), default=at_dell)
-    whens = [When(state_at=State.L3_DELL.value, then=at_dell)]
-    whens += [
-        When(state_at=state.value, then=Value(who.value))
+    whens = [
+        When(state_at=state.value, then=at_dell if who is WaitsOn.DELL else Value(who.value))
         for state, who in WAITS_ON_STATE.items()
-        if state is not State.L3_DELL
     ]
     return SqlCase(*whens, output_field=CharField())
 

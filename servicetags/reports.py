@@ -90,7 +90,7 @@ def transfers_headline(ctx: ReportContext, period: Period) -> int:
 
 def transfers_detail(ctx: ReportContext) -> list[Table]:
     as_of = _as_of(ctx, ctx.period)
-    today = (as_of - timedelta(microseconds=1)).astimezone(as_of.tzinfo).date()
+    today = _shipped_by(as_of)
     counts = _unregistered_by_age(ctx, ctx.period)
     units = reverse("servicetags:unit_list")
     unregistered_link = list_url(units, {"registered": "no", **_unit_list_filters(ctx)})

@@ -175,13 +175,17 @@ def _snapshot(answer: Eligibility, target: date | None) -> dict[str, Any]:
 CASE_COPIES = {"unit": "unit_id", "component": "component", "team": "team_id", "escalated_at": "escalated_at"}
 
 
+def case_copies(case: Case) -> dict[str, Any]:
+    """The dispatch's columns that copy its case's, as the case has them now."""
+    return {column: getattr(case, column) for column in CASE_COPIES.values()}
+
+
 def follow_case(case: Case, fields: frozenset[str]) -> None:
     """The cases.hooks.case_changed seam, inside the case write's transaction: the case's dispatches take the new
     unit, component, team or arrival at MTS."""
     if fields.isdisjoint(CASE_COPIES):
         return
-    copies = {column: getattr(case, column) for column in CASE_COPIES.values()}
-    Dispatch.objects.filter(case_id=case.pk).update(**copies)
+    Dispatch.objects.filter(case_id=case.pk).update(**case_copies(case))
 
 
 # How each step reads on the case's timeline (the case page does not know the dispatch app).
@@ -208,10 +212,7 @@ def create_dispatch(*, case: Case, actor: User | None, note: str, now: datetime,
         security_requirements=request.security_requirements.strip(),
         clearance=(flow.Clearance.STATED if request.security_requirements.strip() else flow.Clearance.NONE).value,
         requested_by=actor,
-        unit_id=case.unit_id,
-        component=case.component,
-        team_id=case.team_id,
-        escalated_at=case.escalated_at,
+        **case_copies(case),
         created_at=now,
         updated_at=now,
     )
